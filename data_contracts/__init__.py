@@ -1,0 +1,1 @@
+"""Data contracts for each agency extract, and the reference tables they check against."""

@@ -1,0 +1,79 @@
+"""The `cohort` command line: one command per pipeline stage."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipelines.progress import console, stages
+
+app = typer.Typer(help="Risk identification and prioritisation for focused-deterrence programmes.",
+                  no_args_is_help=True, add_completion=False)
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as error:
+        raise typer.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from error
+
+
+@app.callback()
+def main() -> None:
+    """cohort: the weekly consideration list, built from police, education and health extracts."""
+
+
+@app.command()
+def synth(
+    residents: Annotated[int, typer.Option(help="Residents in the area (force scale is 3,000,000).")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 42,
+    end_date: Annotated[str, typer.Option(help="Last day of history, YYYY-MM-DD.")] = "2026-11-16",
+    out: Annotated[Path, typer.Option(help="Folder to write the world into.")] = Path("data/world"),
+    noise: Annotated[float, typer.Option(help="Multiplier on identity-noise rates.")] = 1.0,
+    invalid_share: Annotated[float, typer.Option(help="Share of extract rows made invalid.")] = 0.005,
+    recording_bias: Annotated[bool, typer.Option(help="Police record offences more where policing is heavier.")]
+    = False,
+    replicates: Annotated[int, typer.Option(help="Re-simulations per person for the oracle (at least 100).")]
+    = 100,
+) -> None:
+    """Generate a synthetic multi-agency world: extracts, manifest and ground truth."""
+    from synth.params import WorldParams
+    from synth.world import generate_world
+
+    try:
+        params = WorldParams(residents=residents, seed=seed, end_date=_parse_date(end_date), noise=noise,
+                             invalid_share=invalid_share, recording_bias=recording_bias,
+                             oracle_replicates=replicates)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    started = time.perf_counter()
+    with stages() as stage:
+        manifest = generate_world(params, out, stage)
+    _summarise_world(manifest, out, time.perf_counter() - started)
+
+
+def _summarise_world(manifest: dict[str, object], out: Path, seconds: float) -> None:
+    files = manifest["files"]
+    assert isinstance(files, list)
+    table = Table(title=f"Synthetic world in {out} ({seconds:.0f} s)")
+    for column in ("source", "files", "rows", "invalid rows"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    by_source: dict[str, list[int]] = {}
+    for f in files:
+        counts = by_source.setdefault(f["source"], [0, 0, 0])
+        counts[0] += 1
+        counts[1] += f["rows"]
+        counts[2] += f["invalid_rows"]
+    for name, (n_files, rows, invalid) in by_source.items():
+        table.add_row(name, str(n_files), f"{rows:,}", f"{invalid:,}")
+    console.print(table)
+    calibration = manifest["calibration"]
+    assert isinstance(calibration, list)
+    outside = [c["measure"] for c in calibration if c["within"] is False]
+    console.print(f"Calibration: {len(calibration) - len(outside)} of {len(calibration)} measures within target"
+                  + (f"; outside: {', '.join(outside)}" if outside else "") + f" (see {out / 'calibration_report.md'})")

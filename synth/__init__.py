@@ -1,0 +1,1 @@
+"""The synthetic multi-agency world: people, life histories, agency extracts and ground truth."""

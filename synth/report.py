@@ -1,0 +1,54 @@
+"""Render the calibration report (Markdown) that every world writes beside its files."""
+
+from __future__ import annotations
+
+from synth.calibration import Measure
+from synth.params import WorldParams
+
+EXPLANATIONS = {
+    "Sharp-object injuries at ED, male": "The reference counts hospital admissions; ED attendances include "
+    "people treated and discharged, so a rate two to four times higher is expected.",
+    "Residents aged 14-25 (share of all residents)": "Counted before deaths and moves out.",
+}
+
+
+def _status(m: Measure) -> str:
+    if m.within is None:
+        return "n/a"
+    return "within" if m.within else "outside"
+
+
+def render_calibration_report(measures: list[Measure], params: WorldParams) -> str:
+    """A Markdown table of generated figures against their reference targets.
+
+    Args:
+        measures: the world's measures.
+        params: the world's parameters (shown in the heading).
+
+    Returns:
+        The report text.
+    """
+    lines = [
+        "# Calibration report",
+        "",
+        f"World: {params.residents:,} residents, seed {params.seed}, end date {params.end_date.isoformat()}, "
+        f"recording bias {'on' if params.recording_bias else 'off'}, noise x{params.noise}.",
+        "",
+        "Rates are averaged over the last three full years of history. A figure is *within* when it is "
+        "within ±20% of its target (or inside the stated range). Small worlds carry sampling noise: "
+        "a rate of 4 per 1,000 rests on a few dozen people in a 50,000-resident world.",
+        "",
+        "| measure | generated | target | unit | status | source |",
+        "|---|---:|---:|---|---|---|",
+    ]
+    for m in measures:
+        target = f"{m.target:g}" if m.target is not None else f"{m.low:g} to {m.high:g}"
+        lines.append(f"| {m.name} | {m.value:.2f} | {target} | {m.unit} | {_status(m)} | {m.source} |")
+    outside = [m for m in measures if m.within is False]
+    lines += ["", "## Figures outside their target", ""]
+    if not outside:
+        lines.append("None.")
+    for m in outside:
+        why = EXPLANATIONS.get(m.name, m.note or "Not explained: treat as a calibration defect.")
+        lines.append(f"- **{m.name}**: {m.value:.2f} against {m.target}. {why}")
+    return "\n".join(lines) + "\n"
