@@ -166,9 +166,7 @@ def upn_is_valid(expr: pl.Expr) -> pl.Expr:
         Boolean expression: True/False per row, null where the input is null.
     """
     total = pl.sum_horizontal([_digit(expr, i - 1) * i for i in range(2, 14)])
-    expected = (total % 23).replace_strict(
-        list(range(23)), list(UPN_LETTERS), return_dtype=pl.String
-    )
+    expected = (total % 23).replace_strict(list(range(23)), list(UPN_LETTERS), return_dtype=pl.String)
     return _guarded(expr, r"^[A-Z][0-9]{12}$", expr.str.slice(0, 1) == expected)
 
 
@@ -182,7 +180,5 @@ def pnc_id_is_valid(expr: pl.Expr) -> pl.Expr:
         Boolean expression: True/False per row, null where the input is null.
     """
     number = (expr.str.slice(2, 2) + expr.str.slice(5, 7)).cast(pl.Int64, strict=False)
-    expected = (number % 23).replace_strict(
-        list(range(23)), list(PNC_LETTERS), return_dtype=pl.String
-    )
+    expected = (number % 23).replace_strict(list(range(23)), list(PNC_LETTERS), return_dtype=pl.String)
     return _guarded(expr, r"^[0-9]{4}/[0-9]{7}[A-Z]$", expr.str.slice(12, 1) == expected)

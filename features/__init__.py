@@ -1,1 +1,1 @@
-"""Point-in-time features: pure Polars functions from events and an as_of date to feature columns."""
+"""Point-in-time features: pure Polars functions from events and an as_of date."""

@@ -1,1 +1,1 @@
-"""Risk model: training on historical snapshots, calibration, evaluation, scoring and explanations."""
+"""Risk model: training, calibration, evaluation, scoring and explanations."""

@@ -1,1 +1,1 @@
-"""Prefect flows, the DuckDB warehouse, the `cohort` CLI and publishing: the only package that does I/O."""
+"""Prefect flows, the DuckDB warehouse, the cohort CLI and publishing: the only I/O package."""

@@ -12,8 +12,11 @@ from rich.table import Table
 
 from pipelines.progress import console, stages
 
-app = typer.Typer(help="Risk identification and prioritisation for focused-deterrence programmes.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Risk identification and prioritisation for focused-deterrence programmes.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 def _parse_date(value: str) -> date:
@@ -30,25 +33,35 @@ def main() -> None:
 
 @app.command()
 def synth(
-    residents: Annotated[int, typer.Option(help="Residents in the area (force scale is 3,000,000).")] = 50_000,
+    residents: Annotated[
+        int, typer.Option(help="Residents in the area (force scale is 3,000,000).")
+    ] = 50_000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 42,
     end_date: Annotated[str, typer.Option(help="Last day of history, YYYY-MM-DD.")] = "2026-11-16",
     out: Annotated[Path, typer.Option(help="Folder to write the world into.")] = Path("data/world"),
     noise: Annotated[float, typer.Option(help="Multiplier on identity-noise rates.")] = 1.0,
     invalid_share: Annotated[float, typer.Option(help="Share of extract rows made invalid.")] = 0.005,
-    recording_bias: Annotated[bool, typer.Option(help="Police record offences more where policing is heavier.")]
-    = False,
-    replicates: Annotated[int, typer.Option(help="Re-simulations per person for the oracle (at least 100).")]
-    = 100,
+    recording_bias: Annotated[
+        bool, typer.Option(help="Police record offences more where policing is heavier.")
+    ] = False,
+    replicates: Annotated[
+        int, typer.Option(help="Re-simulations per person for the oracle (at least 100).")
+    ] = 100,
 ) -> None:
     """Generate a synthetic multi-agency world: extracts, manifest and ground truth."""
     from synth.params import WorldParams
     from synth.world import generate_world
 
     try:
-        params = WorldParams(residents=residents, seed=seed, end_date=_parse_date(end_date), noise=noise,
-                             invalid_share=invalid_share, recording_bias=recording_bias,
-                             oracle_replicates=replicates)
+        params = WorldParams(
+            residents=residents,
+            seed=seed,
+            end_date=_parse_date(end_date),
+            noise=noise,
+            invalid_share=invalid_share,
+            recording_bias=recording_bias,
+            oracle_replicates=replicates,
+        )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
     started = time.perf_counter()
@@ -75,5 +88,8 @@ def _summarise_world(manifest: dict[str, object], out: Path, seconds: float) -> 
     calibration = manifest["calibration"]
     assert isinstance(calibration, list)
     outside = [c["measure"] for c in calibration if c["within"] is False]
-    console.print(f"Calibration: {len(calibration) - len(outside)} of {len(calibration)} measures within target"
-                  + (f"; outside: {', '.join(outside)}" if outside else "") + f" (see {out / 'calibration_report.md'})")
+    console.print(
+        f"Calibration: {len(calibration) - len(outside)} of {len(calibration)} measures within target"
+        + (f"; outside: {', '.join(outside)}" if outside else "")
+        + f" (see {out / 'calibration_report.md'})"
+    )

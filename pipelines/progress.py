@@ -14,9 +14,15 @@ console = Console(stderr=True)
 @contextmanager
 def stages() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
     """Yield `stage(description, total) -> advance`, one bar per step, in one live display."""
-    with Progress(TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False,
-                  disable=not console.is_terminal) as progress:
+    with Progress(
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    ) as progress:
 
         def stage(description: str, total: int) -> Callable[[int], None]:
             task = progress.add_task(description, total=total)

@@ -21,8 +21,13 @@ SEX_ERROR = 0.001
 STALE_POSTCODE = 0.15  # the row carries an address the person has since left
 
 
-def registrations(rng: np.random.Generator, people: pl.DataFrame, persons: np.ndarray,
-                  noise_level: float, duplicate_rate: float) -> pl.DataFrame:
+def registrations(
+    rng: np.random.Generator,
+    people: pl.DataFrame,
+    persons: np.ndarray,
+    noise_level: float,
+    duplicate_rate: float,
+) -> pl.DataFrame:
     """Each listed person's registration(s) with an agency, with identity errors.
 
     Args:
@@ -42,7 +47,9 @@ def registrations(rng: np.random.Generator, people: pl.DataFrame, persons: np.nd
     registration = np.concatenate([np.zeros(persons.size, np.int8), np.ones(twice.size, np.int8)])
     truth = pl.DataFrame({"true_person_id": ids, "registration": registration}).join(
         people.select("true_person_id", "forename", "middle_name", "surname", "dob_day", "sex"),
-        on="true_person_id", how="left")
+        on="true_person_id",
+        how="left",
+    )
     n = truth.height
 
     def chance(rate: float) -> np.ndarray:
@@ -61,14 +68,22 @@ def registrations(rng: np.random.Generator, people: pl.DataFrame, persons: np.nd
     flip = chance(SEX_ERROR)
     sex = np.where(flip, np.where(rng.random(n) < 0.5, "U", np.where(sex == "M", "F", "M")), sex)
     return truth.with_columns(
-        pl.Series("forename", forename, dtype=pl.String), pl.Series("surname", surname, dtype=pl.String),
-        pl.Series("dob", dob).cast(pl.Date), pl.Series("sex", sex, dtype=pl.String),
+        pl.Series("forename", forename, dtype=pl.String),
+        pl.Series("surname", surname, dtype=pl.String),
+        pl.Series("dob", dob).cast(pl.Date),
+        pl.Series("sex", sex, dtype=pl.String),
     ).select("true_person_id", "registration", "forename", "middle_name", "surname", "dob", "sex")
 
 
-def attach_identity(rng: np.random.Generator, rows: pl.DataFrame, regs: pl.DataFrame,
-                    people: pl.DataFrame, addresses: pl.DataFrame, noise_level: float,
-                    duplicate_share: float = 0.4) -> pl.DataFrame:
+def attach_identity(
+    rng: np.random.Generator,
+    rows: pl.DataFrame,
+    regs: pl.DataFrame,
+    people: pl.DataFrame,
+    addresses: pl.DataFrame,
+    noise_level: float,
+    duplicate_share: float = 0.4,
+) -> pl.DataFrame:
     """Add the agency's identity columns and the postcode at the time of each row.
 
     Args:
@@ -88,13 +103,28 @@ def attach_identity(rng: np.random.Generator, rows: pl.DataFrame, regs: pl.DataF
     has_second = regs.filter(pl.col("registration") == 1).select("true_person_id")
     rows = rows.with_columns(pl.Series("_pick", pick)).with_columns(
         pl.when(pl.col("true_person_id").is_in(has_second["true_person_id"].implode()))
-        .then(pl.col("_pick")).otherwise(0).cast(pl.Int8).alias("registration"))
+        .then(pl.col("_pick"))
+        .otherwise(0)
+        .cast(pl.Int8)
+        .alias("registration")
+    )
     stale = rng.random(n) < min(1.0, STALE_POSTCODE * noise_level)
     lookup_day = rows["event_date"].cast(pl.Int64).to_numpy() - np.where(stale, 365, 0)
-    keyed = (rows.with_row_index("_row")
-             .join(people.select("true_person_id", "household_id"), on="true_person_id", how="left")
-             .with_columns(pl.Series("_day", lookup_day)).sort("_day"))
-    located = keyed.join_asof(addresses.sort("from_day").rename({"from_day": "_day"}).select(
-        "household_id", "_day", "postcode"), on="_day", by="household_id", strategy="backward")
-    return (located.sort("_row").drop("_row", "_day", "_pick", "household_id")
-            .join(regs, on=["true_person_id", "registration"], how="left"))
+    keyed = (
+        rows.with_row_index("_row")
+        .join(people.select("true_person_id", "household_id"), on="true_person_id", how="left")
+        .with_columns(pl.Series("_day", lookup_day))
+        .sort("_day")
+    )
+    located = keyed.join_asof(
+        addresses.sort("from_day").rename({"from_day": "_day"}).select("household_id", "_day", "postcode"),
+        on="_day",
+        by="household_id",
+        strategy="backward",
+        check_sortedness=False,
+    )  # both sides are sorted on _day above
+    return (
+        located.sort("_row")
+        .drop("_row", "_day", "_pick", "household_id")
+        .join(regs, on=["true_person_id", "registration"], how="left")
+    )

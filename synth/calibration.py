@@ -35,15 +35,24 @@ class Measure:
         return abs(self.value - self.target) <= 0.2 * self.target
 
 
-def _population_years(people: pl.DataFrame, events: pl.DataFrame, timeline: Timeline,
-                      low: float, high: float, sex: str | None = None) -> tuple[np.ndarray, list[int]]:
+def _population_years(
+    people: pl.DataFrame,
+    events: pl.DataFrame,
+    timeline: Timeline,
+    low: float,
+    high: float,
+    sex: str | None = None,
+) -> tuple[np.ndarray, list[int]]:
     """Residents aged [low, high) at the middle of each of the last YEARS years.
 
     Returns:
         (true_person_id array per year stacked as an object list, first step of each year).
     """
-    exits = events.filter(pl.col("kind").is_in([int(Kind.DEATH), int(Kind.MOVE_OUT)])).group_by(
-        "true_person_id").agg(pl.col("step").min().alias("exit_step"))
+    exits = (
+        events.filter(pl.col("kind").is_in([int(Kind.DEATH), int(Kind.MOVE_OUT)]))
+        .group_by("true_person_id")
+        .agg(pl.col("step").min().alias("exit_step"))
+    )
     p = people.filter(pl.col("simulated_in_detail")).join(exits, on="true_person_id", how="left")
     if sex:
         p = p.filter(pl.col("sex") == sex)
@@ -58,26 +67,47 @@ def _population_years(people: pl.DataFrame, events: pl.DataFrame, timeline: Time
     return np.array(cohorts, dtype=object), firsts
 
 
-def _rate(people: pl.DataFrame, events: pl.DataFrame, timeline: Timeline, selection: pl.Expr,
-          low: float = 14, high: float = 26, sex: str | None = None, unique: bool = True,
-          per: float = 1000.0) -> float:
+def _rate(
+    people: pl.DataFrame,
+    events: pl.DataFrame,
+    timeline: Timeline,
+    selection: pl.Expr,
+    low: float = 14,
+    high: float = 26,
+    sex: str | None = None,
+    unique: bool = True,
+    per: float = 1000.0,
+) -> float:
     """Yearly rate of `selection` events among residents of an age band, averaged over years."""
     cohorts, firsts = _population_years(people, events, timeline, low, high, sex)
     rates = []
     for who, first in zip(cohorts, firsts, strict=True):
-        chosen = events.filter(selection & pl.col("step").is_between(first, first + 11)
-                               & pl.col("true_person_id").is_in(who.tolist()))
+        chosen = events.filter(
+            selection
+            & pl.col("step").is_between(first, first + 11)
+            & pl.col("true_person_id").is_in(who.tolist())
+        )
         count = chosen["true_person_id"].n_unique() if unique else chosen.height
         rates.append(per * count / max(len(who), 1))
     return float(np.mean(rates))
 
 
 def _suspect(*categories: int) -> pl.Expr:
-    return (pl.col("kind") == int(Kind.OFFENCE)) & pl.col("recorded") & pl.col("category").is_in(list(categories))
+    return (
+        (pl.col("kind") == int(Kind.OFFENCE))
+        & pl.col("recorded")
+        & pl.col("category").is_in(list(categories))
+    )
 
 
-def measure(people: pl.DataFrame, events: pl.DataFrame, attendance: pl.DataFrame,
-            oracle: pl.DataFrame, timeline: Timeline, residents: int) -> list[Measure]:
+def measure(
+    people: pl.DataFrame,
+    events: pl.DataFrame,
+    attendance: pl.DataFrame,
+    oracle: pl.DataFrame,
+    timeline: Timeline,
+    residents: int,
+) -> list[Measure]:
     """Every calibration figure of a world.
 
     Args:
@@ -98,44 +128,115 @@ def measure(people: pl.DataFrame, events: pl.DataFrame, attendance: pl.DataFrame
     ed = pl.col("kind") == int(Kind.ED_ATTENDANCE)
     sharp = ed & (pl.col("detail") == "SHARP")
     serious_suspect = _suspect(Category.SERIOUS_KNIFE, Category.SERIOUS, Category.WEAPON)
-    per_suspect = r(people, events, timeline, violence, unique=False) / max(r(people, events, timeline, violence), 1e-9)
+    per_suspect = r(people, events, timeline, violence, unique=False) / max(
+        r(people, events, timeline, violence), 1e-9
+    )
     male_share = _male_share(people, events, serious_suspect)
     young = people.filter(pl.col("simulated_in_detail"))
     end = day_number(timeline.end_date)
-    share_14_25 = young.filter(((end - pl.col("dob_day")) / 365.25).is_between(14, 26, closed="left")).height / residents
+    share_14_25 = (
+        young.filter(((end - pl.col("dob_day")) / 365.25).is_between(14, 26, closed="left")).height
+        / residents
+    )
     complete = oracle.filter(pl.col("outcome").is_not_null())
     return [
-        Measure("Residents aged 14-25 (share of all residents)", 100 * share_14_25, 15.8, "%", "S3 (Census 2021)",
-                note="before deaths and moves out"),
-        Measure("Knife-offence suspects", r(people, events, timeline, knife), 4.0, "per 1,000 aged 14-25 a year", "S10"),
-        Measure("Knife-offence suspects, male", r(people, events, timeline, knife, sex="M"), 7.0,
-                "per 1,000 males aged 14-25 a year", "S10"),
-        Measure("Knife-offence suspects, female", r(people, events, timeline, knife, sex="F"), 0.8,
-                "per 1,000 females aged 14-25 a year", "S10"),
-        Measure("Violence suspects (unique people)", r(people, events, timeline, violence), 20.0,
-                "per 1,000 aged 14-25 a year", "calibration notes (assumed)"),
-        Measure("Violent offences per violence suspect", per_suspect, 1.6, "offences a year", "calibration notes (assumed)"),
-        Measure("Police-recorded violence victims", r(people, events, timeline, victim), 30.0,
-                "per 1,000 aged 14-25 a year", "S48 (assumed 15% recorded)"),
-        Measure("ED assault attendances, male", r(people, events, timeline, ed, sex="M", unique=False), 8.0,
-                "per 1,000 males aged 14-25 a year", "S38"),
-        Measure("ED assault attendances, female", r(people, events, timeline, ed, sex="F", unique=False), 3.5,
-                "per 1,000 females aged 14-25 a year", "S38"),
-        Measure("Sharp-object injuries at ED, male", r(people, events, timeline, sharp, sex="M", unique=False), 0.35,
-                "per 1,000 males aged 14-25 a year", "S40 (admissions; est)",
-                note="ED attendances include cases not admitted, so a higher rate is expected"),
+        Measure(
+            "Residents aged 14-25 (share of all residents)",
+            100 * share_14_25,
+            15.8,
+            "%",
+            "S3 (Census 2021)",
+            note="before deaths and moves out",
+        ),
+        Measure(
+            "Knife-offence suspects",
+            r(people, events, timeline, knife),
+            4.0,
+            "per 1,000 aged 14-25 a year",
+            "S10",
+        ),
+        Measure(
+            "Knife-offence suspects, male",
+            r(people, events, timeline, knife, sex="M"),
+            7.0,
+            "per 1,000 males aged 14-25 a year",
+            "S10",
+        ),
+        Measure(
+            "Knife-offence suspects, female",
+            r(people, events, timeline, knife, sex="F"),
+            0.8,
+            "per 1,000 females aged 14-25 a year",
+            "S10",
+        ),
+        Measure(
+            "Violence suspects (unique people)",
+            r(people, events, timeline, violence),
+            20.0,
+            "per 1,000 aged 14-25 a year",
+            "calibration notes (assumed)",
+        ),
+        Measure(
+            "Violent offences per violence suspect",
+            per_suspect,
+            1.6,
+            "offences a year",
+            "calibration notes (assumed)",
+        ),
+        Measure(
+            "Police-recorded violence victims",
+            r(people, events, timeline, victim),
+            30.0,
+            "per 1,000 aged 14-25 a year",
+            "S48 (assumed 15% recorded)",
+        ),
+        Measure(
+            "ED assault attendances, male",
+            r(people, events, timeline, ed, sex="M", unique=False),
+            8.0,
+            "per 1,000 males aged 14-25 a year",
+            "S38",
+        ),
+        Measure(
+            "ED assault attendances, female",
+            r(people, events, timeline, ed, sex="F", unique=False),
+            3.5,
+            "per 1,000 females aged 14-25 a year",
+            "S38",
+        ),
+        Measure(
+            "Sharp-object injuries at ED, male",
+            r(people, events, timeline, sharp, sex="M", unique=False),
+            0.35,
+            "per 1,000 males aged 14-25 a year",
+            "S40 (admissions; est)",
+            note="ED attendances include cases not admitted, so a higher rate is expected",
+        ),
         Measure("Serious-violence suspects who are male", 100 * male_share, 86.0, "%", "S45"),
         *_school_measures(people, events, attendance, timeline),
         *_neet_measures(people, events, timeline),
-        Measure("Outcome base rate (recorded serious-violence involvement in 12 months)",
-                100 * float(complete["outcome"].mean() or 0.0), None, "% of 14-25s", "issue 2", 2.0, 5.0),
+        Measure(
+            "Outcome base rate (recorded serious-violence involvement in 12 months)",
+            100 * _mean(complete["outcome"]),
+            None,
+            "% of 14-25s",
+            "issue 2",
+            2.0,
+            5.0,
+        ),
         Measure("Oracle AUC", oracle_auc(complete), None, "", "issue 2", 0.80, 0.92),
     ]
 
 
+def _mean(values: pl.Series) -> float:
+    """Mean of a boolean or numeric series (0 when empty)."""
+    mean = values.cast(pl.Float64).mean()
+    return float(mean) if isinstance(mean, int | float) else 0.0
+
+
 def _male_share(people: pl.DataFrame, events: pl.DataFrame, selection: pl.Expr) -> float:
     who = events.filter(selection).select("true_person_id").unique().join(people, on="true_person_id")
-    return float((who["sex"] == "M").mean() or 0.0)
+    return _mean(who["sex"] == "M")
 
 
 def oracle_auc(oracle: pl.DataFrame) -> float:
@@ -160,39 +261,77 @@ def _academic_age(frame: pl.DataFrame, timeline: Timeline) -> pl.Expr:
         year = middle.year if middle.month >= 9 else middle.year - 1
         septembers.append(day_number(middle.replace(year=year, month=9, day=1)))
     lookup = pl.Series(septembers)
-    return ((pl.col("step").map_elements(lambda s: lookup[s], return_dtype=pl.Int64) - 1 - pl.col("dob_day"))
-            / 365.25).floor()
+    return (
+        (pl.col("step").map_elements(lambda s: lookup[s], return_dtype=pl.Int64) - 1 - pl.col("dob_day"))
+        / 365.25
+    ).floor()
 
 
-def _school_measures(people: pl.DataFrame, events: pl.DataFrame, attendance: pl.DataFrame,
-                     timeline: Timeline) -> list[Measure]:
+def _school_measures(
+    people: pl.DataFrame, events: pl.DataFrame, attendance: pl.DataFrame, timeline: Timeline
+) -> list[Measure]:
     first = timeline.months - 12 * YEARS
     dob = people.select("true_person_id", "dob_day")
-    pupils = (attendance.filter(pl.col("step") >= first).join(dob, on="true_person_id")
-              .with_columns(_academic_age(attendance, timeline).alias("academic_age"),
-                            ((pl.col("step") - first) // 12).alias("year")))
+    pupils = (
+        attendance.filter(pl.col("step") >= first)
+        .join(dob, on="true_person_id")
+        .with_columns(
+            _academic_age(attendance, timeline).alias("academic_age"),
+            ((pl.col("step") - first) // 12).alias("year"),
+        )
+    )
     older = pupils.filter(pl.col("academic_age").is_between(14, 15))
     per_pupil = older.group_by("true_person_id", "year").agg(
-        (1 - pl.col("attended").sum() / pl.col("possible").sum()).alias("absence"))
-    persistent = float((per_pupil["absence"] >= 0.1).mean() or 0.0)
-    school_events = events.filter(pl.col("step") >= first).with_columns(((pl.col("step") - first) // 12).alias("year"))
+        (1 - pl.col("attended").sum() / pl.col("possible").sum()).alias("absence")
+    )
+    persistent = _mean(per_pupil["absence"] >= 0.1)
+    school_events = events.filter(pl.col("step") >= first).with_columns(
+        ((pl.col("step") - first) // 12).alias("year")
+    )
     keyed = per_pupil.select("true_person_id", "year")
-    suspended = keyed.join(school_events.filter(pl.col("kind") == int(Kind.SUSPENSION))
-                           .select("true_person_id", "year").unique(), on=["true_person_id", "year"], how="semi")
-    excluded = keyed.join(school_events.filter(pl.col("kind") == int(Kind.PERMANENT_EXCLUSION))
-                          .select("true_person_id", "year"), on=["true_person_id", "year"], how="semi")
+    suspended = keyed.join(
+        school_events.filter(pl.col("kind") == int(Kind.SUSPENSION))
+        .select("true_person_id", "year")
+        .unique(),
+        on=["true_person_id", "year"],
+        how="semi",
+    )
+    excluded = keyed.join(
+        school_events.filter(pl.col("kind") == int(Kind.PERMANENT_EXCLUSION)).select(
+            "true_person_id", "year"
+        ),
+        on=["true_person_id", "year"],
+        how="semi",
+    )
     all_pupils = pupils.select("true_person_id", "year").unique()
-    all_suspensions = all_pupils.join(school_events.filter(pl.col("kind") == int(Kind.SUSPENSION))
-                                      .select("true_person_id", "year"), on=["true_person_id", "year"])
+    all_suspensions = all_pupils.join(
+        school_events.filter(pl.col("kind") == int(Kind.SUSPENSION)).select("true_person_id", "year"),
+        on=["true_person_id", "year"],
+    )
     n = max(keyed.height, 1)
     return [
         Measure("Persistent absence, Years 10-11", 100 * persistent, 25.0, "% of pupils", "S24 (19-27%)"),
-        Measure("Suspended at least once, Years 10-11", 100 * suspended.height / n, 8.0, "% of pupils a year",
-                "calibration notes (assumed)"),
-        Measure("Permanent exclusions, Years 10-11", 100 * excluded.height / n, 0.2, "per 100 pupils a year",
-                "S25 (0.11 all ages; higher at 14-16)"),
-        Measure("Suspensions, all pupils in Years 4-11", 100 * all_suspensions.height / max(all_pupils.height, 1),
-                9.33, "per 100 pupils a year", "S25"),
+        Measure(
+            "Suspended at least once, Years 10-11",
+            100 * suspended.height / n,
+            8.0,
+            "% of pupils a year",
+            "calibration notes (assumed)",
+        ),
+        Measure(
+            "Permanent exclusions, Years 10-11",
+            100 * excluded.height / n,
+            0.2,
+            "per 100 pupils a year",
+            "S25 (0.11 all ages; higher at 14-16)",
+        ),
+        Measure(
+            "Suspensions, all pupils in Years 4-11",
+            100 * all_suspensions.height / max(all_pupils.height, 1),
+            9.33,
+            "per 100 pupils a year",
+            "S25",
+        ),
     ]
 
 
@@ -203,10 +342,23 @@ def _neet_measures(people: pl.DataFrame, events: pl.DataFrame, timeline: Timelin
         cohorts, firsts = _population_years(people, events, timeline, low, high)
         shares = []
         for who, first in zip(cohorts, firsts, strict=True):
-            latest = (changes.filter(pl.col("step") <= first + 6).sort("step", "kind")
-                      .group_by("true_person_id").agg(pl.col("kind").last()))
-            neet = latest.filter((pl.col("kind") == int(Kind.NEET_START))
-                                 & pl.col("true_person_id").is_in(who.tolist())).height
+            latest = (
+                changes.filter(pl.col("step") <= first + 6)
+                .sort("step", "kind")
+                .group_by("true_person_id")
+                .agg(pl.col("kind").last())
+            )
+            neet = latest.filter(
+                (pl.col("kind") == int(Kind.NEET_START)) & pl.col("true_person_id").is_in(who.tolist())
+            ).height
             shares.append(100 * neet / max(len(who), 1))
-        out.append(Measure(f"NEET, ages {low}-{high - 1}", float(np.mean(shares)), target, "% at a point in time", "S29"))
+        out.append(
+            Measure(
+                f"NEET, ages {low}-{high - 1}",
+                float(np.mean(shares)),
+                target,
+                "% at a point in time",
+                "S29",
+            )
+        )
     return out

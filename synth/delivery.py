@@ -37,9 +37,11 @@ def term_return_dates(first_year: int, last_year: int) -> pl.DataFrame:
     rows = []
     for year in range(first_year, last_year + 1):
         label = f"{year}/{(year + 1) % 100:02d}"
-        rows += [(label, "AUT", date(year + 1, *TERM_RETURNS["AUT"])),
-                 (label, "SPR", date(year + 1, *TERM_RETURNS["SPR"])),
-                 (label, "SUM", date(year + 1, *TERM_RETURNS["SUM"]))]
+        rows += [
+            (label, "AUT", date(year + 1, *TERM_RETURNS["AUT"])),
+            (label, "SPR", date(year + 1, *TERM_RETURNS["SPR"])),
+            (label, "SUM", date(year + 1, *TERM_RETURNS["SUM"])),
+        ]
     return pl.DataFrame(rows, schema=["academic_year", "term", "return_date"], orient="row")
 
 
@@ -60,10 +62,14 @@ def _impossible_dates(rng: np.random.Generator, years: np.ndarray, fmt: str) -> 
     day_month = pairs[rng.integers(0, len(pairs), years.size)]
     months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     parts = pl.DataFrame({"y": years, "m": day_month[:, 1], "d": day_month[:, 0]}).select(
-        pl.col("y").cast(pl.String).str.zfill(4).alias("Y"), pl.col("m").cast(pl.String).str.zfill(2).alias("M"),
+        pl.col("y").cast(pl.String).str.zfill(4).alias("Y"),
+        pl.col("m").cast(pl.String).str.zfill(2).alias("M"),
         pl.col("d").cast(pl.String).str.zfill(2).alias("D"),
-        pl.col("m").replace_strict(list(range(1, 13)), months).alias("B"))
-    pattern = {"%Y%m%d": "{Y}{M}{D}", "%Y-%m-%d": "{Y}-{M}-{D}", "%d-%b-%Y": "{D}-{B}-{Y}"}.get(fmt, "{D}/{M}/{Y}")
+        pl.col("m").replace_strict(list(range(1, 13)), months).alias("B"),
+    )
+    pattern = {"%Y%m%d": "{Y}{M}{D}", "%Y-%m-%d": "{Y}-{M}-{D}", "%d-%b-%Y": "{D}-{B}-{Y}"}.get(
+        fmt, "{D}/{M}/{Y}"
+    )
     pieces = [c for c in ("Y", "M", "D", "B") if "{" + c + "}" in pattern]
     ordered = sorted(pieces, key=lambda c: pattern.index("{" + c + "}"))
     template = pattern
@@ -72,8 +78,9 @@ def _impossible_dates(rng: np.random.Generator, years: np.ndarray, fmt: str) -> 
     return parts.select(pl.format(template, *ordered)).to_series().to_numpy().astype(object)
 
 
-def plant_defects(rng: np.random.Generator, frame: pl.DataFrame, source: Source, share: float,
-                  extract_date: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+def plant_defects(
+    rng: np.random.Generator, frame: pl.DataFrame, source: Source, share: float, extract_date: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Make a share of rows invalid in one of the ways real extracts are.
 
     Args:
@@ -92,8 +99,12 @@ def plant_defects(rng: np.random.Generator, frame: pl.DataFrame, source: Source,
     if source.identifier:  # a blank identifier cannot be malformed: spoil its key instead
         blank = frame[source.identifier].is_null().to_numpy()[chosen]
         defect = np.where((defect == "malformed_identifier") & blank, "missing_key", defect)
-    columns = {"impossible_date": source.event_date, "unknown_code": source.code_column,
-               "missing_key": source.key_column, "malformed_identifier": source.identifier}
+    columns = {
+        "impossible_date": source.event_date,
+        "unknown_code": source.code_column,
+        "missing_key": source.key_column,
+        "malformed_identifier": source.identifier,
+    }
     updates: dict[str, pl.Series] = {}
     for kind in kinds:
         rows = chosen[defect == kind]
@@ -104,24 +115,32 @@ def plant_defects(rng: np.random.Generator, frame: pl.DataFrame, source: Source,
         if kind == "impossible_date" and column.dtype == pl.Date:
             new = pl.Series([extract_date + timedelta(days=400)] * rows.size, dtype=pl.Date)
         elif kind == "impossible_date":
-            new = pl.Series(_impossible_dates(rng, rng.integers(2019, extract_date.year + 1, rows.size),
-                                              source.date_format), dtype=pl.String)
+            new = pl.Series(
+                _impossible_dates(
+                    rng, rng.integers(2019, extract_date.year + 1, rows.size), source.date_format
+                ),
+                dtype=pl.String,
+            )
         elif kind == "unknown_code":
             new = pl.Series(np.array(["ZZ9", "X99", "UNK", "99Z"])[rng.integers(0, 4, rows.size)])
         elif kind == "missing_key":
             new = pl.Series([None] * rows.size, dtype=column.dtype)
         else:
             kind_of = {"PNC_ID": "pnc", "upn": "upn", "UPN": "upn", "NHS_NUMBER": "nhs"}[name]
-            new = pl.Series(malform_identifiers(rng, column.gather(rows).to_numpy().astype(str),
-                                                kind_of))  # type: ignore[arg-type]
+            new = pl.Series(malform_identifiers(rng, column.gather(rows).to_numpy().astype(str), kind_of))  # type: ignore[arg-type]
         if new.dtype != column.dtype:
             column = column.cast(pl.String)
             new = new.cast(pl.String)
         updates[name] = column.scatter(rows, new)
     spoiled = frame.with_columns(list(updates.values())) if updates else frame
-    log = pl.DataFrame({"source_record_id": frame[source.record_id].to_numpy()[chosen].astype(str),
-                        "defect": defect, "column": [columns[d] for d in defect]},
-                       schema={"source_record_id": pl.String, "defect": pl.String, "column": pl.String})
+    log = pl.DataFrame(
+        {
+            "source_record_id": frame[source.record_id].to_numpy()[chosen].astype(str),
+            "defect": defect,
+            "column": [columns[d] for d in defect],
+        },
+        schema={"source_record_id": pl.String, "defect": pl.String, "column": pl.String},
+    )
     return spoiled, log
 
 
@@ -131,13 +150,21 @@ def format_rows(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
         return frame
     return frame.with_columns(
         [pl.col(c).dt.strftime(source.date_format) for c in source.date_columns]
-        + [pl.col(c).cast(pl.String) for c, t in frame.schema.items()
-           if c not in source.date_columns and c not in HIDDEN and t != pl.String]
+        + [
+            pl.col(c).cast(pl.String)
+            for c, t in frame.schema.items()
+            if c not in source.date_columns and c not in HIDDEN and t != pl.String
+        ]
     )
 
 
-def split_deliveries(rng: np.random.Generator, frame: pl.DataFrame, source: Source, dates: list[date],
-                     invalid_share: float) -> tuple[list[Delivery], int]:
+def split_deliveries(
+    rng: np.random.Generator,
+    frame: pl.DataFrame,
+    source: Source,
+    dates: list[date],
+    invalid_share: float,
+) -> tuple[list[Delivery], int]:
     """Cut a source's rows into its files by recorded date, then spoil a share of each.
 
     Returns:

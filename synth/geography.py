@@ -73,7 +73,9 @@ def draw_postcodes(rng: np.random.Generator, nbhd: pl.DataFrame, ids: np.ndarray
     return np.char.add(np.char.add(district.astype(str), " "), np.char.add(sector, units))
 
 
-def build_schools(rng: np.random.Generator, nbhd: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+def build_schools(
+    rng: np.random.Generator, nbhd: pl.DataFrame
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
     """Primary schools (one per neighbourhood), secondaries (per district) and one pupil
     referral unit per local authority.
 
@@ -100,11 +102,19 @@ def build_schools(rng: np.random.Generator, nbhd: pl.DataFrame) -> tuple[pl.Data
     total = len(phase)
     urns = rng.choice(np.arange(100_000, 150_000), size=total, replace=False)
     estab = np.concatenate(
-        [2000 + np.arange(n) % 1000, 4000 + np.arange(sec_keys.size) % 1000, 1100 + np.arange(aps.size)]
+        [
+            2000 + np.arange(n) % 1000,
+            4000 + np.arange(sec_keys.size) % 1000,
+            1100 + np.arange(aps.size),
+        ]
     )
     schools = pl.DataFrame(
-        {"school_id": np.arange(total, dtype=np.int32), "urn": urns.astype(np.int32),
-         "la_code": school_la.astype(np.int32), "establishment": estab.astype(np.int32),
-         "phase": phase}
+        {
+            "school_id": np.arange(total, dtype=np.int32),
+            "urn": urns.astype(np.int32),
+            "la_code": school_la.astype(np.int32),
+            "establishment": estab.astype(np.int32),
+            "phase": phase,
+        }
     )
     return schools, np.arange(n), n + secondary_of

@@ -53,21 +53,29 @@ def build_cohort(population: Population, params: WorldParams, rng: np.random.Gen
     intensity = population.neighbourhoods["policing_intensity"].to_numpy()[p["neighbourhood_id"].to_numpy()]
     n_groups = population.groups.height
     return Cohort(
-        person=p["true_person_id"].to_numpy(), dob=p["dob_day"].to_numpy(),
-        male=(p["sex"] == "M").to_numpy(), z=p["z"].to_numpy(), deprivation=p["deprivation"].to_numpy(),
-        knife_carrier=p["knife_carrier"].to_numpy(), substance_misuse=p["substance_misuse"].to_numpy(),
-        mental_health_need=p["mental_health_need"].to_numpy(), sen=p["sen"].to_numpy(),
+        person=p["true_person_id"].to_numpy(),
+        dob=p["dob_day"].to_numpy(),
+        male=(p["sex"] == "M").to_numpy(),
+        z=p["z"].to_numpy(),
+        deprivation=p["deprivation"].to_numpy(),
+        knife_carrier=p["knife_carrier"].to_numpy(),
+        substance_misuse=p["substance_misuse"].to_numpy(),
+        mental_health_need=p["mental_health_need"].to_numpy(),
+        sen=p["sen"].to_numpy(),
         looked_after=p["looked_after"].to_numpy(),
         attendance_effect=rng.normal(0.0, 0.5, p.height).astype(np.float32),
-        group=p["group_id"].to_numpy(), group_join=p["group_join_day"].to_numpy(),
+        group=p["group_id"].to_numpy(),
+        group_join=p["group_join_day"].to_numpy(),
         group_leave=p["group_leave_day"].to_numpy(),
         intensity=(intensity if params.recording_bias else np.ones_like(intensity)).astype(np.float32),
-        n_groups=n_groups, rivalries=population.rivalries,
+        n_groups=n_groups,
+        rivalries=population.rivalries,
     )
 
 
-def _snapshot(rng: np.random.Generator, params: WorldParams, c: Cohort, s: State, k: int,
-              day: int) -> tuple[Snapshot, np.ndarray]:
+def _snapshot(
+    rng: np.random.Generator, params: WorldParams, c: Cohort, s: State, k: int, day: int
+) -> tuple[Snapshot, np.ndarray]:
     age = (day - c.dob) / 365.25
     eligible = np.flatnonzero(s.present & (age >= 14) & (age < 26))
     sample = eligible
@@ -77,8 +85,13 @@ def _snapshot(rng: np.random.Generator, params: WorldParams, c: Cohort, s: State
     return Snapshot(k, c.person[sample], c.take(rows), s.take(rows)), c.person[eligible]
 
 
-def run_history(population: Population, params: WorldParams, timeline: Timeline,
-                rng: np.random.Generator, progress: Progress | None = None) -> History:
+def run_history(
+    population: Population,
+    params: WorldParams,
+    timeline: Timeline,
+    rng: np.random.Generator,
+    progress: Progress | None = None,
+) -> History:
     """Simulate every month from the start of history to the end date.
 
     Args:
@@ -103,7 +116,9 @@ def run_history(population: Population, params: WorldParams, timeline: Timeline,
         if k in oracle_steps:
             snap, who = _snapshot(rng, params, cohort, state, k, int(days[k]))
             snapshots.append(snap)
-            eligible.append(pl.DataFrame({"boundary": np.full(who.size, k, dtype=np.int32), "true_person_id": who}))
+            eligible.append(
+                pl.DataFrame({"boundary": np.full(who.size, k, dtype=np.int32), "true_person_id": who})
+            )
         if m is None:
             break
         result = step(rng, params.hazards, cohort, state, m, observe=True, crime_base=crime_base)
@@ -111,10 +126,18 @@ def run_history(population: Population, params: WorldParams, timeline: Timeline,
         parts.append(_frame(result.events, cohort, k, schools, state, m))
         if result.attendance is not None:
             rows, possible, attended, unauthorised = result.attendance
-            attendance.append(pl.DataFrame({
-                "step": np.full(rows.size, k, dtype=np.int32), "true_person_id": cohort.person[rows],
-                "school_id": schools(rows, cohort, state.excluded[rows], m), "possible": possible.astype(np.int16),
-                "attended": attended.astype(np.int16), "unauthorised": unauthorised.astype(np.int16)}))
+            attendance.append(
+                pl.DataFrame(
+                    {
+                        "step": np.full(rows.size, k, dtype=np.int32),
+                        "true_person_id": cohort.person[rows],
+                        "school_id": schools(rows, cohort, state.excluded[rows], m),
+                        "possible": possible.astype(np.int16),
+                        "attended": attended.astype(np.int16),
+                        "unauthorised": unauthorised.astype(np.int16),
+                    }
+                )
+            )
         if progress:
             progress(1)
     return History(pl.concat(parts), pl.concat(attendance), snapshots, pl.concat(eligible))
@@ -138,7 +161,8 @@ def _school_lookup(population: Population) -> SchoolLookup:
         """School of each row this month: mainstream by age, the PRU once excluded."""
         academic_age = (m.september - 1 - c.dob[rows]) // 365.25
         mainstream = np.where(academic_age <= 10, primary[rows], secondary[rows])
-        return np.where(excluded, ap_of_person[la_index[rows]], mainstream).astype(np.int32)
+        school: np.ndarray = np.where(excluded, ap_of_person[la_index[rows]], mainstream).astype(np.int32)
+        return school
 
     return school_of
 
@@ -151,8 +175,15 @@ def _frame(e: Events, c: Cohort, k: int, schools: SchoolLookup, s: State, m: Mon
         # the excluding school is the mainstream one; later suspensions come from the PRU
         excluded = s.excluded[rows] & (e.kind[school_event] != Kind.PERMANENT_EXCLUSION)
         school[school_event] = schools(rows, c, excluded, m)
-    return pl.DataFrame({
-        "step": np.full(e.row.size, k, dtype=np.int32), "true_person_id": c.person[e.row],
-        "kind": e.kind, "category": e.category, "recorded": e.recorded, "crime": e.crime,
-        "value": e.value, "school_id": school,
-    })
+    return pl.DataFrame(
+        {
+            "step": np.full(e.row.size, k, dtype=np.int32),
+            "true_person_id": c.person[e.row],
+            "kind": e.kind,
+            "category": e.category,
+            "recorded": e.recorded,
+            "crime": e.crime,
+            "value": e.value,
+            "school_id": school,
+        }
+    )

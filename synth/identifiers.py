@@ -63,9 +63,7 @@ def generate_nhs_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
     return numbers[:n].astype("<U10")
 
 
-def _unique_within_groups(
-    rng: np.random.Generator, keys: np.ndarray, modulus: int
-) -> np.ndarray:
+def _unique_within_groups(rng: np.random.Generator, keys: np.ndarray, modulus: int) -> np.ndarray:
     """Give each row a code in ``[0, modulus)``, distinct within rows sharing a key.
 
     ``modulus`` must be a power of ten. Each group gets a random affine permutation
@@ -165,9 +163,7 @@ def _correct_check(codes: np.ndarray, kind: IdentifierKind) -> np.ndarray:
     return letters.view(np.uint32).astype(np.int64)
 
 
-def malform_identifiers(
-    rng: np.random.Generator, values: np.ndarray, kind: IdentifierKind
-) -> np.ndarray:
+def malform_identifiers(rng: np.random.Generator, values: np.ndarray, kind: IdentifierKind) -> np.ndarray:
     """Make identifiers that fail validation while mostly keeping their shape.
 
     Two thirds of rows keep length and shape but get a wrong check character drawn from the

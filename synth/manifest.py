@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import polars as pl
 
@@ -15,72 +16,133 @@ GROUND_TRUTH_COLUMNS: dict[str, dict[str, str]] = {
     "record_identity": {
         "source": "Extract name (police_occurrences, education_attendance, ...)",
         "source_record_id": "The row's id in that extract (its record_id column)",
-        "true_person_id": "The real person the row is about"},
+        "true_person_id": "The real person the row is about",
+    },
     "people": {
-        "true_person_id": "Person id", "household_id": "Household (siblings share one)",
+        "true_person_id": "Person id",
+        "household_id": "Household (siblings share one)",
         "simulated_in_detail": "False for adult co-offenders, who appear only as co-offenders",
-        "forename": "True forename", "middle_name": "True middle name ('' if none)", "surname": "True surname",
-        "date_of_birth": "True date of birth", "twin": "Born on the same day as a sibling", "sex": "M or F",
-        "ethnicity": "ONS 2021 ethnic group code (audit only)", "neighbourhood_id": "Home neighbourhood",
+        "forename": "True forename",
+        "middle_name": "True middle name ('' if none)",
+        "surname": "True surname",
+        "date_of_birth": "True date of birth",
+        "twin": "Born on the same day as a sibling",
+        "sex": "M or F",
+        "ethnicity": "ONS 2021 ethnic group code (audit only)",
+        "neighbourhood_id": "Home neighbourhood",
         "deprivation_decile": "Home neighbourhood's deprivation decile, 1 most deprived (audit only)",
         "policing_intensity": "Home neighbourhood's policing intensity (drives recording bias when on)",
-        "primary_school_id": "Primary school", "secondary_school_id": "Secondary school",
+        "primary_school_id": "Primary school",
+        "secondary_school_id": "Secondary school",
         "z": "Latent propensity (standard normal, shared partly within households)",
-        "knife_carrier": "Latent: carries a knife", "substance_misuse": "Latent: substance misuse",
-        "mental_health_need": "Latent: mental health need", "sen": "0 none, 1 SEN support, 2 EHCP",
-        "looked_after": "Looked-after child", "group_id": "Street group (-1 none)",
-        "group_join_date": "Joined the group", "group_leave_date": "Left the group",
-        "death_date": "Date of death", "moved_out_date": "Date they left the area"},
+        "knife_carrier": "Latent: carries a knife",
+        "substance_misuse": "Latent: substance misuse",
+        "mental_health_need": "Latent: mental health need",
+        "sen": "0 none, 1 SEN support, 2 EHCP",
+        "looked_after": "Looked-after child",
+        "group_id": "Street group (-1 none)",
+        "group_join_date": "Joined the group",
+        "group_leave_date": "Left the group",
+        "death_date": "Date of death",
+        "moved_out_date": "Date they left the area",
+    },
     "events": {
         "event_id": "Event id (extract record ids embed it: OCC/CUS/SS/INT/EXC/ACT/ED/REF/VRP + event_id)",
-        "true_person_id": "Person", "kind": "offence, victimisation, stop_search, arrest, custody, suspension, "
+        "true_person_id": "Person",
+        "kind": "offence, victimisation, stop_search, arrest, custody, suspension, "
         "permanent_exclusion, neet_start, neet_end, death, move_out, ed_attendance, mental_health_referral, "
         "substance_referral, partner_referral, intelligence",
         "category": "For offences and victimisations: serious_knife, serious, weapon, other_violence, other",
-        "event_date": "When it happened", "recorded": "Whether any agency recorded it",
+        "event_date": "When it happened",
+        "recorded": "Whether any agency recorded it",
         "recorded_date": "When it was recorded (may be after the end date: not yet delivered)",
         "crime": "Crime number shared by co-offenders; arrests and custody carry their crime's number",
-        "ho_code": "Home Office offence code", "knife": "Knife or sharp instrument involved",
-        "serious_violence": "Counts towards the outcome", "cchi_days": "Crime Harm Index weight",
+        "ho_code": "Home Office offence code",
+        "knife": "Knife or sharp instrument involved",
+        "serious_violence": "Counts towards the outcome",
+        "cchi_days": "Crime Harm Index weight",
         "detail": "Reason code, injury mechanism, referral source or service",
-        "value": "Kind-specific: 1 for a co-offender or a homicide; custody months; suspension sessions; group"},
+        "value": "Kind-specific: 1 for a co-offender or homicide; custody months; sessions; group",
+    },
     "oracle_risk": {
-        "true_person_id": "Person aged 14-25 and resident at as_of", "as_of": "Snapshot date",
+        "true_person_id": "Person aged 14-25 and resident at as_of",
+        "as_of": "Snapshot date",
         "p_true": "Probability of recorded serious-violence involvement (suspect or victim) in the 12 months "
-                  "after as_of given everything the generator knew, from re-simulating the future "
-                  "(null outside the random sample)",
+        "after as_of given everything the generator knew, from re-simulating the future "
+        "(null outside the random sample)",
         "outcome": "Whether it happened and was recorded (null at the end date)",
-        "outcome_any": "Whether it happened, recorded or not (null at the end date)"},
-    "invalid_rows": {"source": "Extract", "file": "File", "source_record_id": "Row id",
-                     "defect": "impossible_date, unknown_code, missing_key or malformed_identifier",
-                     "column": "The spoiled column"},
-    "attendance_monthly": {"step": "Month index", "true_person_id": "Pupil", "school_id": "School",
-                           "possible": "Sessions possible", "attended": "Sessions attended",
-                           "unauthorised": "Sessions of unauthorised absence"},
+        "outcome_any": "Whether it happened, recorded or not (null at the end date)",
+    },
+    "invalid_rows": {
+        "source": "Extract",
+        "file": "File",
+        "source_record_id": "Row id",
+        "defect": "impossible_date, unknown_code, missing_key or malformed_identifier",
+        "column": "The spoiled column",
+    },
+    "attendance_monthly": {
+        "step": "Month index",
+        "true_person_id": "Pupil",
+        "school_id": "School",
+        "possible": "Sessions possible",
+        "attended": "Sessions attended",
+        "unauthorised": "Sessions of unauthorised absence",
+    },
 }
 
 
-def build_manifest(params: WorldParams, timeline: Timeline, files: list[dict[str, object]], late: dict[str, int],
-                   outputs: dict[str, pl.DataFrame], measures: list[Measure]) -> dict[str, object]:
+def build_manifest(
+    params: WorldParams,
+    timeline: Timeline,
+    files: list[dict[str, Any]],
+    late: dict[str, int],
+    outputs: dict[str, pl.DataFrame],
+    measures: list[Measure],
+) -> dict[str, object]:
     """Describe the world: parameters, every file with its rows and defects, every column."""
     record = asdict(params)
     record["end_date"] = params.end_date.isoformat()
     return {
         "generator": "cohort synth",
         "parameters": record,
-        "history": {"start_date": timeline.start_date.isoformat(), "end_date": timeline.end_date.isoformat(),
-                    "oracle_as_of_dates": [timeline.boundaries[k].isoformat() for k in timeline.oracle_steps()]},
-        "sources": {s.name: {"agency": s.agency, "description": s.description, "cadence": s.cadence,
-                             "format": s.file_format, "delimiter": s.delimiter or None, "encoding": "utf-8",
-                             "date_format": s.date_format, "record_id": s.record_id, "identifier": s.identifier,
-                             "columns": s.columns, "rows_recorded_after_end_date": late[s.name]}
-                    for s in SOURCES},
+        "history": {
+            "start_date": timeline.start_date.isoformat(),
+            "end_date": timeline.end_date.isoformat(),
+            "oracle_as_of_dates": [timeline.boundaries[k].isoformat() for k in timeline.oracle_steps()],
+        },
+        "sources": {
+            s.name: {
+                "agency": s.agency,
+                "description": s.description,
+                "cadence": s.cadence,
+                "format": s.file_format,
+                "delimiter": s.delimiter or None,
+                "encoding": "utf-8",
+                "date_format": s.date_format,
+                "record_id": s.record_id,
+                "identifier": s.identifier,
+                "columns": s.columns,
+                "rows_recorded_after_end_date": late[s.name],
+            }
+            for s in SOURCES
+        },
         "files": files,
-        "totals": {"files": len(files), "rows": sum(int(f["rows"]) for f in files),  # type: ignore[call-overload]
-                   "invalid_rows": sum(int(f["invalid_rows"]) for f in files)},  # type: ignore[call-overload]
-        "ground_truth": {name: {"file": f"ground_truth/{name}.parquet", "rows": frame.height,
-                                "columns": GROUND_TRUTH_COLUMNS[name]} for name, frame in outputs.items()},
-        "calibration": [{"measure": m.name, "value": round(m.value, 4), "target": m.target,
-                         "within": m.within} for m in measures],
+        "totals": {
+            "files": len(files),
+            "rows": sum(int(f["rows"]) for f in files),
+            "invalid_rows": sum(int(f["invalid_rows"]) for f in files),
+        },
+        "ground_truth": {
+            name: {
+                "file": f"ground_truth/{name}.parquet",
+                "rows": frame.height,
+                "columns": GROUND_TRUTH_COLUMNS[name],
+            }
+            for name, frame in outputs.items()
+        },
+        "calibration": [
+            {"measure": m.name, "value": round(m.value, 4), "target": m.target, "within": m.within}
+            for m in measures
+        ],
         "note": "The pipeline reads landing/ only. ground_truth/ is for tests and evaluation.",
     }

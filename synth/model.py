@@ -43,7 +43,7 @@ SERIOUS = np.array([True, True, True, False, False])
 OFFENCE_RECORDED = np.array([0.60, 0.50, 0.90, 0.35, 0.45])
 VICTIM_RECORDED = np.array([0.65, 0.50, 0.0, 0.30, 0.0])
 ARREST_SHARE = np.array([0.75, 0.60, 0.90, 0.45, 0.50])
-ED_SHARE = np.array([0.60, 0.14, 0.0, 0.025, 0.0])
+ED_SHARE = np.array([0.45, 0.095, 0.0, 0.02, 0.0])
 
 
 @dataclass
@@ -70,8 +70,11 @@ class Cohort:
 
     def take(self, rows: np.ndarray) -> Cohort:
         """The cohort restricted to `rows` (group ids unchanged)."""
-        arrays = {f.name: getattr(self, f.name)[rows] for f in fields(self)
-                  if f.name not in ("n_groups", "rivalries")}
+        arrays = {
+            f.name: getattr(self, f.name)[rows]
+            for f in fields(self)
+            if f.name not in ("n_groups", "rivalries")
+        }
         return replace(self, **arrays)
 
 
@@ -94,10 +97,16 @@ class State:
     def initial(cls, rows: int, n_groups: int) -> State:
         zeros = np.zeros(rows, dtype=np.float32)
         return cls(
-            present=np.ones(rows, dtype=bool), custody_until=np.zeros(rows, dtype=np.int32),
-            serious=zeros.copy(), any_offence=zeros.copy(), victim=zeros.copy(),
-            suspended=zeros.copy(), excluded=np.zeros(rows, dtype=bool), absence=zeros.copy(),
-            neet=np.zeros(rows, dtype=bool), heat=np.zeros(n_groups, dtype=np.float32),
+            present=np.ones(rows, dtype=bool),
+            custody_until=np.zeros(rows, dtype=np.int32),
+            serious=zeros.copy(),
+            any_offence=zeros.copy(),
+            victim=zeros.copy(),
+            suspended=zeros.copy(),
+            excluded=np.zeros(rows, dtype=bool),
+            absence=zeros.copy(),
+            neet=np.zeros(rows, dtype=bool),
+            heat=np.zeros(n_groups, dtype=np.float32),
         )
 
     def take(self, rows: np.ndarray) -> State:
@@ -122,12 +131,19 @@ class Events:
     value: np.ndarray  # kind-specific: custody months, sessions, school, group ...
 
     @classmethod
-    def of(cls, row: np.ndarray, kind: Kind, category: np.ndarray | int = -1,
-           recorded: np.ndarray | bool = True, crime: np.ndarray | int = -1,
-           value: np.ndarray | int = 0) -> Events:
+    def of(
+        cls,
+        row: np.ndarray,
+        kind: Kind,
+        category: np.ndarray | int = -1,
+        recorded: np.ndarray | bool = True,
+        crime: np.ndarray | int = -1,
+        value: np.ndarray | int = 0,
+    ) -> Events:
         n = row.size
         return cls(
-            row=row.astype(np.int64), kind=np.full(n, int(kind), dtype=np.int8),
+            row=row.astype(np.int64),
+            kind=np.full(n, int(kind), dtype=np.int8),
             category=np.broadcast_to(np.asarray(category, dtype=np.int8), (n,)).copy(),
             recorded=np.broadcast_to(np.asarray(recorded, dtype=bool), (n,)).copy(),
             crime=np.broadcast_to(np.asarray(crime, dtype=np.int64), (n,)).copy(),

@@ -73,9 +73,7 @@ def surname_table() -> pl.DataFrame:
     Returns:
         DataFrame with columns ``name``, ``pool`` and ``weight``.
     """
-    return _read_csv(
-        "surnames.csv", {"name": pl.String(), "pool": pl.String(), "weight": pl.Float64()}
-    )
+    return _read_csv("surnames.csv", {"name": pl.String(), "pool": pl.String(), "weight": pl.Float64()})
 
 
 @cache
@@ -120,9 +118,7 @@ def pool_for_ethnicity(rng: np.random.Generator, codes: np.ndarray) -> np.ndarra
     first = np.array([POOLS.index(_ETHNICITY_POOLS[k][0]) for k in keys])
     second = np.array([POOLS.index(_ETHNICITY_POOLS[k][1]) for k in keys])
     use_second = rng.random(codes.size) < 0.5
-    pools: np.ndarray = np.array(POOLS, dtype="<U23")[
-        np.where(use_second, second[index], first[index])
-    ]
+    pools: np.ndarray = np.array(POOLS, dtype="<U23")[np.where(use_second, second[index], first[index])]
     return pools
 
 

@@ -112,9 +112,7 @@ def _substitute_letters(rng: np.random.Generator, old: pl.Series) -> np.ndarray:
     return letters
 
 
-def _typo_frame(
-    rng: np.random.Generator, s: pl.Series, u: np.ndarray, kind: np.ndarray
-) -> pl.DataFrame:
+def _typo_frame(rng: np.random.Generator, s: pl.Series, u: np.ndarray, kind: np.ndarray) -> pl.DataFrame:
     """Pieces of each string around the edit position, for ``add_typos``."""
     length = s.str.len_chars().to_numpy().astype(np.int64)
     kind = np.where(length <= 1, _SUBSTITUTE, kind)
@@ -167,9 +165,7 @@ def add_typos(values: np.ndarray, mask: np.ndarray, rng: np.random.Generator) ->
     same = (frame["edited"] == frame["s"]).to_numpy()
     if same.any():
         doubled = frame.filter(same).select(_apply_style(style, head + c0 + c0 + tail1))
-        frame = frame.with_columns(
-            frame["edited"].scatter(np.flatnonzero(same), doubled.to_series())
-        )
+        frame = frame.with_columns(frame["edited"].scatter(np.flatnonzero(same), doubled.to_series()))
     return _scatter(values, rows, frame["edited"])
 
 
@@ -286,9 +282,7 @@ def format_postcodes(
     """
     series = _as_series(postcodes)
     n = len(series)
-    frame = series.to_frame().with_columns(
-        compact=pl.col("v").str.replace_all(r"\s+", "").str.to_uppercase()
-    )
+    frame = series.to_frame().with_columns(compact=pl.col("v").str.replace_all(r"\s+", "").str.to_uppercase())
     n_chars = pl.col("compact").str.len_chars()
     frame = frame.with_columns(
         spaced=pl.when(n_chars >= 5)

@@ -27,18 +27,21 @@ HORIZON = 12
 
 
 def _replicate(cohort: Cohort, replicates: int) -> Cohort:
-    arrays = {name: np.tile(getattr(cohort, name), replicates)
-              for name in cohort.__dataclass_fields__ if name not in ("n_groups", "rivalries", "group")}
+    arrays = {
+        name: np.tile(getattr(cohort, name), replicates)
+        for name in cohort.__dataclass_fields__
+        if name not in ("n_groups", "rivalries", "group")
+    }
     offsets = np.repeat(np.arange(replicates) * cohort.n_groups, cohort.person.size)
     group = np.tile(cohort.group, replicates)
     group = np.where(group >= 0, group + offsets, -1).astype(np.int32)
     rivalries = np.concatenate([cohort.rivalries + r * cohort.n_groups for r in range(replicates)])
-    return replace(cohort, **arrays, group=group, n_groups=cohort.n_groups * replicates,
-                   rivalries=rivalries)
+    return replace(cohort, **arrays, group=group, n_groups=cohort.n_groups * replicates, rivalries=rivalries)
 
 
-def simulate_risk(snapshot: Snapshot, months: list[Month], params: WorldParams,
-                  rng: np.random.Generator) -> np.ndarray:
+def simulate_risk(
+    snapshot: Snapshot, months: list[Month], params: WorldParams, rng: np.random.Generator
+) -> np.ndarray:
     """Estimated probability of a recorded serious-violence event in the next 12 months.
 
     Args:
@@ -59,15 +62,19 @@ def simulate_risk(snapshot: Snapshot, months: list[Month], params: WorldParams,
     for m in months:
         result = step(rng, params.hazards, cohort, state, m, observe=False)
         e = result.events
-        involved = (((e.kind == Kind.OFFENCE) | (e.kind == Kind.VICTIMISATION))
-                    & e.recorded & SERIOUS[np.maximum(e.category, 0)])
+        involved = (
+            ((e.kind == Kind.OFFENCE) | (e.kind == Kind.VICTIMISATION))
+            & e.recorded
+            & SERIOUS[np.maximum(e.category, 0)]
+        )
         hit = np.bincount(e.row[involved], minlength=n) > 0
         chance = 1.0 - (1.0 - result.outcome_hazard) * (1.0 - result.outcome_co)
         score += survived * chance
         survived &= ~hit
     per_row = score.reshape(r, -1).mean(axis=0)
     position = np.searchsorted(snapshot.cohort.person, snapshot.sample)
-    return np.clip(per_row[position], 0.0, 1.0)
+    risk: np.ndarray = np.clip(per_row[position], 0.0, 1.0)
+    return risk
 
 
 def future_months(timeline: Timeline) -> list[Month]:
@@ -78,8 +85,13 @@ def future_months(timeline: Timeline) -> list[Month]:
     return months_of(longer)
 
 
-def build_oracle(history: History, params: WorldParams, timeline: Timeline,
-                 rng: np.random.Generator, progress: Progress | None = None) -> pl.DataFrame:
+def build_oracle(
+    history: History,
+    params: WorldParams,
+    timeline: Timeline,
+    rng: np.random.Generator,
+    progress: Progress | None = None,
+) -> pl.DataFrame:
     """`oracle_risk`: true_person_id, as_of, p_true, outcome for everyone aged 14-25.
 
     Args:
@@ -98,20 +110,25 @@ def build_oracle(history: History, params: WorldParams, timeline: Timeline,
     months = future_months(timeline)
     boundaries = timeline.boundaries
     events = history.events.filter(
-        pl.col("kind").is_in([int(Kind.OFFENCE), int(Kind.VICTIMISATION)]) & pl.col("category").is_in([0, 1, 2])
+        pl.col("kind").is_in([int(Kind.OFFENCE), int(Kind.VICTIMISATION)])
+        & pl.col("category").is_in([0, 1, 2])
     )
     frames = []
     for snapshot in history.snapshots:
         k = snapshot.index
-        p_true = simulate_risk(snapshot, months[k:k + HORIZON], params, rng)
+        p_true = simulate_risk(snapshot, months[k : k + HORIZON], params, rng)
         who = history.eligible.filter(pl.col("boundary") == k).select("true_person_id")
         window = events.filter((pl.col("step") >= k) & (pl.col("step") < k + HORIZON))
         outcome = window.group_by("true_person_id").agg(
-            pl.col("recorded").any().alias("outcome"), pl.lit(True).alias("outcome_any"))
+            pl.col("recorded").any().alias("outcome"), pl.lit(True).alias("outcome_any")
+        )
         complete = k + HORIZON <= timeline.months
         frame = (
-            who.join(pl.DataFrame({"true_person_id": snapshot.sample, "p_true": p_true}),
-                     on="true_person_id", how="left")
+            who.join(
+                pl.DataFrame({"true_person_id": snapshot.sample, "p_true": p_true}),
+                on="true_person_id",
+                how="left",
+            )
             .join(outcome, on="true_person_id", how="left")
             .with_columns(
                 pl.lit(boundaries[k]).alias("as_of"),

@@ -19,8 +19,8 @@ class Hazards:
     """
 
     # offending as suspect: total rate and its drivers
-    offend_base: float = 0.0009
-    offend_beta_z: float = 0.7
+    offend_base: float = 0.00063
+    offend_beta_z: float = 0.9
     offend_male_hr: float = 4.0
     offend_dep_hr: float = 1.8  # most deprived decile against least
     offend_prior_violence_hr: float = 1.4  # per unit of decayed serious-violence count
@@ -35,8 +35,8 @@ class Hazards:
     offend_group_hr: float = 2.0
     heat_exponent: float = 0.3  # group heat multiplier = (1 + heat) ** exponent
     # victimisation
-    victim_base: float = 0.0025
-    victim_beta_z: float = 0.35
+    victim_base: float = 0.0029
+    victim_beta_z: float = 0.5
     victim_male_hr: float = 1.6
     victim_dep_hr: float = 1.6
     victim_offender_hr: float = 1.8
@@ -53,7 +53,7 @@ class Hazards:
     # education
     attendance_logit_base: float = 3.55
     suspension_base: float = 0.0025
-    exclusion_base: float = 2e-05
+    exclusion_base: float = 3.1e-05
     # NEET (academic age 16-24)
     neet_entry_base: float = 0.012
     neet_exit: float = 0.16

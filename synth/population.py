@@ -17,7 +17,9 @@ YOUNGEST, OLDEST = 8, 31  # ages simulated in detail
 GROUP_SIZE = 12
 WHITE_CODES = np.array(["W1", "W5", "W2", "W3", "W4"])
 WHITE_P = np.array([0.90, 0.07, 0.02, 0.006, 0.004])
-MINORITY_CODES = np.array(["A2", "A1", "A3", "A5", "A4", "B2", "B1", "B3", "M1", "M2", "M3", "M4", "O1", "O2"])
+MINORITY_CODES = np.array(
+    ["A2", "A1", "A3", "A5", "A4", "B2", "B1", "B3", "M1", "M2", "M3", "M4", "O1", "O2"]
+)
 MINORITY_P = np.array([0.26, 0.12, 0.06, 0.04, 0.03, 0.10, 0.07, 0.03, 0.08, 0.03, 0.04, 0.03, 0.04, 0.07])
 
 
@@ -34,7 +36,8 @@ class Population:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return out
 
 
 def _households(rng: np.random.Generator, params: WorldParams, timeline: Timeline) -> tuple[np.ndarray, ...]:
@@ -49,7 +52,9 @@ def _households(rng: np.random.Generator, params: WorldParams, timeline: Timelin
         np.cumsum(kids_per_household) - kids_per_household, kids_per_household
     )
     twin = (position > 0) & (rng.random(household.size) < 0.02)
-    gap_days = np.where(position == 0, 0, (365.25 * (1 + rng.gamma(2.0, 0.8, household.size))).astype(np.int64))
+    gap_days = np.where(
+        position == 0, 0, (365.25 * (1 + rng.gamma(2.0, 0.8, household.size))).astype(np.int64)
+    )
     gap_days[twin] = 0
     starts = np.cumsum(kids_per_household) - kids_per_household
     cumulative = np.cumsum(gap_days)
@@ -72,8 +77,12 @@ def _ethnicity(rng: np.random.Generator, minority_share: np.ndarray) -> np.ndarr
     return np.where(minority, other, white)
 
 
-def _traits(rng: np.random.Generator, household_latent: np.ndarray, male: np.ndarray,
-            deprivation: np.ndarray) -> dict[str, np.ndarray]:
+def _traits(
+    rng: np.random.Generator,
+    household_latent: np.ndarray,
+    male: np.ndarray,
+    deprivation: np.ndarray,
+) -> dict[str, np.ndarray]:
     """Latent traits: general propensity z and binary traits that drive hazards."""
     n = male.size
     z = 0.55 * household_latent + 0.835 * rng.standard_normal(n)
@@ -91,8 +100,9 @@ def _traits(rng: np.random.Generator, household_latent: np.ndarray, male: np.nda
     }
 
 
-def _groups(rng: np.random.Generator, prone: np.ndarray, district_idx: np.ndarray,
-            dob: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _groups(
+    rng: np.random.Generator, prone: np.ndarray, district_idx: np.ndarray, dob: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Assign group-prone people to street groups within their district, with rivals.
 
     Returns:
@@ -117,15 +127,22 @@ def _groups(rng: np.random.Generator, prone: np.ndarray, district_idx: np.ndarra
     pairs = []
     for shift in (1, 2):
         partner = (np.arange(n_groups) + shift * max(1, n_groups // 7) + 1) % n_groups
-        take = (group_district != group_district[partner]) & (rng.random(n_groups) < (1.0 if shift == 1 else 0.5))
+        take = (group_district != group_district[partner]) & (
+            rng.random(n_groups) < (1.0 if shift == 1 else 0.5)
+        )
         pairs.append(np.stack([np.arange(n_groups)[take], partner[take]], axis=1))
     rivalries = np.concatenate(pairs) if n_groups > 1 else np.zeros((0, 2), dtype=np.int64)
     rivalries = np.unique(np.concatenate([rivalries, rivalries[:, ::-1]]), axis=0)
     return group, join, leave, rivalries
 
 
-def _addresses(rng: np.random.Generator, params: WorldParams, timeline: Timeline,
-               home: np.ndarray, nbhd: pl.DataFrame) -> pl.DataFrame:
+def _addresses(
+    rng: np.random.Generator,
+    params: WorldParams,
+    timeline: Timeline,
+    home: np.ndarray,
+    nbhd: pl.DataFrame,
+) -> pl.DataFrame:
     """Address history per household: an initial address, then moves within the area."""
     n = home.size
     start = day_number(timeline.start_date) - 365
@@ -141,8 +158,12 @@ def _addresses(rng: np.random.Generator, params: WorldParams, timeline: Timeline
     neighbourhood = np.where(same | ~in_district, home[household], candidate)
     postcode = geography.draw_postcodes(rng, nbhd, neighbourhood)
     return pl.DataFrame(
-        {"household_id": household.astype(np.int32), "from_day": from_day.astype(np.int64),
-         "neighbourhood_id": neighbourhood.astype(np.int32), "postcode": postcode}
+        {
+            "household_id": household.astype(np.int32),
+            "from_day": from_day.astype(np.int64),
+            "neighbourhood_id": neighbourhood.astype(np.int32),
+            "postcode": postcode,
+        }
     ).sort("household_id", "from_day")
 
 
@@ -210,13 +231,23 @@ def build_population(rng: np.random.Generator, params: WorldParams, timeline: Ti
     )
     people = pl.concat([people, _adult_frame(rng, adults, nbhd, n, n_households)], how="diagonal_relaxed")
     groups = pl.DataFrame({"group_id": np.arange(n_groups, dtype=np.int32)})
-    addresses = _addresses(rng, params, timeline, np.concatenate(
-        [home, rng.integers(0, nbhd.height, adults["group_id"].size)]), nbhd)
+    addresses = _addresses(
+        rng,
+        params,
+        timeline,
+        np.concatenate([home, rng.integers(0, nbhd.height, adults["group_id"].size)]),
+        nbhd,
+    )
     return Population(people, nbhd, schools, groups, rivalries, addresses)
 
 
-def _adult_frame(rng: np.random.Generator, adults: dict[str, np.ndarray], nbhd: pl.DataFrame,
-                 first_id: int, first_household: int) -> pl.DataFrame:
+def _adult_frame(
+    rng: np.random.Generator,
+    adults: dict[str, np.ndarray],
+    nbhd: pl.DataFrame,
+    first_id: int,
+    first_household: int,
+) -> pl.DataFrame:
     m = adults["group_id"].size
     ethnicity = _ethnicity(rng, nbhd["minority_share"].to_numpy()[rng.integers(0, nbhd.height, m)])
     pool = pool_for_ethnicity(rng, ethnicity)

@@ -46,36 +46,53 @@ class StepResult:
     events: Events
     outcome_hazard: np.ndarray  # probability of a recorded serious event of the row's own doing
     outcome_co: np.ndarray  # recorded serious involvement as a co-offender this step
-    attendance: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None  # row, possible, attended, unauth
+    attendance: tuple[np.ndarray, ...] | None  # row, possible, attended, unauthorised
 
 
-def _draw_categories(rng: np.random.Generator, rows: np.ndarray, profile: np.ndarray,
-                     table: np.ndarray) -> np.ndarray:
+def _draw_categories(
+    rng: np.random.Generator, rows: np.ndarray, profile: np.ndarray, table: np.ndarray
+) -> np.ndarray:
     cumulative = np.cumsum(table[profile[rows]], axis=1)
     u = rng.random(rows.size)
-    return (u[:, None] > cumulative).sum(axis=1).astype(np.int8)
+    drawn: np.ndarray = (u[:, None] > cumulative).sum(axis=1).astype(np.int8)
+    return drawn
 
 
 def _mix_table(weights: list[list[float]]) -> np.ndarray:
     table = np.array(weights, dtype=np.float64)
-    return table / table.sum(axis=1, keepdims=True)
+    normalised: np.ndarray = table / table.sum(axis=1, keepdims=True)
+    return normalised
 
 
 # Category mixes by profile = 2 * knife carrier + active group member.
-OFFENCE_MIX = _mix_table([[0.008, 0.30, 0.004, 0.30, 0.35], [0.023, 0.36, 0.004, 0.30, 0.35],
-                          [0.058, 0.30, 0.024, 0.30, 0.35], [0.073, 0.36, 0.024, 0.30, 0.35]])
-VICTIM_MIX = _mix_table([[0.008, 0.42, 0.0, 0.54, 0.0], [0.048, 0.42, 0.0, 0.54, 0.0],
-                         [0.008, 0.42, 0.0, 0.54, 0.0], [0.048, 0.42, 0.0, 0.54, 0.0]])
+OFFENCE_MIX = _mix_table(
+    [
+        [0.008, 0.30, 0.004, 0.30, 0.35],
+        [0.023, 0.36, 0.004, 0.30, 0.35],
+        [0.058, 0.30, 0.024, 0.30, 0.35],
+        [0.073, 0.36, 0.024, 0.30, 0.35],
+    ]
+)
+VICTIM_MIX = _mix_table(
+    [
+        [0.008, 0.42, 0.0, 0.54, 0.0],
+        [0.048, 0.42, 0.0, 0.54, 0.0],
+        [0.008, 0.42, 0.0, 0.54, 0.0],
+        [0.048, 0.42, 0.0, 0.54, 0.0],
+    ]
+)
 
 
-def _recorded_serious(table: np.ndarray, recorded: np.ndarray, profile: np.ndarray,
-                      intensity: np.ndarray) -> np.ndarray:
+def _recorded_serious(
+    table: np.ndarray, recorded: np.ndarray, profile: np.ndarray, intensity: np.ndarray
+) -> np.ndarray:
     """Share of a row's events that are serious and recorded, given its policing intensity."""
     serious = np.flatnonzero(SERIOUS & (recorded > 0))
     if intensity.min() == intensity.max():  # no recording bias: one value per profile
         scalar = float(intensity[0]) if intensity.size else 1.0
         per_profile = (table[:, serious] * np.minimum(recorded[serious] * scalar, 0.98)).sum(axis=1)
-        return per_profile.astype(np.float32)[profile]
+        shares: np.ndarray = per_profile.astype(np.float32)[profile]
+        return shares
     out = np.zeros(profile.size, dtype=np.float32)
     for cat in serious:
         out += table[:, cat].astype(np.float32)[profile] * np.minimum(recorded[cat] * intensity, 0.98)
@@ -89,10 +106,13 @@ def _age_curves(age: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return offend, victim
 
 
-def _offence_rate(h: Hazards, c: Cohort, s: State, age_curve: np.ndarray, in_group: np.ndarray,
-                  heat: np.ndarray) -> np.ndarray:
+def _offence_rate(
+    h: Hazards, c: Cohort, s: State, age_curve: np.ndarray, in_group: np.ndarray, heat: np.ndarray
+) -> np.ndarray:
     log_rate = (
-        np.log(h.offend_base) + h.offend_beta_z * c.z + np.log(h.offend_male_hr) * c.male
+        np.log(h.offend_base)
+        + h.offend_beta_z * c.z
+        + np.log(h.offend_male_hr) * c.male
         + np.log(h.offend_dep_hr) * c.deprivation
         + np.log(h.offend_prior_violence_hr) * np.minimum(s.serious, 2.0)
         + np.log(h.offend_prior_any_hr) * np.minimum(s.any_offence, 3.0)
@@ -105,23 +125,29 @@ def _offence_rate(h: Hazards, c: Cohort, s: State, age_curve: np.ndarray, in_gro
         + np.log(h.offend_looked_after_hr) * c.looked_after
         + np.log(h.offend_group_hr) * in_group
     )
-    return np.exp(log_rate) * age_curve * heat
+    rate: np.ndarray = np.exp(log_rate) * age_curve * heat
+    return rate
 
 
-def _victim_rate(h: Hazards, c: Cohort, s: State, age_curve: np.ndarray, in_group: np.ndarray,
-                 heat: np.ndarray) -> np.ndarray:
+def _victim_rate(
+    h: Hazards, c: Cohort, s: State, age_curve: np.ndarray, in_group: np.ndarray, heat: np.ndarray
+) -> np.ndarray:
     log_rate = (
-        np.log(h.victim_base) + h.victim_beta_z * c.z + np.log(h.victim_male_hr) * c.male
+        np.log(h.victim_base)
+        + h.victim_beta_z * c.z
+        + np.log(h.victim_male_hr) * c.male
         + np.log(h.victim_dep_hr) * c.deprivation
         + np.log(h.victim_offender_hr) * np.minimum(s.serious + 0.3 * s.any_offence, 1.5)
         + np.log(h.victim_repeat_hr) * np.minimum(s.victim, 1.5)
         + np.log(h.victim_group_hr) * in_group
     )
-    return np.exp(log_rate) * age_curve * heat
+    rate: np.ndarray = np.exp(log_rate) * age_curve * heat
+    return rate
 
 
-def _co_offenders(rng: np.random.Generator, h: Hazards, c: Cohort, offences: Events,
-                  members: np.ndarray) -> Events:
+def _co_offenders(
+    rng: np.random.Generator, h: Hazards, c: Cohort, offences: Events, members: np.ndarray
+) -> Events:
     """Group members who join an offence committed by another member of their group."""
     lead = offences.row
     eligible = (c.group[lead] >= 0) & (offences.category != Category.WEAPON) & np.isin(lead, members)
@@ -140,13 +166,20 @@ def _co_offenders(rng: np.random.Generator, h: Hazards, c: Cohort, offences: Eve
     keep = pick != lead[which]
     which, pick = which[keep], pick[keep]
     recorded = offences.recorded[which] & (rng.random(which.size) < h.co_offender_identified)
-    return Events.of(pick, Kind.OFFENCE, offences.category[which], recorded, offences.crime[which],
-                     value=1)
+    return Events.of(pick, Kind.OFFENCE, offences.category[which], recorded, offences.crime[which], value=1)
 
 
-def _police(rng: np.random.Generator, h: Hazards, c: Cohort, s: State, m: Month, age: np.ndarray,
-            active: np.ndarray, in_group: np.ndarray, crime_base: int
-            ) -> tuple[list[Events], np.ndarray, np.ndarray]:
+def _police(
+    rng: np.random.Generator,
+    h: Hazards,
+    c: Cohort,
+    s: State,
+    m: Month,
+    age: np.ndarray,
+    active: np.ndarray,
+    in_group: np.ndarray,
+    crime_base: int,
+) -> tuple[list[Events], np.ndarray, np.ndarray]:
     """Offences, victimisations, stop and search, co-offending, arrests and custody."""
     offend_age, victim_age = _age_curves(age)
     group_heat = ((1.0 + s.heat) ** h.heat_exponent).astype(np.float32)
@@ -154,13 +187,21 @@ def _police(rng: np.random.Generator, h: Hazards, c: Cohort, s: State, m: Month,
     custody = s.custody_until > m.index
     offend = _offence_rate(h, c, s, offend_age, in_group, heat) * np.where(custody, 0.05, 1.0) * active
     victim = _victim_rate(h, c, s, victim_age, in_group, heat) * np.where(custody, 0.3, 1.0) * active
-    search = (h.stop_search_base * offend_age * np.exp(0.6 * c.z + 1.1 * c.male + 1.2 * c.knife_carrier)
-              * c.intensity * active * ~custody)
+    search = (
+        h.stop_search_base
+        * offend_age
+        * np.exp(0.6 * c.z + 1.1 * c.male + 1.2 * c.knife_carrier)
+        * c.intensity
+        * active
+        * ~custody
+    )
     found_p = np.where(c.knife_carrier, h.weapon_found_carrier, h.weapon_found_other)
     profile = 2 * c.knife_carrier.astype(np.int8) + in_group
-    own_serious = (offend * _recorded_serious(OFFENCE_MIX, OFFENCE_RECORDED, profile, c.intensity)
-                   + victim * _recorded_serious(VICTIM_MIX, VICTIM_RECORDED, profile, c.intensity)
-                   + search * found_p)
+    own_serious = (
+        offend * _recorded_serious(OFFENCE_MIX, OFFENCE_RECORDED, profile, c.intensity)
+        + victim * _recorded_serious(VICTIM_MIX, VICTIM_RECORDED, profile, c.intensity)
+        + search * found_p
+    )
     outcome_hazard = 1.0 - np.exp(-own_serious)
 
     n_off = rng.poisson(offend)
@@ -184,66 +225,125 @@ def _police(rng: np.random.Generator, h: Hazards, c: Cohort, s: State, m: Month,
     vic_rows = np.repeat(np.arange(n_vic.size), n_vic)
     vic_cat = _draw_categories(rng, vic_rows, profile, VICTIM_MIX)
     homicide = SERIOUS[vic_cat] & (rng.random(vic_rows.size) < h.homicide_share_of_serious_victimisation)
-    vic_rec = homicide | (rng.random(vic_rows.size)
-                          < np.minimum(VICTIM_RECORDED[vic_cat] * c.intensity[vic_rows], 0.98))
-    victims = Events.of(vic_rows, Kind.VICTIMISATION, vic_cat, vic_rec,
-                        crime=crime_base + off_rows.size + np.arange(vic_rows.size),
-                        value=homicide.astype(np.int64))
+    vic_rec = homicide | (
+        rng.random(vic_rows.size) < np.minimum(VICTIM_RECORDED[vic_cat] * c.intensity[vic_rows], 0.98)
+    )
+    victims = Events.of(
+        vic_rows,
+        Kind.VICTIMISATION,
+        vic_cat,
+        vic_rec,
+        crime=crime_base + off_rows.size + np.arange(vic_rows.size),
+        value=homicide.astype(np.int64),
+    )
     searches = Events.of(ss_rows, Kind.STOP_SEARCH, value=found.astype(np.int64))
 
     arrested = everyone.recorded & (rng.random(everyone.row.size) < ARREST_SHARE[everyone.category])
-    arrests = Events.of(everyone.row[arrested], Kind.ARREST, everyone.category[arrested],
-                        crime=everyone.crime[arrested])
+    arrests = Events.of(
+        everyone.row[arrested],
+        Kind.ARREST,
+        everyone.category[arrested],
+        crime=everyone.crime[arrested],
+    )
     held = arrested & SERIOUS[everyone.category] & (rng.random(everyone.row.size) < h.custody_share)
     held_rows, first = np.unique(everyone.row[held], return_index=True)
     months = 1 + rng.geometric(1.0 / h.custody_mean_months, held_rows.size)
     s.custody_until[held_rows] = np.maximum(s.custody_until[held_rows], m.index + 1 + months)
-    custodies = Events.of(held_rows, Kind.CUSTODY, everyone.category[held][first],
-                          crime=everyone.crime[held][first], value=months)
+    custodies = Events.of(
+        held_rows,
+        Kind.CUSTODY,
+        everyone.category[held][first],
+        crime=everyone.crime[held][first],
+        value=months,
+    )
     co_hit = np.zeros(c.person.size, dtype=bool)
     co_hit[co.row[co.recorded & SERIOUS[co.category]]] = True
     return [everyone, victims, searches, arrests, custodies], outcome_hazard, co_hit
 
 
-def _school(rng: np.random.Generator, h: Hazards, c: Cohort, s: State, m: Month, academic_age: np.ndarray,
-            free: np.ndarray, observe: bool) -> tuple[list[Events], tuple[np.ndarray, ...] | None]:
+def _school(
+    rng: np.random.Generator,
+    h: Hazards,
+    c: Cohort,
+    s: State,
+    m: Month,
+    academic_age: np.ndarray,
+    free: np.ndarray,
+    observe: bool,
+) -> tuple[list[Events], tuple[np.ndarray, ...] | None]:
     """Attendance, suspensions and permanent exclusions for pupils in Years 4 to 11."""
     pupils = np.flatnonzero(free & (academic_age >= 8) & (academic_age <= 15))
     if SESSIONS[m.month] == 0 or pupils.size == 0:
         s.absence *= 0.97
         return [], None
     zp = c.z[pupils]
-    logit = (h.attendance_logit_base + c.attendance_effect[pupils] - 0.55 * zp
-             - 0.5 * c.deprivation[pupils] - 0.35 * (c.sen[pupils] > 0) - 0.6 * c.substance_misuse[pupils]
-             - 0.35 * (academic_age[pupils] >= 13) - 0.9 * s.excluded[pupils] - 0.4 * c.looked_after[pupils]
-             + rng.normal(0.0, 0.45, pupils.size))
+    logit = (
+        h.attendance_logit_base
+        + c.attendance_effect[pupils]
+        - 0.55 * zp
+        - 0.5 * c.deprivation[pupils]
+        - 0.35 * (c.sen[pupils] > 0)
+        - 0.6 * c.substance_misuse[pupils]
+        - 0.35 * (academic_age[pupils] >= 13)
+        - 0.9 * s.excluded[pupils]
+        - 0.4 * c.looked_after[pupils]
+        + rng.normal(0.0, 0.45, pupils.size)
+    )
     rate = 1.0 / (1.0 + np.exp(-logit))
     possible = np.full(pupils.size, SESSIONS[m.month])
     attended = rng.binomial(possible, rate)
-    unauthorised = rng.binomial(possible - attended, 1.0 / (1.0 + np.exp(-(-0.6 + 0.6 * zp)))) if observe else None
+    unauthorised = (
+        rng.binomial(possible - attended, 1.0 / (1.0 + np.exp(-(-0.6 + 0.6 * zp)))) if observe else None
+    )
     s.absence[pupils] = 0.75 * s.absence[pupils] + 0.25 * (1.0 - attended / possible)
-    risk = np.exp(0.8 * zp + 0.47 * c.male[pupils] + 0.6 * (c.sen[pupils] > 0) + 0.7 * c.looked_after[pupils]
-                  + 0.4 * c.deprivation[pupils] + 0.6 * np.minimum(s.any_offence[pupils], 2.0))
+    risk = np.exp(
+        0.8 * zp
+        + 0.47 * c.male[pupils]
+        + 0.6 * (c.sen[pupils] > 0)
+        + 0.7 * c.looked_after[pupils]
+        + 0.4 * c.deprivation[pupils]
+        + 0.6 * np.minimum(s.any_offence[pupils], 2.0)
+    )
     n_susp = rng.poisson(h.suspension_base * risk)
     susp_rows = np.repeat(pupils, n_susp)
-    excl = rng.random(pupils.size) < h.exclusion_base * risk * np.exp(
-        1.2 * np.minimum(s.suspended[pupils], 2.0) + 0.8 * np.minimum(s.serious[pupils], 1.0)) * ~s.excluded[pupils]
+    excl = (
+        rng.random(pupils.size)
+        < h.exclusion_base
+        * risk
+        * np.exp(1.2 * np.minimum(s.suspended[pupils], 2.0) + 0.8 * np.minimum(s.serious[pupils], 1.0))
+        * ~s.excluded[pupils]
+    )
     excl_rows = pupils[excl]
     s.excluded[excl_rows] = True
-    events = [Events.of(susp_rows, Kind.SUSPENSION, value=rng.integers(1, 11, susp_rows.size)),
-              Events.of(excl_rows, Kind.PERMANENT_EXCLUSION)]
+    events = [
+        Events.of(susp_rows, Kind.SUSPENSION, value=rng.integers(1, 11, susp_rows.size)),
+        Events.of(excl_rows, Kind.PERMANENT_EXCLUSION),
+    ]
     return events, ((pupils, possible, attended, unauthorised) if unauthorised is not None else None)
 
 
-def _transitions(rng: np.random.Generator, h: Hazards, c: Cohort, s: State, m: Month, age: np.ndarray,
-                 academic_age: np.ndarray, active: np.ndarray, victims: Events) -> list[Events]:
+def _transitions(
+    rng: np.random.Generator,
+    h: Hazards,
+    c: Cohort,
+    s: State,
+    m: Month,
+    age: np.ndarray,
+    academic_age: np.ndarray,
+    active: np.ndarray,
+    victims: Events,
+) -> list[Events]:
     """NEET spells, deaths (including homicide) and moves out of the area."""
     free = active & ~(s.custody_until > m.index)
     young = free & (academic_age >= 16) & (academic_age <= 24)
     candidates = np.flatnonzero(young & ~s.neet)
     entry = h.neet_entry_base * np.exp(
-        0.7 * c.z[candidates] + 0.8 * c.deprivation[candidates] + 1.0 * s.excluded[candidates]
-        + 0.5 * (c.sen[candidates] > 0) + 0.5 * c.substance_misuse[candidates])
+        0.7 * c.z[candidates]
+        + 0.8 * c.deprivation[candidates]
+        + 1.0 * s.excluded[candidates]
+        + 0.5 * (c.sen[candidates] > 0)
+        + 0.5 * c.substance_misuse[candidates]
+    )
     entry *= np.where(academic_age[candidates] < 18, 0.45, 1.0)
     start = np.zeros(c.person.size, dtype=bool)
     start[candidates[rng.random(candidates.size) < entry]] = True
@@ -258,21 +358,52 @@ def _transitions(rng: np.random.Generator, h: Hazards, c: Cohort, s: State, m: M
     move_rate = np.where(age < 18, h.move_out_per_year_child, h.move_out_per_year_adult) / 12
     moved = active & ~died & (rng.random(c.person.size) < move_rate)
     s.present &= ~(died | moved)
-    return [Events.of(np.flatnonzero(start), Kind.NEET_START), Events.of(np.flatnonzero(end & active), Kind.NEET_END),
-            Events.of(np.flatnonzero(died), Kind.DEATH), Events.of(np.flatnonzero(moved), Kind.MOVE_OUT)]
+    return [
+        Events.of(np.flatnonzero(start), Kind.NEET_START),
+        Events.of(np.flatnonzero(end & active), Kind.NEET_END),
+        Events.of(np.flatnonzero(died), Kind.DEATH),
+        Events.of(np.flatnonzero(moved), Kind.MOVE_OUT),
+    ]
 
 
-def _observations(rng: np.random.Generator, h: Hazards, c: Cohort, s: State, age: np.ndarray,
-                  active: np.ndarray, in_group: np.ndarray, victims: Events) -> list[Events]:
+def _observations(
+    rng: np.random.Generator,
+    h: Hazards,
+    c: Cohort,
+    s: State,
+    age: np.ndarray,
+    active: np.ndarray,
+    in_group: np.ndarray,
+    victims: Events,
+) -> list[Events]:
     """Events that reveal risk without changing it: ED visits, referrals, intelligence."""
     ed = rng.random(victims.row.size) < ED_SHARE[victims.category]
     n = c.person.size
-    mental = rng.random(n) < h.mental_health_base * np.exp(1.3 * c.mental_health_need + 0.3 * c.z) * (
-        1.0 + 1.5 * np.minimum(s.victim, 1.0)) * active
-    substance = rng.random(n) < h.substance_referral_base * np.exp(1.6 * c.substance_misuse) * (age >= 12) * active
-    referral = rng.random(n) < h.partner_referral_base * np.exp(0.4 * c.z) * (
-        1.0 + 3.0 * np.minimum(s.serious, 1.0) + 2.0 * np.minimum(s.victim, 1.0) + 2.0 * (s.suspended > 0.3)
-        + 2.0 * in_group) * (age >= 10) * (age < 26) * active
+    mental = (
+        rng.random(n)
+        < h.mental_health_base
+        * np.exp(1.3 * c.mental_health_need + 0.3 * c.z)
+        * (1.0 + 1.5 * np.minimum(s.victim, 1.0))
+        * active
+    )
+    substance = (
+        rng.random(n) < h.substance_referral_base * np.exp(1.6 * c.substance_misuse) * (age >= 12) * active
+    )
+    referral = (
+        rng.random(n)
+        < h.partner_referral_base
+        * np.exp(0.4 * c.z)
+        * (
+            1.0
+            + 3.0 * np.minimum(s.serious, 1.0)
+            + 2.0 * np.minimum(s.victim, 1.0)
+            + 2.0 * (s.suspended > 0.3)
+            + 2.0 * in_group
+        )
+        * (age >= 10)
+        * (age < 26)
+        * active
+    )
     intel_p = np.where(in_group, 0.06, np.where(c.z > 1.5, 0.0008, 0.0)) * (age >= 12) * active
     intel = rng.random(n) < intel_p
     return [
@@ -300,13 +431,22 @@ def _update_state(c: Cohort, s: State, offences: Events, victims: Events, suspen
         own = np.concatenate([offences.row[serious], victims.row[SERIOUS[victims.category]]])
         own = own[c.group[own] >= 0]
         per_group = np.bincount(c.group[own], minlength=c.n_groups).astype(np.float32)
-        attacks = np.bincount(c.rivalries[:, 1], weights=per_group[c.rivalries[:, 0]],
-                              minlength=c.n_groups).astype(np.float32)
+        attacks = np.bincount(
+            c.rivalries[:, 1], weights=per_group[c.rivalries[:, 0]], minlength=c.n_groups
+        ).astype(np.float32)
         s.heat = s.heat * DECAY_HEAT + per_group + 0.5 * attacks
 
 
-def step(rng: np.random.Generator, h: Hazards, c: Cohort, s: State, m: Month, *,
-         observe: bool, crime_base: int = 0) -> StepResult:
+def step(
+    rng: np.random.Generator,
+    h: Hazards,
+    c: Cohort,
+    s: State,
+    m: Month,
+    *,
+    observe: bool,
+    crime_base: int = 0,
+) -> StepResult:
     """Simulate one month for every row, updating `s` in place.
 
     Args:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -54,17 +54,31 @@ def _write_delivery(d: Delivery, landing: Path) -> dict[str, object]:
         rows.write_excel(workbook=book, worksheet="Exclusions", autofit=False)
         book.close()
     else:
-        rows.write_csv(path, separator=d.source.delimiter, null_value="", quote_style="necessary",
-                       line_terminator="\n")
-    _seal(path, datetime.combine(d.extract_date, time(6, 0), tzinfo=timezone.utc))
+        rows.write_csv(
+            path,
+            separator=d.source.delimiter,
+            null_value="",
+            quote_style="necessary",
+            line_terminator="\n",
+        )
+    _seal(path, datetime.combine(d.extract_date, time(6, 0), tzinfo=UTC))
     data = path.read_bytes()
-    return {"file": f"landing/{d.file_name}", "source": d.source.name, "agency": d.source.agency,
-            "kind": "initial" if d.since is None else "increment", "extract_date": d.extract_date.isoformat(),
-            "recorded_from": d.since.isoformat() if d.since else None,
-            "recorded_before": d.extract_date.isoformat(), "rows": rows.height,
-            "invalid_rows": int(d.defects.height),
-            "invalid_by_defect": {k: int(v) for k, v in d.defects["defect"].value_counts().iter_rows()},
-            "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return {
+        "file": f"landing/{d.file_name}",
+        "source": d.source.name,
+        "agency": d.source.agency,
+        "kind": "initial" if d.since is None else "increment",
+        "extract_date": d.extract_date.isoformat(),
+        "recorded_from": d.since.isoformat() if d.since else None,
+        "recorded_before": d.extract_date.isoformat(),
+        "rows": rows.height,
+        "invalid_rows": int(d.defects.height),
+        "invalid_by_defect": dict(
+            sorted((k, int(v)) for k, v in d.defects["defect"].value_counts().iter_rows())
+        ),
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def _named_events(events: pl.DataFrame) -> pl.DataFrame:
@@ -75,23 +89,39 @@ def _named_events(events: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("kind").is_in([int(Kind.OFFENCE), int(Kind.VICTIMISATION)]))
         .then(pl.col("category").replace_strict(categories, default=None, return_dtype=pl.String))
         .alias("category"),
-        pl.when(pl.col("kind").is_in([int(Kind.OFFENCE), int(Kind.VICTIMISATION), int(Kind.ARREST),
-                                      int(Kind.CUSTODY)])).then(pl.col("crime")).alias("crime"),
+        pl.when(
+            pl.col("kind").is_in(
+                [int(Kind.OFFENCE), int(Kind.VICTIMISATION), int(Kind.ARREST), int(Kind.CUSTODY)]
+            )
+        )
+        .then(pl.col("crime"))
+        .alias("crime"),
     ).drop("lead", "step", "school_id")
 
 
 def _people_truth(people: pl.DataFrame, events: pl.DataFrame, nbhd: pl.DataFrame) -> pl.DataFrame:
-    exits = events.filter(pl.col("kind").is_in([int(Kind.DEATH), int(Kind.MOVE_OUT)])).group_by(
-        "true_person_id").agg(
-        pl.col("event_date").filter(pl.col("kind") == int(Kind.DEATH)).min().alias("death_date"),
-        pl.col("event_date").filter(pl.col("kind") == int(Kind.MOVE_OUT)).min().alias("moved_out_date"))
-    return (people.join(nbhd.select("neighbourhood_id", "deprivation_decile", "policing_intensity"),
-                        on="neighbourhood_id", how="left")
-            .join(exits, on="true_person_id", how="left")
-            .with_columns(pl.from_epoch("dob_day", time_unit="d").alias("date_of_birth"),
-                          pl.from_epoch("group_join_day", time_unit="d").alias("group_join_date"),
-                          pl.from_epoch("group_leave_day", time_unit="d").alias("group_leave_date"))
-            .drop("dob_day", "group_join_day", "group_leave_day", "deprivation"))
+    exits = (
+        events.filter(pl.col("kind").is_in([int(Kind.DEATH), int(Kind.MOVE_OUT)]))
+        .group_by("true_person_id")
+        .agg(
+            pl.col("event_date").filter(pl.col("kind") == int(Kind.DEATH)).min().alias("death_date"),
+            pl.col("event_date").filter(pl.col("kind") == int(Kind.MOVE_OUT)).min().alias("moved_out_date"),
+        )
+    )
+    return (
+        people.join(
+            nbhd.select("neighbourhood_id", "deprivation_decile", "policing_intensity"),
+            on="neighbourhood_id",
+            how="left",
+        )
+        .join(exits, on="true_person_id", how="left")
+        .with_columns(
+            pl.from_epoch("dob_day", time_unit="d").alias("date_of_birth"),
+            pl.from_epoch("group_join_day", time_unit="d").alias("group_join_date"),
+            pl.from_epoch("group_leave_day", time_unit="d").alias("group_leave_date"),
+        )
+        .drop("dob_day", "group_join_day", "group_leave_day", "deprivation")
+    )
 
 
 def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, object]:
@@ -111,36 +141,70 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
     advance = stage("Population", 1)
     population = build_population(rng_pop, params, timeline)
     advance(1)
-    history = run_history(population, params, timeline, rng_history, stage("Life histories (months)", timeline.months))
+    history = run_history(
+        population, params, timeline, rng_history, stage("Life histories (months)", timeline.months)
+    )
     advance = stage("Dating and coding events", 1)
     events = expand_events(history.events, population.people, timeline, rng_events)
-    events = add_adult_co_offenders(events, population.people, params.hazards.adult_co_offender_share, rng_events)
+    events = add_adult_co_offenders(
+        events, population.people, params.hazards.adult_co_offender_share, rng_events
+    )
     advance(1)
-    oracle = build_oracle(history, params, timeline, rng_oracle, stage("Oracle risk (as_of dates)",
-                                                                     len(history.snapshots)))
+    oracle = build_oracle(
+        history,
+        params,
+        timeline,
+        rng_oracle,
+        stage("Oracle risk (as_of dates)", len(history.snapshots)),
+    )
     advance = stage("Agency extracts", len(SOURCES))
-    world = extracts.World(events, population.people, population.addresses, population.schools,
-                           history.attendance, rng_extracts, params.noise)
-    months = pl.DataFrame({"step": np.arange(timeline.months, dtype=np.int32),
-                           "middle": [m.start + 15 for m in months_of(timeline)]}).with_columns(
-        pl.from_epoch("middle", time_unit="d"))
+    world = extracts.World(
+        events,
+        population.people,
+        population.addresses,
+        population.schools,
+        history.attendance,
+        rng_extracts,
+        params.noise,
+    )
+    months = pl.DataFrame(
+        {
+            "step": np.arange(timeline.months, dtype=np.int32),
+            "middle": [m.start + 15 for m in months_of(timeline)],
+        }
+    ).with_columns(pl.from_epoch("middle", time_unit="d"))
     returns = term_return_dates(timeline.start_date.year - 1, params.end_date.year + 1)
-    frames = {**extracts.police(world), **extracts.education(world, months, returns), **extracts.health(world),
-              **extracts.partner_referrals(world)}
+    frames = {
+        **extracts.police(world),
+        **extracts.education(world, months, returns),
+        **extracts.health(world),
+        **extracts.partner_referrals(world),
+    }
+    _owner_only_dir(out)
     landing = _owner_only_dir(out / "landing")
     truth = _owner_only_dir(out / "ground_truth")
     files, identity, defects, late = [], [], [], {}
     for name, frame in frames.items():
         source = BY_NAME[name]
-        deliveries, late[name] = split_deliveries(rng_extracts, frame, source,
-                                                  delivery_dates(source, timeline, params.increment_weeks),
-                                                  params.invalid_share)
+        deliveries, late[name] = split_deliveries(
+            rng_extracts,
+            frame,
+            source,
+            delivery_dates(source, timeline, params.increment_weeks),
+            params.invalid_share,
+        )
         for d in deliveries:
             files.append(_write_delivery(d, landing))
-            identity.append(d.frame.select(pl.lit(name).alias("source"),
-                                           pl.col(source.record_id).cast(pl.String).alias("source_record_id"),
-                                           pl.col("_true_person_id").alias("true_person_id")))
-            defects.append(d.defects.with_columns(pl.lit(name).alias("source"), pl.lit(d.file_name).alias("file")))
+            identity.append(
+                d.frame.select(
+                    pl.lit(name).alias("source"),
+                    pl.col(source.record_id).cast(pl.String).alias("source_record_id"),
+                    pl.col("_true_person_id").alias("true_person_id"),
+                )
+            )
+            defects.append(
+                d.defects.with_columns(pl.lit(name).alias("source"), pl.lit(d.file_name).alias("file"))
+            )
         advance(1)
     advance = stage("Ground truth and reports", 1)
     people_truth = _people_truth(population.people, events, population.neighbourhoods)
@@ -166,4 +230,3 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
     _seal(manifest_path)
     advance(1)
     return manifest
-

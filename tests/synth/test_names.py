@@ -78,9 +78,7 @@ def test_nickname_file() -> None:
     assert table.is_unique().all()
     variants = table.filter(name="William")["nickname"].to_list()
     assert {"Will", "Bill", "Liam"} <= set(variants)
-    assert {"Mohammad", "Muhammad", "Mohamed"} <= set(
-        table.filter(name="Mohammed")["nickname"].to_list()
-    )
+    assert {"Mohammad", "Muhammad", "Mohamed"} <= set(table.filter(name="Mohammed")["nickname"].to_list())
 
 
 # --- ethnicity to pool ---------------------------------------------------------------------

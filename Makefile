@@ -1,0 +1,49 @@
+# cohort: `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+WORLD ?= data/world
+RESIDENTS ?= 50000
+SEED ?= 42
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+export GX_ANALYTICS_ENABLED := false
+export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
+
+.PHONY: help install demo test lint typecheck check bench bench-force clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/cohort: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/cohort ## Create the virtual environment and install cohort with its dev tools
+
+demo: install ## Generate the default synthetic world (50,000 residents) and report what was generated
+	$(BIN)/cohort synth --residents $(RESIDENTS) --seed $(SEED) --out $(WORLD)
+
+test: install ## Run the tests
+	$(BIN)/python -m pytest -q
+
+lint: install ## Ruff
+	$(BIN)/ruff check .
+
+typecheck: install ## Mypy (strict on the packages)
+	$(BIN)/mypy
+
+check: lint typecheck test ## Ruff, mypy and the tests
+
+bench: install ## Benchmark world generation at the demo scale (50,000 residents)
+	$(BIN)/python benchmarks/bench_synth.py --residents 50000
+
+bench-force: install ## Benchmark world generation at force scale (3,000,000 residents; ~20 min)
+	$(BIN)/python benchmarks/bench_synth.py --residents 3000000
+
+clean: ## Remove generated data and caches (keeps the virtual environment)
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results

@@ -1,0 +1,32 @@
+"""Shared fixtures: small synthetic worlds generated once per test session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from synth.params import WorldParams  # noqa: E402
+from synth.world import generate_world  # noqa: E402
+
+SMALL = WorldParams(residents=6_000, seed=7)
+
+
+def quiet_stage(description: str, total: int) -> Callable[[int], None]:
+    return lambda n: None
+
+
+def make_world(params: WorldParams, out: Path) -> dict[str, object]:
+    return generate_world(params, out, quiet_stage)
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    """A 6,000-resident world (about 2,400 people simulated in detail)."""
+    out = tmp_path_factory.mktemp("world")
+    return out, make_world(SMALL, out)
