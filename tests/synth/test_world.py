@@ -188,7 +188,10 @@ def test_adult_co_offenders_appear_only_in_police_records(small_world: World) ->
     root = small_world[0]
     people = pl.read_parquet(root / "ground_truth" / "people.parquet")
     identity = pl.read_parquet(root / "ground_truth" / "record_identity.parquet")
+    events = pl.read_parquet(root / "ground_truth" / "events.parquet")
     adults = people.filter(~pl.col("simulated_in_detail"))["true_person_id"]
+    theirs = events.filter(pl.col("true_person_id").is_in(adults.implode()))
+    assert theirs.height > 0
+    assert set(theirs["kind"].unique().to_list()) == {"offence"}
     sources = identity.filter(pl.col("true_person_id").is_in(adults.implode()))["source"].unique()
-    assert sources.len() > 0
-    assert set(sources.to_list()) <= {"police_occurrences", "police_custody"}
+    assert set(sources.to_list()) <= {"police_occurrences"}
