@@ -87,9 +87,10 @@ def _summarise_world(manifest: dict[str, object], out: Path, seconds: float) -> 
     console.print(table)
     calibration = manifest["calibration"]
     assert isinstance(calibration, list)
-    outside = [c["measure"] for c in calibration if c["within"] is False]
+    outside = [c["measure"] for c in calibration if c["status"] == "outside"]
     console.print(
-        f"Calibration: {len(calibration) - len(outside)} of {len(calibration)} measures within target"
+        f"Calibration: {len(calibration) - len(outside)} of {len(calibration)} measures within target "
+        "or sampling error"
         + (f"; outside: {', '.join(outside)}" if outside else "")
         + f" (see {out / 'calibration_report.md'})"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -25,6 +26,20 @@ class Measure:
     low: float | None = None  # acceptable range where the target is a range
     high: float | None = None
     note: str = ""
+    standard_error: float = 0.0  # of a rate, from the Poisson count behind it
+
+    @property
+    def status(self) -> str:
+        """within, within sampling error (±20% plus two standard errors), outside, or n/a."""
+        if self.within is None:
+            return "n/a"
+        if self.within:
+            return "within"
+        if self.target is not None and abs(self.value - self.target) <= (
+            0.2 * self.target + 2 * self.standard_error
+        ):
+            return "within sampling error"
+        return "outside"
 
     @property
     def within(self) -> bool | None:
@@ -77,10 +92,14 @@ def _rate(
     sex: str | None = None,
     unique: bool = True,
     per: float = 1000.0,
-) -> float:
-    """Yearly rate of `selection` events among residents of an age band, averaged over years."""
+) -> tuple[float, float]:
+    """Yearly rate of `selection` events among residents of an age band, averaged over years.
+
+    Returns:
+        (rate, its standard error treating the count over all years as Poisson).
+    """
     cohorts, firsts = _population_years(people, events, timeline, low, high, sex)
-    rates = []
+    rates, counts = [], 0
     for who, first in zip(cohorts, firsts, strict=True):
         chosen = events.filter(
             selection
@@ -89,7 +108,9 @@ def _rate(
         )
         count = chosen["true_person_id"].n_unique() if unique else chosen.height
         rates.append(per * count / max(len(who), 1))
-    return float(np.mean(rates))
+        counts += count
+    value = float(np.mean(rates))
+    return value, value / np.sqrt(counts) if counts else 0.0
 
 
 def _suspect(*categories: int) -> pl.Expr:
@@ -121,15 +142,27 @@ def measure(
     Returns:
         The measures, in report order.
     """
-    r = _rate
+
+    def rate(
+        name: str,
+        selection: pl.Expr,
+        options: dict[str, Any],
+        target: float,
+        unit: str,
+        source: str,
+        note: str = "",
+    ) -> Measure:
+        value, error = _rate(people, events, timeline, selection, **options)
+        return Measure(name, value, target, unit, source, note=note, standard_error=error)
+
     violence = _suspect(Category.SERIOUS_KNIFE, Category.SERIOUS, Category.OTHER_VIOLENCE)
     knife = (pl.col("kind") == int(Kind.OFFENCE)) & pl.col("recorded") & pl.col("knife")
     victim = (pl.col("kind") == int(Kind.VICTIMISATION)) & pl.col("recorded")
     ed = pl.col("kind") == int(Kind.ED_ATTENDANCE)
     sharp = ed & (pl.col("detail") == "SHARP")
     serious_suspect = _suspect(Category.SERIOUS_KNIFE, Category.SERIOUS, Category.WEAPON)
-    per_suspect = r(people, events, timeline, violence, unique=False) / max(
-        r(people, events, timeline, violence), 1e-9
+    per_suspect = _rate(people, events, timeline, violence, unique=False)[0] / max(
+        _rate(people, events, timeline, violence)[0], 1e-9
     )
     male_share = _male_share(people, events, serious_suspect)
     young = people.filter(pl.col("simulated_in_detail"))
@@ -148,30 +181,34 @@ def measure(
             "S3 (Census 2021)",
             note="before deaths and moves out",
         ),
-        Measure(
+        rate(
             "Knife-offence suspects",
-            r(people, events, timeline, knife),
+            knife,
+            dict(),
             4.0,
             "per 1,000 aged 14-25 a year",
             "S10",
         ),
-        Measure(
+        rate(
             "Knife-offence suspects, male",
-            r(people, events, timeline, knife, sex="M"),
+            knife,
+            dict(sex="M"),
             7.0,
             "per 1,000 males aged 14-25 a year",
             "S10",
         ),
-        Measure(
+        rate(
             "Knife-offence suspects, female",
-            r(people, events, timeline, knife, sex="F"),
+            knife,
+            dict(sex="F"),
             0.8,
             "per 1,000 females aged 14-25 a year",
             "S10",
         ),
-        Measure(
+        rate(
             "Violence suspects (unique people)",
-            r(people, events, timeline, violence),
+            violence,
+            dict(),
             20.0,
             "per 1,000 aged 14-25 a year",
             "calibration notes (assumed)",
@@ -183,30 +220,34 @@ def measure(
             "offences a year",
             "calibration notes (assumed)",
         ),
-        Measure(
+        rate(
             "Police-recorded violence victims",
-            r(people, events, timeline, victim),
+            victim,
+            dict(),
             30.0,
             "per 1,000 aged 14-25 a year",
             "S48 (assumed 15% recorded)",
         ),
-        Measure(
+        rate(
             "ED assault attendances, male",
-            r(people, events, timeline, ed, sex="M", unique=False),
+            ed,
+            dict(sex="M", unique=False),
             8.0,
             "per 1,000 males aged 14-25 a year",
             "S38",
         ),
-        Measure(
+        rate(
             "ED assault attendances, female",
-            r(people, events, timeline, ed, sex="F", unique=False),
+            ed,
+            dict(sex="F", unique=False),
             3.5,
             "per 1,000 females aged 14-25 a year",
             "S38",
         ),
-        Measure(
+        rate(
             "Sharp-object injuries at ED, male",
-            r(people, events, timeline, sharp, sex="M", unique=False),
+            sharp,
+            dict(sex="M", unique=False),
             0.35,
             "per 1,000 males aged 14-25 a year",
             "S40 (admissions; est)",

@@ -141,7 +141,14 @@ def build_manifest(
             for name, frame in outputs.items()
         },
         "calibration": [
-            {"measure": m.name, "value": round(m.value, 4), "target": m.target, "within": m.within}
+            {
+                "measure": m.name,
+                "value": round(m.value, 4),
+                "target": m.target,
+                "within": m.within,
+                "status": m.status,
+                "standard_error": round(m.standard_error, 4),
+            }
             for m in measures
         ],
         "note": "The pipeline reads landing/ only. ground_truth/ is for tests and evaluation.",

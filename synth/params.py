@@ -19,7 +19,7 @@ class Hazards:
     """
 
     # offending as suspect: total rate and its drivers
-    offend_base: float = 0.00063
+    offend_base: float = 0.00057
     offend_beta_z: float = 0.9
     offend_male_hr: float = 4.0
     offend_dep_hr: float = 1.8  # most deprived decile against least
@@ -35,7 +35,7 @@ class Hazards:
     offend_group_hr: float = 2.0
     heat_exponent: float = 0.3  # group heat multiplier = (1 + heat) ** exponent
     # victimisation
-    victim_base: float = 0.0029
+    victim_base: float = 0.0026
     victim_beta_z: float = 0.5
     victim_male_hr: float = 1.6
     victim_dep_hr: float = 1.6

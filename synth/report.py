@@ -12,12 +12,6 @@ EXPLANATIONS = {
 }
 
 
-def _status(m: Measure) -> str:
-    if m.within is None:
-        return "n/a"
-    return "within" if m.within else "outside"
-
-
 def render_calibration_report(measures: list[Measure], params: WorldParams) -> str:
     """A Markdown table of generated figures against their reference targets.
 
@@ -35,20 +29,30 @@ def render_calibration_report(measures: list[Measure], params: WorldParams) -> s
         f"recording bias {'on' if params.recording_bias else 'off'}, noise x{params.noise}.",
         "",
         "Rates are averaged over the last three full years of history. A figure is *within* when it is "
-        "within ±20% of its target (or inside the stated range). Small worlds carry sampling noise: "
-        "a rate of 4 per 1,000 rests on a few dozen people in a 50,000-resident world.",
+        "within ±20% of its target (or inside the stated range), and *within sampling error* when the "
+        "gap is no more than ±20% plus two standard errors. Small worlds carry real sampling noise: a "
+        "rate of 4 per 1,000 rests on a few dozen people in a 50,000-resident world, and violence "
+        "clusters in feuding groups, so a world's rates move together from seed to seed.",
         "",
-        "| measure | generated | target | unit | status | source |",
-        "|---|---:|---:|---|---|---|",
+        "| measure | generated | standard error | target | unit | status | source |",
+        "|---|---:|---:|---:|---|---|---|",
     ]
     for m in measures:
         target = f"{m.target:g}" if m.target is not None else f"{m.low:g} to {m.high:g}"
-        lines.append(f"| {m.name} | {m.value:.2f} | {target} | {m.unit} | {_status(m)} | {m.source} |")
+        error = f"{m.standard_error:.2f}" if m.standard_error else ""
+        lines.append(
+            f"| {m.name} | {m.value:.2f} | {error} | {target} | {m.unit} | {m.status} | {m.source} |"
+        )
     outside = [m for m in measures if m.within is False]
     lines += ["", "## Figures outside their target", ""]
     if not outside:
         lines.append("None.")
     for m in outside:
-        why = EXPLANATIONS.get(m.name, m.note or "Not explained: treat as a calibration defect.")
+        sampling = (
+            f"Within two standard errors ({m.standard_error:.2f}) of the ±20% band: sampling noise."
+            if m.status == "within sampling error"
+            else "Not explained: treat as a calibration defect."
+        )
+        why = EXPLANATIONS.get(m.name, m.note or sampling)
         lines.append(f"- **{m.name}**: {m.value:.2f} against {m.target}. {why}")
     return "\n".join(lines) + "\n"

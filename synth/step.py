@@ -344,7 +344,7 @@ def _transitions(
         + 0.5 * (c.sen[candidates] > 0)
         + 0.5 * c.substance_misuse[candidates]
     )
-    entry *= np.where(academic_age[candidates] < 18, 0.45, 1.0)
+    entry *= np.where(academic_age[candidates] < 18, 0.38, 1.0)
     start = np.zeros(c.person.size, dtype=bool)
     start[candidates[rng.random(candidates.size) < entry]] = True
     spells = np.flatnonzero(s.neet)
