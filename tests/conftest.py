@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+# keep Prefect's home (and its database) inside the project, never under ~
+os.environ.setdefault("PREFECT_HOME", str(Path(__file__).resolve().parents[1] / ".prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
