@@ -24,7 +24,7 @@ class Snapshot:
 
     index: int  # boundary index
     sample: np.ndarray  # true_person_id of the people whose risk is estimated
-    cohort: Cohort  # sample plus every group member (their futures interact)
+    cohort: Cohort  # sample plus every group member active in the next 12 months
     state: State
 
 
@@ -81,7 +81,12 @@ def _snapshot(
     sample = eligible
     if eligible.size > params.oracle_sample:
         sample = np.sort(rng.choice(eligible, params.oracle_sample, replace=False))
-    rows = np.union1d(sample, np.flatnonzero(s.present & (c.group >= 0)))
+    # Group members interact (co-offending, feuds), so every member active at some point in
+    # the 12 months is re-simulated with the sample; members outside their group for the whole
+    # window cannot affect anyone, so leaving them out changes nothing.
+    window_end = day + 370
+    active_member = (c.group >= 0) & (c.group_join <= window_end) & (c.group_leave > day)
+    rows = np.union1d(sample, np.flatnonzero(s.present & active_member))
     return Snapshot(k, c.person[sample], c.take(rows), s.take(rows)), c.person[eligible]
 
 

@@ -3,7 +3,8 @@
 For every snapshot the generator's own step function is run forward 12 months,
 `replicates` times, from the exact state at as_of (latent traits, decayed histories,
 custody, school status, group heat). Group members are always re-simulated together
-with the sample because their futures interact (co-offending, feuds).
+with the sample because their futures interact (co-offending, feuds); members outside
+their group for the whole window cannot affect anyone and are left out.
 
 Each replicate contributes the compensator of the first recorded serious event,
 sum over months t of 1[no event before t] * P(event at t | state at t), instead of
