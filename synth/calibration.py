@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from synth.history import months_of
 from synth.model import Category, Kind
 from synth.timeline import Timeline, day_number
 
@@ -291,33 +292,30 @@ def oracle_auc(oracle: pl.DataFrame) -> float:
     return float((ranks[y].sum() - positives * (positives + 1) / 2) / (positives * (y.size - positives)))
 
 
-def _academic_age(frame: pl.DataFrame, timeline: Timeline) -> pl.Expr:
-    """Age on 31 August before each row's step (the school year's age)."""
-    days = timeline.boundary_days()
-    septembers = []
-    for k in range(timeline.months):
-        from synth.timeline import from_day_number
-
-        middle = from_day_number(int(days[k]) + 15)
-        year = middle.year if middle.month >= 9 else middle.year - 1
-        septembers.append(day_number(middle.replace(year=year, month=9, day=1)))
-    lookup = pl.Series(septembers)
-    return (
-        (pl.col("step").map_elements(lambda s: lookup[s], return_dtype=pl.Int64) - 1 - pl.col("dob_day"))
-        / 365.25
-    ).floor()
+def _academic_age(timeline: Timeline) -> tuple[pl.DataFrame, pl.Expr]:
+    """Each step's school-year start, and the expression for age on the 31 August before it."""
+    septembers = pl.DataFrame(
+        {
+            "step": [m.index for m in months_of(timeline)],
+            "september": [m.september for m in months_of(timeline)],
+        },
+        schema={"step": pl.Int32, "september": pl.Int64},
+    )
+    return septembers, ((pl.col("september") - 1 - pl.col("dob_day")) / 365.25).floor()
 
 
 def _school_measures(
     people: pl.DataFrame, events: pl.DataFrame, attendance: pl.DataFrame, timeline: Timeline
 ) -> list[Measure]:
     first = timeline.months - 12 * YEARS
+    septembers, academic_age = _academic_age(timeline)
     dob = people.select("true_person_id", "dob_day")
     pupils = (
         attendance.filter(pl.col("step") >= first)
         .join(dob, on="true_person_id")
+        .join(septembers, on="step")
         .with_columns(
-            _academic_age(attendance, timeline).alias("academic_age"),
+            academic_age.alias("academic_age"),
             ((pl.col("step") - first) // 12).alias("year"),
         )
     )

@@ -28,7 +28,7 @@ def _dates(rng: np.random.Generator, events: pl.DataFrame, timeline: Timeline) -
     return dates
 
 
-def _shared_by_crime(events: pl.DataFrame, column: str) -> pl.Expr:
+def _shared_by_crime(column: str) -> pl.Expr:
     """Co-offenders (value 1) take the lead offender's value of `column` for their crime."""
     return pl.col(column).filter(pl.col("lead")).first().over("crime_key")
 
@@ -102,7 +102,7 @@ def expand_events(
         .otherwise(pl.col("event_date"))
         .alias("event_date"),
         pl.when(pl.col("kind").is_in([int(Kind.OFFENCE), int(Kind.ARREST), int(Kind.CUSTODY)]))
-        .then(_shared_by_crime(events, "ho_code"))
+        .then(_shared_by_crime("ho_code"))
         .otherwise(pl.col("ho_code"))
         .alias("ho_code"),
     )

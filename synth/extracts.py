@@ -10,6 +10,26 @@ from synth.identifiers import generate_nhs_numbers, generate_pnc_ids, generate_u
 from synth.model import Kind
 
 HIDDEN = ("_true_person_id", "_recorded")  # kept beside each row for ground truth, never written
+POLICE_PERSON = ("PNC_ID", "SURNAME", "FORENAMES", "DOB", "SEX", "POSTCODE")
+
+
+def _record_id(prefix: str, width: int = 9) -> pl.Expr:
+    """A source's row id: its prefix and the event id (so ground truth can find the event)."""
+    return pl.format(prefix + "{}", pl.col("event_id").cast(pl.String).str.zfill(width))
+
+
+def _crime_ref() -> pl.Expr:
+    """Crime reference in the force's style: 20/0001234/25."""
+    return pl.format(
+        "20/{}/{}",
+        pl.col("crime").cast(pl.String).str.zfill(7),
+        (pl.col("event_date").dt.year() % 100).cast(pl.String).str.zfill(2),
+    )
+
+
+def _hidden(recorded: str = "recorded_date") -> list[pl.Expr]:
+    """The ground-truth columns every extract row carries until it is written."""
+    return [pl.col("true_person_id").alias("_true_person_id"), pl.col(recorded).alias("_recorded")]
 
 
 class World:
@@ -113,18 +133,9 @@ def police(world: World) -> dict[str, pl.DataFrame]:
         out["occ"]
         .with_columns(_blank(world, out["occ"]["PNC_ID"], missing_id))
         .select(
-            pl.format("OCC{}", pl.col("event_id").cast(pl.String).str.zfill(9)).alias("RECORD_ID"),
-            pl.format(
-                "20/{}/{}",
-                pl.col("crime").cast(pl.String).str.zfill(7),
-                (pl.col("event_date").dt.year() % 100).cast(pl.String).str.zfill(2),
-            ).alias("CRIME_REF"),
-            "PNC_ID",
-            "SURNAME",
-            "FORENAMES",
-            "DOB",
-            "SEX",
-            "POSTCODE",
+            _record_id("OCC").alias("RECORD_ID"),
+            _crime_ref().alias("CRIME_REF"),
+            *POLICE_PERSON,
             pl.when(pl.col("kind") == int(Kind.OFFENCE))
             .then(pl.lit("SUSPECT"))
             .otherwise(pl.lit("VICTIM"))
@@ -133,8 +144,7 @@ def police(world: World) -> dict[str, pl.DataFrame]:
             pl.col("event_date").alias("OFFENCE_DATE"),
             pl.col("recorded_date").alias("RECORDED_DATE"),
             pl.when(pl.col("knife")).then(pl.lit("Y")).otherwise(pl.lit("N")).alias("KNIFE_FLAG"),
-            pl.col("true_person_id").alias("_true_person_id"),
-            pl.col("recorded_date").alias("_recorded"),
+            *_hidden(),
         )
     )
     return {
@@ -152,18 +162,9 @@ def _custody(world: World, arrests: pl.DataFrame, held: pl.DataFrame) -> pl.Data
         arrests.with_columns(pl.Series("_outcome", outcome))
         .join(held, on=["true_person_id", "crime"], how="left")
         .select(
-            pl.format("CUS{}", pl.col("event_id").cast(pl.String).str.zfill(9)).alias("CUSTODY_REF"),
-            "PNC_ID",
-            "SURNAME",
-            "FORENAMES",
-            "DOB",
-            "SEX",
-            "POSTCODE",
-            pl.format(
-                "20/{}/{}",
-                pl.col("crime").cast(pl.String).str.zfill(7),
-                (pl.col("event_date").dt.year() % 100).cast(pl.String).str.zfill(2),
-            ).alias("CRIME_REF"),
+            _record_id("CUS").alias("CUSTODY_REF"),
+            *POLICE_PERSON,
+            _crime_ref().alias("CRIME_REF"),
             pl.col("ho_code").alias("OFFENCE_CODE"),
             pl.col("event_date").alias("ARREST_DATE"),
             pl.when(pl.col("months").is_not_null())
@@ -180,8 +181,7 @@ def _custody(world: World, arrests: pl.DataFrame, held: pl.DataFrame) -> pl.Data
                 "RELEASE_DATE"
             ),
             pl.col("recorded_date").alias("RECORDED_DATE"),
-            pl.col("true_person_id").alias("_true_person_id"),
-            pl.col("recorded_date").alias("_recorded"),
+            *_hidden(),
         )
     )
 
@@ -191,20 +191,14 @@ def _searches(world: World, frame: pl.DataFrame) -> pl.DataFrame:
     u = world.rng.random(frame.height)
     obj = np.where(found | (u < 0.55), "WEAPONS", np.where(u < 0.9, "DRUGS", "STOLEN"))
     return frame.with_columns(_blank(world, frame["PNC_ID"], 0.3)).select(
-        pl.format("SS{}", pl.col("event_id").cast(pl.String).str.zfill(9)).alias("SEARCH_ID"),
-        "PNC_ID",
-        "SURNAME",
-        "FORENAMES",
-        "DOB",
-        "SEX",
-        "POSTCODE",
+        _record_id("SS").alias("SEARCH_ID"),
+        *POLICE_PERSON,
         pl.col("event_date").alias("SEARCH_DATE"),
         pl.Series("OBJECT_OF_SEARCH", obj),
         pl.Series("ITEM_FOUND", np.where(found, "Y", "N")),
         pl.Series("OUTCOME", np.where(found, "ARREST", "NFA")),
         pl.col("recorded_date").alias("RECORDED_DATE"),
-        pl.col("true_person_id").alias("_true_person_id"),
-        pl.col("recorded_date").alias("_recorded"),
+        *_hidden(),
     )
 
 
@@ -213,13 +207,8 @@ def _intel(world: World, frame: pl.DataFrame) -> pl.DataFrame:
         world.rng.choice(5, frame.height, p=[0.2, 0.3, 0.3, 0.1, 0.1])
     ]
     return frame.with_columns(_blank(world, frame["PNC_ID"], 0.05)).select(
-        pl.format("INT{}", pl.col("event_id").cast(pl.String).str.zfill(9)).alias("INTEL_REF"),
-        "PNC_ID",
-        "SURNAME",
-        "FORENAMES",
-        "DOB",
-        "SEX",
-        "POSTCODE",
+        _record_id("INT").alias("INTEL_REF"),
+        *POLICE_PERSON,
         pl.col("event_date").alias("REPORT_DATE"),
         pl.Series("GRADING", grading),
         pl.when(pl.col("value") >= 0)
@@ -227,9 +216,20 @@ def _intel(world: World, frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("UNKNOWN"))
         .alias("GROUP_NAME"),
         pl.col("recorded_date").alias("RECORDED_DATE"),
-        pl.col("true_person_id").alias("_true_person_id"),
-        pl.col("recorded_date").alias("_recorded"),
+        *_hidden(),
     )
+
+
+def _education_person() -> list[pl.Expr]:
+    """The local authority's person columns (CSV returns)."""
+    return [
+        pl.col("upn"),
+        pl.col("surname").alias("legal_surname"),
+        pl.col("forename"),
+        pl.col("dob").alias("date_of_birth"),
+        pl.col("sex").alias("gender"),
+        pl.col("postcode"),
+    ]
 
 
 TERMS = {
@@ -307,15 +307,12 @@ def education(world: World, months: pl.DataFrame, return_dates: pl.DataFrame) ->
     attendance = (
         out["att"]
         .join(urn, on="school_id", how="left")
+        # the return is compiled the day before it is sent
+        .with_columns((pl.col("return_date") - pl.duration(days=1)).alias("recorded_date"))
         .with_row_index("_i")
         .select(
             pl.format("ATT{}", pl.col("_i").cast(pl.String).str.zfill(10)).alias("record_id"),
-            "upn",
-            pl.col("surname").alias("legal_surname"),
-            "forename",
-            pl.col("dob").alias("date_of_birth"),
-            pl.col("sex").alias("gender"),
-            "postcode",
+            *_education_person(),
             "school_urn",
             "academic_year",
             "term",
@@ -323,17 +320,15 @@ def education(world: World, months: pl.DataFrame, return_dates: pl.DataFrame) ->
             pl.col("possible").alias("sessions_possible"),
             pl.col("attended").alias("sessions_attended"),
             pl.col("unauthorised").alias("sessions_unauthorised"),
-            # the return is compiled the day before it is sent
-            (pl.col("return_date") - pl.duration(days=1)).alias("recorded_date"),
-            pl.col("true_person_id").alias("_true_person_id"),
-            (pl.col("return_date") - pl.duration(days=1)).alias("_recorded"),
+            "recorded_date",
+            *_hidden(),
         )
     )
     exclusions = (
         out["excl"]
         .join(urn, on="school_id", how="left")
         .select(
-            pl.format("EXC{}", pl.col("event_id").cast(pl.String).str.zfill(9)).alias("Exclusion ID"),
+            _record_id("EXC").alias("Exclusion ID"),
             pl.col("upn").alias("UPN"),
             pl.col("surname").alias("Surname"),
             pl.col("forename").alias("Forename"),
@@ -349,8 +344,7 @@ def education(world: World, months: pl.DataFrame, return_dates: pl.DataFrame) ->
             pl.when(pl.col("kind") == int(Kind.SUSPENSION)).then(pl.col("value")).alias("Sessions"),
             pl.col("detail").alias("Reason 1"),
             pl.col("recorded_date").alias("Date Recorded"),
-            pl.col("true_person_id").alias("_true_person_id"),
-            pl.col("recorded_date").alias("_recorded"),
+            *_hidden(),
         )
     )
     neet_codes = np.array(["540", "610", "619", "550"])[
@@ -363,21 +357,15 @@ def education(world: World, months: pl.DataFrame, return_dates: pl.DataFrame) ->
         out["act"]
         .with_columns(_blank(world, out["act"]["upn"], 0.1))
         .select(
-            pl.format("ACT{}", pl.col("event_id").cast(pl.String).str.zfill(9)).alias("record_id"),
-            "upn",
-            pl.col("surname").alias("legal_surname"),
-            "forename",
-            pl.col("dob").alias("date_of_birth"),
-            pl.col("sex").alias("gender"),
-            "postcode",
+            _record_id("ACT").alias("record_id"),
+            *_education_person(),
             pl.when(pl.col("kind") == int(Kind.NEET_START))
             .then(pl.Series(neet_codes))
             .otherwise(pl.Series(eet_codes))
             .alias("activity_code"),
             pl.col("event_date").alias("activity_start"),
             "recorded_date",
-            pl.col("true_person_id").alias("_true_person_id"),
-            pl.col("recorded_date").alias("_recorded"),
+            *_hidden(),
         )
     )
     return {
@@ -425,14 +413,13 @@ def health(world: World) -> dict[str, pl.DataFrame]:
         world.rng.choice(5, ed.height, p=[0.45, 0.25, 0.12, 0.05, 0.13])
     ]
     attendances = ed.select(
-        pl.format("ED{}", pl.col("event_id").cast(pl.String).str.zfill(9)).alias("ATTENDANCE_ID"),
+        _record_id("ED").alias("ATTENDANCE_ID"),
         *_health_person(),
         pl.col("event_date").alias("ARRIVAL_DATE"),
         pl.col("detail").alias("INJURY_MECHANISM"),
         pl.Series("ASSAULT_LOCATION", location),
         pl.col("recorded_date").alias("RECORDED_DATE"),
-        pl.col("true_person_id").alias("_true_person_id"),
-        pl.col("recorded_date").alias("_recorded"),
+        *_hidden(),
     )
     age = (ref["event_date"] - ref["dob"]).dt.total_days().to_numpy() / 365.25
     service = np.where(
@@ -441,13 +428,12 @@ def health(world: World) -> dict[str, pl.DataFrame]:
         np.where(age < 18, "CAMHS", "AMHS"),
     )
     referrals = ref.select(
-        pl.format("REF{}", pl.col("event_id").cast(pl.String).str.zfill(9)).alias("REFERRAL_ID"),
+        _record_id("REF").alias("REFERRAL_ID"),
         *_health_person(),
         pl.col("event_date").alias("REFERRAL_DATE"),
         pl.Series("SERVICE", service),
         pl.col("recorded_date").alias("RECORDED_DATE"),
-        pl.col("true_person_id").alias("_true_person_id"),
-        pl.col("recorded_date").alias("_recorded"),
+        *_hidden(),
     )
     return {"health_ed_attendances": attendances, "health_referrals": referrals}
 
@@ -477,7 +463,6 @@ def partner_referrals(world: World) -> dict[str, pl.DataFrame]:
             pl.col("event_date").alias("Referral Date"),
             pl.col("detail").alias("Referrer Type"),
             pl.col("recorded_date").alias("Date Entered"),
-            pl.col("true_person_id").alias("_true_person_id"),
-            pl.col("recorded_date").alias("_recorded"),
+            *_hidden(),
         )
     }

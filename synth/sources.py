@@ -36,6 +36,21 @@ PERSON_POLICE = {
     "SEX": "M, F or U",
     "POSTCODE": "Home postcode at the time of the record",
 }
+PERSON_EDUCATION = {
+    "legal_surname": "Surname",
+    "forename": "Forename",
+    "date_of_birth": "Date of birth",
+    "gender": "M or F",
+    "postcode": "Home postcode",
+}
+PERSON_HEALTH = {
+    "NHS_NUMBER": "NHS number (may be blank)",
+    "PATIENT_SURNAME": "Surname",
+    "PATIENT_FORENAME": "Forename",
+    "PERSON_BIRTH_DATE": "Date of birth",
+    "PERSON_GENDER_CODE": "1 male, 2 female, 9 not stated",
+    "POSTCODE": "Postcode, no space",
+}
 SOURCES = [
     Source(
         "police_occurrences",
@@ -152,11 +167,7 @@ SOURCES = [
         {
             "record_id": "Row id",
             "upn": "Unique pupil number",
-            "legal_surname": "Surname",
-            "forename": "Forename",
-            "date_of_birth": "Date of birth",
-            "gender": "M or F",
-            "postcode": "Home postcode",
+            **PERSON_EDUCATION,
             "school_urn": "School URN",
             "academic_year": "e.g. 2025/26",
             "term": "AUT, SPR or SUM",
@@ -214,11 +225,7 @@ SOURCES = [
         {
             "record_id": "Row id",
             "upn": "Unique pupil number if known",
-            "legal_surname": "Surname",
-            "forename": "Forename",
-            "date_of_birth": "Date of birth",
-            "gender": "M or F",
-            "postcode": "Postcode",
+            **PERSON_EDUCATION,
             "activity_code": "CCIS activity code (5xx/6xx NEET, 1xx-3xx EET)",
             "activity_start": "Date the activity began",
             "recorded_date": "Date recorded",
@@ -240,12 +247,7 @@ SOURCES = [
         "ARRIVAL_DATE",
         {
             "ATTENDANCE_ID": "Attendance id",
-            "NHS_NUMBER": "NHS number (may be blank)",
-            "PATIENT_SURNAME": "Surname",
-            "PATIENT_FORENAME": "Forename",
-            "PERSON_BIRTH_DATE": "Date of birth",
-            "PERSON_GENDER_CODE": "1 male, 2 female, 9 not stated",
-            "POSTCODE": "Postcode, no space",
+            **PERSON_HEALTH,
             "ARRIVAL_DATE": "Arrival date",
             "INJURY_MECHANISM": "Injury mechanism code",
             "ASSAULT_LOCATION": "STREET, HOME, PUBLIC_HOUSE, SCHOOL or OTHER",
@@ -268,12 +270,7 @@ SOURCES = [
         "REFERRAL_DATE",
         {
             "REFERRAL_ID": "Referral id",
-            "NHS_NUMBER": "NHS number (may be blank)",
-            "PATIENT_SURNAME": "Surname",
-            "PATIENT_FORENAME": "Forename",
-            "PERSON_BIRTH_DATE": "Date of birth",
-            "PERSON_GENDER_CODE": "1 male, 2 female, 9 not stated",
-            "POSTCODE": "Postcode, no space",
+            **PERSON_HEALTH,
             "REFERRAL_DATE": "Date of referral",
             "SERVICE": "CAMHS, AMHS or SUBSTANCE_MISUSE",
             "RECORDED_DATE": "Date recorded",
