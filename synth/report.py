@@ -5,12 +5,6 @@ from __future__ import annotations
 from synth.calibration import Measure
 from synth.params import WorldParams
 
-EXPLANATIONS = {
-    "Sharp-object injuries at ED, male": "The reference counts hospital admissions; ED attendances include "
-    "people treated and discharged, so a rate two to four times higher is expected.",
-    "Residents aged 14-25 (share of all residents)": "Counted before deaths and moves out.",
-}
-
 
 def render_calibration_report(measures: list[Measure], params: WorldParams) -> str:
     """A Markdown table of generated figures against their reference targets.
@@ -53,6 +47,6 @@ def render_calibration_report(measures: list[Measure], params: WorldParams) -> s
             if m.status == "within sampling error"
             else "Not explained: treat as a calibration defect."
         )
-        why = EXPLANATIONS.get(m.name, m.note or sampling)
+        why = m.explanation or sampling
         lines.append(f"- **{m.name}**: {m.value:.2f} against {m.target}. {why}")
     return "\n".join(lines) + "\n"

@@ -24,6 +24,11 @@ def test_a_miss_beyond_sampling_error_is_outside() -> None:
     assert measure(5.2, error=0.1).status == "outside"
 
 
+def test_a_miss_with_an_explanation_is_explained() -> None:
+    admitted = Measure("Sharp-object injuries", 1.2, 0.35, "per 1,000", "S40", explanation="admissions only")
+    assert admitted.status == "explained"
+
+
 def test_ranges_are_checked_inclusive() -> None:
     auc = Measure("Oracle AUC", 0.80, None, "", "issue 2", 0.80, 0.92)
     assert auc.status == "within"
