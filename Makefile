@@ -42,7 +42,7 @@ check: lint typecheck test ## Ruff, mypy and the tests
 bench: install ## Benchmark world generation at the demo scale (50,000 residents)
 	$(BIN)/python benchmarks/bench_synth.py --residents 50000
 
-bench-force: install ## Benchmark world generation at force scale (3,000,000 residents; ~20 min)
+bench-force: install ## Benchmark world generation at force scale (3,000,000 residents; about 4 min, 6 GB)
 	$(BIN)/python benchmarks/bench_synth.py --residents 3000000
 
 clean: ## Remove generated data and caches (keeps the virtual environment)

@@ -90,7 +90,7 @@ def _summarise_world(manifest: dict[str, object], out: Path, seconds: float) -> 
     outside = [c["measure"] for c in calibration if c["status"] == "outside"]
     console.print(
         f"Calibration: {len(calibration) - len(outside)} of {len(calibration)} measures within target "
-        "or sampling error"
+        "or sampling error, or explained"
         + (f"; outside: {', '.join(outside)}" if outside else "")
         + f" (see {out / 'calibration_report.md'})"
     )
