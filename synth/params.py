@@ -35,8 +35,8 @@ class Hazards:
     offend_group_hr: float = 2.0
     heat_exponent: float = 0.3  # group heat multiplier = (1 + heat) ** exponent
     # victimisation
-    victim_base: float = 0.0026
-    victim_beta_z: float = 0.5
+    victim_base: float = 0.0022
+    victim_beta_z: float = 0.75
     victim_male_hr: float = 1.6
     victim_dep_hr: float = 1.6
     victim_offender_hr: float = 1.8
