@@ -48,9 +48,9 @@ class World:
         self.events, self.people, self.addresses = events, people, addresses
         self.schools, self.attendance, self.rng, self.noise = schools, attendance, rng, noise_level
 
-    def of(self, *kinds: Kind, recorded: bool = True) -> pl.DataFrame:
-        chosen = self.events.filter(pl.col("kind").is_in([int(k) for k in kinds]))
-        return chosen.filter(pl.col("recorded")) if recorded else chosen
+    def of(self, *kinds: Kind) -> pl.DataFrame:
+        """Recorded events of the given kinds: what an agency can send."""
+        return self.events.filter(pl.col("kind").is_in([int(k) for k in kinds]) & pl.col("recorded"))
 
 
 def _ids(world: World, regs: pl.DataFrame, kind: str, first_year: pl.DataFrame | None = None) -> pl.DataFrame:

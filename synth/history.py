@@ -51,7 +51,7 @@ def build_cohort(population: Population, params: WorldParams, rng: np.random.Gen
     """Static per-person arrays for the people simulated in detail."""
     p = population.people.filter(pl.col("simulated_in_detail"))
     intensity = population.neighbourhoods["policing_intensity"].to_numpy()[p["neighbourhood_id"].to_numpy()]
-    n_groups = population.groups.height
+    n_groups = population.n_groups
     return Cohort(
         person=p["true_person_id"].to_numpy(),
         dob=p["dob_day"].to_numpy(),

@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 import polars as pl
 
-from synth.history import History, Progress, Snapshot
+from synth.history import History, Progress, Snapshot, months_of
 from synth.model import SERIOUS, Cohort, Kind
 from synth.params import WorldParams
 from synth.step import Month, step
@@ -80,8 +80,6 @@ def simulate_risk(
 
 def future_months(timeline: Timeline) -> list[Month]:
     """Months of the history followed by the 12 months after the end date."""
-    from synth.history import months_of
-
     longer = Timeline(add_months(timeline.end_date, HORIZON), timeline.months + HORIZON)
     return months_of(longer)
 

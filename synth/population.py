@@ -30,7 +30,7 @@ class Population:
     people: pl.DataFrame
     neighbourhoods: pl.DataFrame
     schools: pl.DataFrame
-    groups: pl.DataFrame
+    n_groups: int
     rivalries: np.ndarray  # (n, 2) group-id pairs, both directions
     addresses: pl.DataFrame  # household_id, from_day, neighbourhood_id, postcode
 
@@ -230,7 +230,6 @@ def build_population(rng: np.random.Generator, params: WorldParams, timeline: Ti
         }
     )
     people = pl.concat([people, _adult_frame(rng, adults, nbhd, n, n_households)], how="diagonal_relaxed")
-    groups = pl.DataFrame({"group_id": np.arange(n_groups, dtype=np.int32)})
     addresses = _addresses(
         rng,
         params,
@@ -238,7 +237,7 @@ def build_population(rng: np.random.Generator, params: WorldParams, timeline: Ti
         np.concatenate([home, rng.integers(0, nbhd.height, adults["group_id"].size)]),
         nbhd,
     )
-    return Population(people, nbhd, schools, groups, rivalries, addresses)
+    return Population(people, nbhd, schools, n_groups, rivalries, addresses)
 
 
 def _adult_frame(
