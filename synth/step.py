@@ -327,14 +327,13 @@ def _transitions(
     h: Hazards,
     c: Cohort,
     s: State,
-    m: Month,
     age: np.ndarray,
     academic_age: np.ndarray,
     active: np.ndarray,
+    free: np.ndarray,
     victims: Events,
 ) -> list[Events]:
-    """NEET spells, deaths (including homicide) and moves out of the area."""
-    free = active & ~(s.custody_until > m.index)
+    """NEET spells (for people not in custody), deaths (including homicide) and moves out of the area."""
     young = free & (academic_age >= 16) & (academic_age <= 24)
     candidates = np.flatnonzero(young & ~s.neet)
     entry = h.neet_entry_base * np.exp(
@@ -475,7 +474,7 @@ def step(
     events = police + school
     if observe:
         events += _observations(rng, h, c, s, age, active, in_group, victims)
-    events += _transitions(rng, h, c, s, m, age, academic_age, active, victims)
+    events += _transitions(rng, h, c, s, age, academic_age, active, free, victims)
     suspensions = school[0] if school else Events.of(np.zeros(0, dtype=np.int64), Kind.SUSPENSION)
     _update_state(c, s, offences, victims, suspensions)
     return StepResult(Events.concat(events), hazard, co_hit, attendance)
