@@ -1,0 +1,250 @@
+"""Data contracts: one YAML declaration per extract, checked by a JSON Schema and loaded as data."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import jsonschema
+import yaml
+
+ColumnType = Literal["string", "name", "postcode", "code", "identifier", "date", "integer"]
+FREE_TEXT: tuple[ColumnType, ...] = ("string", "name")
+"""Types whose text is not pinned down by a pattern, code list or format, so is checked for safety."""
+DEFAULT_MAX_LENGTH = {"string": 100, "name": 60}
+"""The longest free text a column may hold unless its contract says otherwise."""
+
+
+class ContractError(ValueError):
+    """A contract that does not satisfy the schema or is inconsistent with itself."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an extract, as the agency writes it."""
+
+    name: str
+    type: ColumnType
+    nullable: bool
+    pii: bool
+    description: str
+    role: str | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    codes: tuple[str, ...] | None = None
+    codes_source: str | None = None  # the reference table the codes came from, if any
+    identifier: Literal["nhs", "upn", "pnc"] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def staging_name(self) -> str:
+        """The column's name in staging: lower snake case ("Date of Birth" -> date_of_birth)."""
+        return snake_case(self.name)
+
+    @property
+    def length_limit(self) -> int:
+        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type, 100)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of validity across values, e.g. a recorded date not before the event date."""
+
+    id: str
+    kind: Literal["date_of_birth_plausible", "not_after_extract", "not_before"]
+    column: str
+    description: str
+    other: str | None = None
+    max_age_years: int | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Everything an extract must satisfy to be loaded, and what its owner promised."""
+
+    name: str
+    agency: str
+    description: str
+    owner: str
+    cadence: str
+    file_pattern: str
+    file_format: Literal["csv", "xlsx"]
+    delimiter: str | None
+    encoding: str | None
+    sheet: str | None
+    date_format: str
+    record_id: str
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...]
+    max_quarantine_share: float
+    max_age_days: int
+    version: str  # sha256 of the declaration, so each load records the contract it met
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def file_regex(self) -> re.Pattern[str]:
+        """Matches this source's file names; group 1 is the extract date."""
+        prefix, suffix = self.file_pattern.split("{extract_date}")
+        return re.compile(re.escape(prefix) + r"(\d{4}-\d{2}-\d{2})" + re.escape(suffix) + "$")
+
+    def extract_date_of(self, file_name: str) -> date | None:
+        """The extract date a file name carries, or None if the name is not this source's."""
+        match = self.file_regex().match(file_name)
+        if match is None:
+            return None
+        try:
+            return date.fromisoformat(match.group(1))
+        except ValueError:
+            return None
+
+
+def snake_case(name: str) -> str:
+    """Lower snake case of a column name: "Exclusion ID" -> exclusion_id, "DOB" -> dob."""
+    return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
+
+
+@cache
+def contract_schema() -> dict[str, Any]:
+    """The JSON Schema every contract must satisfy."""
+    text = resources.files("data_contracts").joinpath("contract.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def reference_codes(table: str, column: str) -> tuple[str, ...]:
+    """The codes in one column of a reference table in ``data_contracts/reference``."""
+    path = resources.files("data_contracts").joinpath("reference", f"{table}.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or column not in rows[0]:
+        raise ContractError(f"reference table {table} has no column {column!r}")
+    return tuple(row[column] for row in rows)
+
+
+def parse_contract(document: dict[str, Any], version: str = "") -> Contract:
+    """Check a contract document against the schema and its own consistency.
+
+    Args:
+        document: the parsed YAML.
+        version: a fingerprint of the declaration (its sha256).
+
+    Returns:
+        The contract.
+
+    Raises:
+        ContractError: naming the contract, the field and what is wrong.
+    """
+    name = document.get("name", "<unnamed>") if isinstance(document, dict) else "<not a mapping>"
+    try:
+        jsonschema.validate(document, contract_schema())
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ContractError(f"contract {name}: {where}: {error.message}") from error
+    columns = tuple(_column(c) for c in document["columns"])
+    rules = tuple(Rule(**r) for r in document["rules"])
+    file = document["file"]
+    contract = Contract(
+        name=document["name"],
+        agency=document["agency"],
+        description=document["description"],
+        owner=document["owner"],
+        cadence=document["cadence"],
+        file_pattern=file["pattern"],
+        file_format=file["format"],
+        delimiter=file.get("delimiter"),
+        encoding=file.get("encoding"),
+        sheet=file.get("sheet"),
+        date_format=document["date_format"],
+        record_id=document["record_id"],
+        columns=columns,
+        rules=rules,
+        max_quarantine_share=float(document["gates"]["max_quarantine_share"]),
+        max_age_days=int(document["gates"]["max_age_days"]),
+        version=version,
+    )
+    _check_consistency(contract)
+    return contract
+
+
+def _column(entry: dict[str, Any]) -> Column:
+    codes = entry.get("codes")
+    codes_source = None
+    if isinstance(codes, dict):
+        codes_source = codes["reference"]
+        codes = reference_codes(codes["reference"], codes["column"])
+    return Column(**{**entry, "codes": tuple(codes) if codes is not None else None, "codes_source": codes_source})
+
+
+def _check_consistency(contract: Contract) -> None:
+    problems = []
+    names = contract.column_names
+    if len(set(names)) != len(names):
+        problems.append("columns: a column is declared twice")
+    if len({snake_case(n) for n in names}) != len(names):
+        problems.append("columns: two columns have the same staging name")
+    if contract.record_id not in names:
+        problems.append(f"record_id: {contract.record_id!r} is not a declared column")
+    if not contract.file_pattern.startswith(contract.name + "_"):
+        problems.append(f"file.pattern: must start with the source name {contract.name}_")
+    if not contract.file_pattern.endswith("." + contract.file_format):
+        problems.append(f"file.pattern: must end with .{contract.file_format}")
+    roles = [c.role for c in contract.columns if c.role]
+    if len(set(roles)) != len(roles):
+        problems.append("columns: a role is given to two columns")
+    dates = {c.name for c in contract.columns if c.type == "date"}
+    for rule in contract.rules:
+        for column in (rule.column, rule.other):
+            if column is not None and column not in dates:
+                problems.append(f"rules/{rule.id}: {column!r} is not a date column")
+    for column in contract.columns:
+        if column.pattern is not None:
+            try:
+                re.compile(column.pattern)
+            except re.error as error:
+                problems.append(f"columns/{column.name}/pattern: {error}")
+        if column.minimum is not None and column.maximum is not None and column.minimum > column.maximum:
+            problems.append(f"columns/{column.name}: minimum is above maximum")
+    if problems:
+        raise ContractError(f"contract {contract.name}: " + "; ".join(problems))
+
+
+def load_contract_file(text: str, file_name: str) -> Contract:
+    """Parse one contract's YAML text; errors name the file."""
+
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ContractError(f"{file_name}: not valid YAML: {error}") from error
+    contract = parse_contract(document, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    if file_name != f"{contract.name}.yaml":
+        raise ContractError(f"{file_name}: a contract's file must be named after it ({contract.name}.yaml)")
+    return contract
+
+
+def load_contracts(folder: Any = None) -> dict[str, Contract]:
+    """Every contract in a folder (default: the ones shipped in ``data_contracts/``), by name.
+
+    Args:
+        folder: a ``pathlib.Path`` or importlib Traversable holding ``<source>.yaml`` files.
+
+    Returns:
+        Contracts keyed by source name, in name order.
+    """
+    folder = folder if folder is not None else resources.files("data_contracts")
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
+    contracts = [load_contract_file(f.read_text(encoding="utf-8"), f.name) for f in files]
+    return {c.name: c for c in contracts}

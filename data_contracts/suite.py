@@ -1,0 +1,200 @@
+"""Build the Great Expectations suite for one extract from its contract, at run time.
+
+Every expectation carries the rule id, the columns it reads, and a plain-English message and
+action in its ``meta``, so a failed row's reasons can be shown to the person fixing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import great_expectations.expectations as gxe
+from great_expectations.expectations.expectation import Expectation
+
+from data_contracts import expectations as cx
+from data_contracts.contract import FREE_TEXT, Column, Contract, Rule
+
+FORMULA_START = r"^[=+\-@\t\r]"
+"""Text a spreadsheet would run as a formula (OWASP CSV injection)."""
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
+"""Line breaks, tabs and other control characters, which no name or code contains."""
+POSTCODE = r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$"
+"""A UK postcode in any case, with or without the space (staging puts it in standard form)."""
+EXTRACT_DATE = "_extract_date"
+"""Validation frames carry each row's file extract date in this column."""
+FILE = "_file"
+"""... and the file it came from in this one (record ids need only be unique within a file)."""
+REFERENCE_NAMES = {
+    "offence_codes": "Home Office offence code in data_contracts/reference/offence_codes.csv",
+    "exclusion_reasons": "DfE exclusion reason code in data_contracts/reference/exclusion_reasons.csv",
+    "injury_mechanisms": "injury mechanism code in data_contracts/reference/injury_mechanisms.csv",
+}
+FIX_ROW = "ask the sender to correct the row and include it in their next extract"
+IDENTIFIER_NAMES = {"nhs": "NHS number", "upn": "unique pupil number", "pnc": "PNC id"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation with what a data engineer needs to act on its failures."""
+
+    rule: str  # e.g. "DOB:date_format" or a contract rule id such as "dob_plausible"
+    columns: tuple[str, ...]
+    message: str  # what is wrong with a failing row
+    action: str  # what to do about it
+    expectation: Expectation
+
+
+def human_date_format(date_format: str) -> str:
+    """'%d/%m/%Y' -> 'dd/mm/yyyy', as a person would write it in a message."""
+    for code, text in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%b", "Mon"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+        date_format = date_format.replace(code, text)
+    return date_format
+
+
+def _check(rule: str, columns: tuple[str, ...], message: str, expectation: Expectation, action: str = FIX_ROW) -> Check:
+    expectation.meta = {"rule": rule, "columns": list(columns)}
+    return Check(rule, columns, message, action, expectation)
+
+
+def column_checks(column: Column, date_format: str) -> list[Check]:
+    """The checks one column's declaration implies, in the order they are reported."""
+    name = column.name
+    on = (name,)
+    checks = []
+    if not column.nullable:
+        checks.append(
+            _check(f"{name}:required", on, f"{name} is blank but required", gxe.ExpectColumnValuesToNotBeNull(column=name))
+        )
+    if column.type in FREE_TEXT and column.pattern is None:
+        checks += [
+            _check(
+                f"{name}:max_length",
+                on,
+                f"{name} is longer than {column.length_limit} characters",
+                gxe.ExpectColumnValueLengthsToBeBetween(column=name, max_value=column.length_limit),
+            ),
+            _check(
+                f"{name}:formula",
+                on,
+                f"{name} starts with =, +, -, @ or a tab, so a spreadsheet would run it as a formula",
+                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=FORMULA_START, negate=True),
+            ),
+            _check(
+                f"{name}:control_characters",
+                on,
+                f"{name} contains a line break, tab or other control character",
+                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=CONTROL_CHARACTERS, negate=True),
+            ),
+        ]
+    if column.pattern is not None:
+        checks.append(
+            _check(
+                f"{name}:pattern",
+                on,
+                f"{name} does not have the declared form {column.pattern}",
+                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=column.pattern),
+            )
+        )
+    if column.type == "postcode":
+        checks.append(
+            _check(
+                f"{name}:postcode",
+                on,
+                f"{name} is not a UK postcode",
+                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=POSTCODE),
+            )
+        )
+    if column.type == "code":
+        assert column.codes is not None
+        known = REFERENCE_NAMES.get(column.codes_source or "", "the codes the contract lists")
+        checks.append(
+            _check(
+                f"{name}:known_code",
+                on,
+                f"{name} is not a {known}"
+                if column.codes_source
+                else f"{name} is not one of {', '.join(column.codes)}",
+                gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.codes)),
+                action=FIX_ROW + "; if the code is new and valid, add it to the contract or reference table",
+            )
+        )
+    if column.type == "identifier":
+        assert column.identifier is not None
+        checks.append(
+            _check(
+                f"{name}:check_digit",
+                on,
+                f"{name} is not a valid {IDENTIFIER_NAMES[column.identifier]} (wrong form or check digit)",
+                cx.ExpectColumnValuesToHaveValidCheckDigits(column=name, scheme=column.identifier),
+            )
+        )
+    if column.type == "date":
+        checks.append(
+            _check(
+                f"{name}:date_format",
+                on,
+                f"{name} is not a real date written {human_date_format(date_format)}",
+                cx.ExpectColumnValuesToBeDatesInFormat(column=name, date_format=date_format),
+            )
+        )
+    if column.type == "integer":
+        assert column.minimum is not None and column.maximum is not None
+        checks.append(
+            _check(
+                f"{name}:whole_number",
+                on,
+                f"{name} is not a whole number from {column.minimum} to {column.maximum}",
+                cx.ExpectColumnValuesToBeWholeNumbersBetween(
+                    column=name, min_value=column.minimum, max_value=column.maximum
+                ),
+            )
+        )
+    return checks
+
+
+def rule_check(rule: Rule, date_format: str) -> Check:
+    """The check for one of a contract's rules of validity."""
+    if rule.kind == "not_before":
+        assert rule.other is not None
+        return _check(
+            rule.id,
+            (rule.other, rule.column),
+            f"{rule.column} is before {rule.other}",
+            cx.ExpectColumnPairDatesToBeInOrder(column_A=rule.other, column_B=rule.column, date_format=date_format),
+        )
+    if rule.kind == "not_after_extract":
+        message = f"{rule.column} is after the date the extract was made"
+    else:
+        message = f"{rule.column} is after the extract date or more than {rule.max_age_years} years before it"
+    return _check(
+        rule.id,
+        (rule.column, EXTRACT_DATE),
+        message,
+        cx.ExpectColumnPairDatesToBeWithinExtractWindow(
+            column_A=rule.column, column_B=EXTRACT_DATE, date_format=date_format, max_years_before=rule.max_age_years
+        ),
+    )
+
+
+def build_checks(contract: Contract) -> list[Check]:
+    """Every check an extract's rows must pass, built from its contract.
+
+    The rows are validated with two extra columns: ``_file`` (which file each row came from)
+    and ``_extract_date`` (the date that file was made).
+
+    Args:
+        contract: the extract's contract.
+
+    Returns:
+        The checks: per column, the record id's uniqueness within its file, then the contract's rules.
+    """
+    checks = [check for column in contract.columns for check in column_checks(column, contract.date_format)]
+    checks.append(
+        _check(
+            f"{contract.record_id}:unique",
+            (FILE, contract.record_id),
+            f"{contract.record_id} appears more than once in the file",
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=[FILE, contract.record_id]),
+        )
+    )
+    checks += [rule_check(rule, contract.date_format) for rule in contract.rules]
+    return checks

@@ -1,0 +1,142 @@
+"""Run a contract's checks with Great Expectations and say, for every failing row, each rule it broke.
+
+The workarounds for Great Expectations live here, and only here:
+
+- GX validates pandas frames, not Polars or DuckDB (its DuckDB route needs a private
+  monkeypatch, see shared/STACK.md), so rows are handed over as Arrow-backed pandas frames.
+- Its pandas engine filters the whole frame for every expectation, so cost grows with the
+  frame's width: each group of checks that reads the same columns runs on a narrow frame
+  holding only the row key and those columns.
+- It fingerprints every batch by hashing the whole frame (``HASH_THRESHOLD``), a third of
+  the validation time on large extracts, for a batch marker we never read: that is turned off.
+
+``tests/data_contracts/test_validation.py`` pins that narrow frames give the same failures as
+one whole frame, and that the fingerprint switch still exists.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+from data_contracts.suite import Check
+
+ROW = "_row"
+"""Each validation frame has a unique row key in this column; failures refer to it."""
+RESULT_FORMAT: dict[str, Any] = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": [ROW],
+    "return_unexpected_index_query": False,
+}
+FAILURES_SCHEMA = {ROW: pl.Int64, "rule": pl.String, "message": pl.String}
+
+
+class CheckFailedToRun(RuntimeError):
+    """A check raised instead of passing or failing rows: a bug or a contract error, never bad data."""
+
+
+@cache
+def _batch_definition() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    import data_contracts.expectations  # noqa: F401  (registers the custom expectations)
+
+    pandas_execution_engine.HASH_THRESHOLD = 0  # no batch fingerprints: see the module docstring
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("extracts")
+    return source.add_dataframe_asset("extract").add_batch_definition_whole_dataframe("whole")
+
+
+def run_suite(frame: pl.DataFrame, checks: list[Check], name: str) -> dict[str, list[int]]:
+    """Validate one frame against one suite of checks, all at once.
+
+    Args:
+        frame: the rows, with the ``_row`` key and every column the checks read.
+        checks: the checks; each expectation's ``meta["rule"]`` names it.
+        name: the suite's name (for messages).
+
+    Returns:
+        For each check that failed, the row numbers that failed it.
+
+    Raises:
+        CheckFailedToRun: if any expectation raised an error.
+    """
+    import great_expectations as gx
+
+    suite = gx.ExpectationSuite(name=name, expectations=[c.expectation for c in checks])
+    batch = _batch_definition().get_batch(
+        batch_parameters={"dataframe": frame.to_pandas(use_pyarrow_extension_array=True)}
+    )
+    result = batch.validate(suite, result_format=RESULT_FORMAT)
+    failed: dict[str, list[int]] = {}
+    for outcome in result.results:
+        rule = outcome.expectation_config.meta["rule"]
+        error = _raised(outcome.exception_info)
+        if error:
+            raise CheckFailedToRun(f"{name}: check {rule} could not run: {error}")
+        if not outcome.success:
+            failed[rule] = [int(item[ROW]) for item in outcome.result.get("unexpected_index_list") or []]
+    return failed
+
+
+def _raised(info: Any) -> str | None:
+    """The message of an exception GX caught, whichever of its two shapes the info has."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return str(info.get("exception_message")) if info["raised_exception"] else None
+    messages = [str(v.get("exception_message")) for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    return "; ".join(messages) or None
+
+
+def find_failures(frame: pl.DataFrame, checks: list[Check], name: str = "extract") -> pl.DataFrame:
+    """Every (row, rule) pair where a row breaks a check.
+
+    Args:
+        frame: the rows as text, with the ``_row`` key and the columns the checks read.
+        checks: the checks built from the contract.
+        name: what the rows are (for messages).
+
+    Returns:
+        One row per failure: _row, rule, message; sorted by row and check order.
+    """
+    if frame.height == 0:
+        return pl.DataFrame(schema=FAILURES_SCHEMA)
+    groups: dict[tuple[str, ...], list[Check]] = defaultdict(list)
+    for check in checks:
+        groups[check.columns].append(check)
+    order = {check.rule: i for i, check in enumerate(checks)}
+    messages = {check.rule: check.message for check in checks}
+    parts = []
+    for columns, group in groups.items():
+        failed = run_suite(frame.select(ROW, *dict.fromkeys(columns)), group, f"{name}:{'+'.join(columns)}")
+        parts += [
+            pl.DataFrame({ROW: rows, "rule": [rule] * len(rows)}, schema={ROW: pl.Int64, "rule": pl.String})
+            for rule, rows in failed.items()
+        ]
+    if not parts:
+        return pl.DataFrame(schema=FAILURES_SCHEMA)
+    failures = pl.concat(parts).unique()
+    return (
+        failures.with_columns(
+            pl.col("rule").replace_strict(messages, return_dtype=pl.String).alias("message"),
+            pl.col("rule").replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+        )
+        .sort(ROW, "_order")
+        .drop("_order")
+    )
+
+
+def reasons_by_row(failures: pl.DataFrame) -> pl.DataFrame:
+    """One row per failing row: its key and the list of reasons (rule, message), in check order."""
+    return failures.group_by(ROW, maintain_order=True).agg(
+        pl.struct("rule", "message").alias("reasons")
+    )
