@@ -186,7 +186,9 @@ def _column(entry: dict[str, Any]) -> Column:
     if isinstance(codes, dict):
         codes_source = codes["reference"]
         codes = reference_codes(codes["reference"], codes["column"])
-    return Column(**{**entry, "codes": tuple(codes) if codes is not None else None, "codes_source": codes_source})
+    return Column(
+        **{**entry, "codes": tuple(codes) if codes is not None else None, "codes_source": codes_source}
+    )
 
 
 def _check_consistency(contract: Contract) -> None:
@@ -207,9 +209,9 @@ def _check_consistency(contract: Contract) -> None:
         problems.append("columns: a role is given to two columns")
     dates = {c.name for c in contract.columns if c.type == "date"}
     for rule in contract.rules:
-        for column in (rule.column, rule.other):
-            if column is not None and column not in dates:
-                problems.append(f"rules/{rule.id}: {column!r} is not a date column")
+        for name in (rule.column, rule.other):
+            if name is not None and name not in dates:
+                problems.append(f"rules/{rule.id}: {name!r} is not a date column")
     for column in contract.columns:
         if column.pattern is not None:
             try:

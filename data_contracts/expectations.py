@@ -8,7 +8,6 @@ and reuse the same check-digit code the synthetic generator uses.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
@@ -23,28 +22,15 @@ from great_expectations.expectations.metrics.map_metric_provider import (
 )
 
 from data_contracts.identifiers import nhs_number_is_valid, pnc_id_is_valid, upn_is_valid
+from data_contracts.parsing import parse_dates
 
 CHECK_DIGITS = {"nhs": nhs_number_is_valid, "upn": upn_is_valid, "pnc": pnc_id_is_valid}
 
 
-def parse_dates(values: pl.Series, date_format: str) -> pl.Series:
-    """Dates written in an agency's format; null where a value is not a real date in it.
-
-    Args:
-        values: text values.
-        date_format: strptime format; one with a time part is parsed and cut to the date.
-
-    Returns:
-        A Date series of the same length.
-    """
-    as_text = values.cast(pl.String)
-    if "%H" in date_format:
-        return as_text.str.strptime(pl.Datetime, date_format, strict=False).dt.date()
-    return as_text.str.strptime(pl.Date, date_format, strict=False)
-
-
 def _polars(column: pd.Series) -> pl.Series:
-    return pl.from_pandas(column.reset_index(drop=True)).cast(pl.String)
+    series = pl.from_pandas(column.reset_index(drop=True))
+    assert isinstance(series, pl.Series)
+    return series.cast(pl.String)
 
 
 def _pandas_mask(ok: pl.Series, index: pd.Index) -> pd.Series:
@@ -62,7 +48,7 @@ class ColumnValuesAreDatesInFormat(ColumnMapMetricProvider):
     condition_metric_name = "column_values.cohort_dates_in_format"
     condition_value_keys = ("date_format",)
 
-    @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[untyped-decorator]
+    @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, date_format: str, **kwargs: Any) -> pd.Series:
         return _pandas_mask(parse_dates(_polars(column), date_format).is_not_null(), column.index)
 
@@ -71,7 +57,7 @@ class ColumnValuesHaveValidCheckDigits(ColumnMapMetricProvider):
     condition_metric_name = "column_values.cohort_valid_check_digits"
     condition_value_keys = ("scheme",)
 
-    @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[untyped-decorator]
+    @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, scheme: str, **kwargs: Any) -> pd.Series:
         frame = pl.DataFrame({"v": _polars(column)})
         return _pandas_mask(frame.select(CHECK_DIGITS[scheme](pl.col("v"))).to_series(), column.index)
@@ -81,7 +67,7 @@ class ColumnValuesAreWholeNumbersBetween(ColumnMapMetricProvider):
     condition_metric_name = "column_values.cohort_whole_numbers_between"
     condition_value_keys = ("min_value", "max_value")
 
-    @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[untyped-decorator]
+    @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, min_value: int, max_value: int, **kwargs: Any) -> pd.Series:
         text = _polars(column)
         numbers = text.str.strip_chars().cast(pl.Int64, strict=False)
@@ -93,7 +79,7 @@ class ColumnValuesMatchPattern(ColumnMapMetricProvider):
     condition_metric_name = "column_values.cohort_match_pattern"
     condition_value_keys = ("pattern", "negate")
 
-    @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[untyped-decorator]
+    @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, pattern: str, negate: bool, **kwargs: Any) -> pd.Series:
         found = _polars(column).str.contains(pattern)
         return _pandas_mask(~found if negate else found, column.index)
@@ -104,7 +90,7 @@ class ColumnPairDatesWithinExtractWindow(ColumnPairMapMetricProvider):
     condition_domain_keys = ("batch_id", "table", "column_A", "column_B", "ignore_row_if")
     condition_value_keys = ("date_format", "max_years_before")
 
-    @column_pair_condition_partial(engine=PandasExecutionEngine)  # type: ignore[untyped-decorator]
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(
         cls,
         column_A: pd.Series,  # noqa: N803
@@ -115,7 +101,10 @@ class ColumnPairDatesWithinExtractWindow(ColumnPairMapMetricProvider):
     ) -> pd.Series:
         # a value that is not a date passes here: the date-format expectation reports it
         frame = pl.DataFrame(
-            {"day": parse_dates(_polars(column_A), date_format), "extract": pl.from_pandas(column_B.reset_index(drop=True))}
+            {
+                "day": parse_dates(_polars(column_A), date_format),
+                "extract": pl.from_pandas(column_B.reset_index(drop=True)),
+            }
         ).with_columns(pl.col("extract").cast(pl.Date))
         ok = pl.col("day") <= pl.col("extract")
         if max_years_before is not None:
@@ -128,7 +117,7 @@ class ColumnPairDatesInOrder(ColumnPairMapMetricProvider):
     condition_domain_keys = ("batch_id", "table", "column_A", "column_B", "ignore_row_if")
     condition_value_keys = ("date_format",)
 
-    @column_pair_condition_partial(engine=PandasExecutionEngine)  # type: ignore[untyped-decorator]
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, date_format: str, **kwargs: Any) -> pd.Series:  # noqa: N803
         earlier, later = _pair_dates(column_A, column_B, date_format)
         return _pandas_mask(later >= earlier, column_A.index)

@@ -7,6 +7,7 @@ action in its ``meta``, so a failed row's reasons can be shown to the person fix
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
@@ -45,12 +46,22 @@ class Check:
 
 def human_date_format(date_format: str) -> str:
     """'%d/%m/%Y' -> 'dd/mm/yyyy', as a person would write it in a message."""
-    for code, text in (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%b", "Mon"), ("%H", "hh"), ("%M", "mm"), ("%S", "ss")):
+    for code, text in (
+        ("%d", "dd"),
+        ("%m", "mm"),
+        ("%Y", "yyyy"),
+        ("%b", "Mon"),
+        ("%H", "hh"),
+        ("%M", "mm"),
+        ("%S", "ss"),
+    ):
         date_format = date_format.replace(code, text)
     return date_format
 
 
-def _check(rule: str, columns: tuple[str, ...], message: str, expectation: Expectation, action: str = FIX_ROW) -> Check:
+def _check(
+    rule: str, columns: tuple[str, ...], message: str, expectation: Expectation, action: str = FIX_ROW
+) -> Check:
     expectation.meta = {"rule": rule, "columns": list(columns)}
     return Check(rule, columns, message, action, expectation)
 
@@ -62,7 +73,12 @@ def column_checks(column: Column, date_format: str) -> list[Check]:
     checks = []
     if not column.nullable:
         checks.append(
-            _check(f"{name}:required", on, f"{name} is blank but required", gxe.ExpectColumnValuesToNotBeNull(column=name))
+            _check(
+                f"{name}:required",
+                on,
+                f"{name} is blank but required",
+                gxe.ExpectColumnValuesToNotBeNull(column=name),
+            )
         )
     if column.type in FREE_TEXT and column.pattern is None:
         checks += [
@@ -112,7 +128,9 @@ def column_checks(column: Column, date_format: str) -> list[Check]:
                 on,
                 f"{name} is not a {known}"
                 if column.codes_source
-                else f"{name} is not one of {', '.join(column.codes)}",
+                else f"{name} is not one of {', '.join(column.codes)}"
+                if len(column.codes) <= 8
+                else f"{name} is not one of the {len(column.codes)} codes its contract lists",
                 gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.codes)),
                 action=FIX_ROW + "; if the code is new and valid, add it to the contract or reference table",
             )
@@ -159,7 +177,9 @@ def rule_check(rule: Rule, date_format: str) -> Check:
             rule.id,
             (rule.other, rule.column),
             f"{rule.column} is before {rule.other}",
-            cx.ExpectColumnPairDatesToBeInOrder(column_A=rule.other, column_B=rule.column, date_format=date_format),
+            cx.ExpectColumnPairDatesToBeInOrder(
+                column_A=rule.other, column_B=rule.column, date_format=date_format
+            ),
         )
     if rule.kind == "not_after_extract":
         message = f"{rule.column} is after the date the extract was made"
@@ -170,7 +190,10 @@ def rule_check(rule: Rule, date_format: str) -> Check:
         (rule.column, EXTRACT_DATE),
         message,
         cx.ExpectColumnPairDatesToBeWithinExtractWindow(
-            column_A=rule.column, column_B=EXTRACT_DATE, date_format=date_format, max_years_before=rule.max_age_years
+            column_A=rule.column,
+            column_B=EXTRACT_DATE,
+            date_format=date_format,
+            max_years_before=rule.max_age_years,
         ),
     )
 

@@ -93,7 +93,11 @@ def _raised(info: Any) -> str | None:
         return None
     if "raised_exception" in info:
         return str(info.get("exception_message")) if info["raised_exception"] else None
-    messages = [str(v.get("exception_message")) for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    messages = [
+        str(v.get("exception_message"))
+        for v in info.values()
+        if isinstance(v, dict) and v.get("raised_exception")
+    ]
     return "; ".join(messages) or None
 
 
@@ -137,6 +141,4 @@ def find_failures(frame: pl.DataFrame, checks: list[Check], name: str = "extract
 
 def reasons_by_row(failures: pl.DataFrame) -> pl.DataFrame:
     """One row per failing row: its key and the list of reasons (rule, message), in check order."""
-    return failures.group_by(ROW, maintain_order=True).agg(
-        pl.struct("rule", "message").alias("reasons")
-    )
+    return failures.group_by(ROW, maintain_order=True).agg(pl.struct("rule", "message").alias("reasons"))

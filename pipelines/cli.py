@@ -70,6 +70,58 @@ def synth(
     _summarise_world(manifest, out, time.perf_counter() - started)
 
 
+@app.command()
+def ingest(
+    landing: Annotated[Path, typer.Option(help="Folder the agencies' extract files land in.")] = Path(
+        "data/world/landing"
+    ),
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(help="DuckDB warehouse file [default: $COHORT_WAREHOUSE, else data/warehouse.duckdb]."),
+    ] = None,
+    run_date: Annotated[
+        str | None,
+        typer.Option(help="Day the run is for, YYYY-MM-DD; freshness is judged on it [default: today]."),
+    ] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option(help="Folder for the HTML report [default: reports/ beside the warehouse].")
+    ] = None,
+) -> None:
+    """Load new extracts through their data contracts into raw, then staging or quarantine.
+
+    Prints a summary, writes an HTML report, and exits 1 when a quality gate fails.
+
+    The same run is scheduled as the Prefect flow ingest-extracts (see prefect.yaml).
+    """
+    from pipelines.ingest import ReconciliationError
+    from pipelines.ingest_report import summary_table
+    from pipelines.ingest_run import run_ingest
+    from pipelines.warehouse import warehouse_path
+
+    day = _parse_date(run_date) if run_date else date.today()
+    path = warehouse_path(warehouse)
+    started = time.perf_counter()
+    try:
+        with stages() as stage:
+            result = run_ingest(landing, path, day, report_dir=report_dir, stage=stage)
+    except FileNotFoundError as error:
+        raise typer.BadParameter(str(error)) from error
+    except ReconciliationError as error:
+        console.print(f"[red]Stopped: {error}[/red]")
+        raise typer.Exit(2) from error
+    unmatched = [o for o in result.outcomes if o.source is None]
+    title = f"Ingest into {path} for {day.isoformat()} ({time.perf_counter() - started:.0f} s)"
+    console.print(summary_table(result.summaries, unmatched, title))
+    for outcome in result.outcomes:
+        if outcome.status == "rejected":
+            console.print(f"[red]Rejected[/red] {outcome.problem}")
+    for gate in result.failed_gates:
+        console.print(f"[red]Gate failed[/red] {gate.gate} {gate.source or ''}: {gate.message}")
+    console.print(f"Report: {result.report_path}")
+    if result.status != "succeeded":
+        raise typer.Exit(1)
+
+
 def _summarise_world(manifest: dict[str, object], out: Path, seconds: float) -> None:
     files = manifest["files"]
     assert isinstance(files, list)

@@ -58,7 +58,8 @@ def delivery_dates(source: Source, timeline: Timeline, weeks: int) -> list[date]
 
 def _impossible_dates(rng: np.random.Generator, years: np.ndarray, fmt: str) -> np.ndarray:
     """Calendar dates that do not exist (31 April, 30 February ...) in the agency's format."""
-    pairs = np.array([(31, 4), (31, 6), (31, 9), (31, 11), (30, 2), (31, 2), (32, 1), (0, 5)])  # never real dates
+    # (day, month) pairs that are never real dates, whatever the year
+    pairs = np.array([(31, 4), (31, 6), (31, 9), (31, 11), (30, 2), (31, 2), (32, 1), (0, 5)])
     day_month = pairs[rng.integers(0, len(pairs), years.size)]
     months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     parts = pl.DataFrame({"y": years, "m": day_month[:, 1], "d": day_month[:, 0]}).select(

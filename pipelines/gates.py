@@ -1,0 +1,99 @@
+"""Quality gates: the conditions under which an ingest run fails, however many rows it loaded."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from data_contracts.contract import Contract
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate's verdict for one source (or for the run, when source is None)."""
+
+    gate: str  # quarantine_share, freshness or readable_files
+    source: str | None
+    passed: bool
+    value: float | None
+    limit: float | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def quarantine_gate(contract: Contract, rows: int, quarantined: int) -> Gate:
+    """Fails when more of this run's rows from the source were quarantined than its contract allows."""
+    share = quarantined / rows if rows else 0.0
+    limit = contract.max_quarantine_share
+    passed = share <= limit
+    message = (
+        f"{quarantined:,} of {rows:,} rows quarantined ({share:.2%}, limit {limit:.2%})"
+        if passed
+        else f"{quarantined:,} of {rows:,} rows quarantined: {share:.2%} is {share - limit:.2%} over the "
+        f"{limit:.2%} limit; read the quarantine reasons in the report and ask the sender to correct "
+        "the extract"
+    )
+    return Gate("quarantine_share", contract.name, passed, round(share, 6), limit, message)
+
+
+def freshness_gate(contract: Contract, newest: date | None, run_date: date) -> Gate:
+    """Fails when the newest file loaded for the source is older than its cadence allows on ``run_date``."""
+    limit = contract.max_age_days
+    if newest is None:
+        return Gate(
+            "freshness", contract.name, False, None, limit,
+            f"no {contract.name} file has ever been loaded; expected a {contract.cadence} extract",
+        )  # fmt: skip
+    age = (run_date - newest).days
+    passed = age <= limit
+    message = (
+        f"newest file is {age} days old (limit {limit})"
+        if passed
+        else f"newest file ({newest.isoformat()}) is {age} days old, {age - limit} days over the "
+        f"{limit}-day limit "
+        f"for a {contract.cadence} extract; ask {contract.owner} for the overdue file"
+    )
+    return Gate("freshness", contract.name, passed, age, limit, message)
+
+
+def readable_files_gate(rejected: list[str]) -> Gate:
+    """Fails when a file seen in this run was rejected whole."""
+    passed = not rejected
+    message = (
+        "every new file was readable"
+        if passed
+        else f"{len(rejected)} file(s) rejected whole: {', '.join(rejected)}; "
+        "see each file's reason in the report"
+    )
+    return Gate("readable_files", None, passed, len(rejected), 0, message)
+
+
+def evaluate_gates(
+    contracts: dict[str, Contract],
+    run_rows: dict[str, tuple[int, int]],
+    newest: dict[str, date],
+    rejected: list[str],
+    run_date: date,
+) -> list[Gate]:
+    """Every gate for a run.
+
+    Args:
+        contracts: the contracts by source.
+        run_rows: per source loaded in this run, (rows read, rows quarantined).
+        newest: per source, the newest extract date ever loaded.
+        rejected: names of files rejected in this run.
+        run_date: the day the run is for.
+
+    Returns:
+        Gates in a stable order: the run's readable-files gate, then per source freshness and
+        (if the run loaded any of its rows) quarantine share.
+    """
+    gates = [readable_files_gate(rejected)]
+    for name, contract in contracts.items():
+        gates.append(freshness_gate(contract, newest.get(name), run_date))
+        if name in run_rows:
+            gates.append(quarantine_gate(contract, *run_rows[name]))
+    return gates

@@ -1,0 +1,289 @@
+"""Ingest: load each new landing file into raw, validate it, and split it into staging and quarantine.
+
+Each file is written in one transaction (its meta.load row, raw rows, staging and quarantine
+rows, counts and audit event), so a run killed part-way leaves only whole files behind and a
+rerun picks up where it stopped. A file whose content was seen before is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import duckdb
+import polars as pl
+
+from data_contracts.contract import Contract
+from data_contracts.staging import to_staging
+from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
+from data_contracts.validation import ROW, find_failures, reasons_by_row
+from pipelines.landing import LandingFile
+from pipelines.readers import RejectedFile, read_extract
+from pipelines.warehouse import quote, sql
+
+ACTOR = "flow:ingest-extracts"
+Status = Literal["loaded", "rejected", "skipped"]
+Advance = Callable[[int], None]
+
+
+class ReconciliationError(RuntimeError):
+    """Rows read from a file do not equal the rows staged plus the rows quarantined."""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one landing file in a run."""
+
+    file_name: str
+    source: str | None
+    status: Status
+    load_id: int | None = None
+    rows: int = 0
+    staged: int = 0
+    quarantined: int = 0
+    problem: str | None = None
+    quarantined_rows: pl.DataFrame | None = None  # row_number, reasons and the row as sent
+
+
+def now() -> datetime:
+    """The wall clock, UTC, naive (DuckDB TIMESTAMP).
+
+    Ingest records when things happened; nothing downstream reads it.
+    """
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def audit(con: duckdb.DuckDBPyConnection, action: str, source: str | None, load_id: int | None,
+          file: LandingFile, rows: int | None, detail: str) -> None:  # fmt: skip
+    """Append one event to audit.event (inside the caller's transaction)."""
+    con.execute(
+        sql("ingest/audit_event"),
+        {"occurred_at": now(), "actor": ACTOR, "action": action, "source": source, "load_id": load_id,
+         "file_name": file.name, "sha256": file.sha256, "rows": rows, "detail": detail},
+    )  # fmt: skip
+
+
+def _insert_load(
+    con: duckdb.DuckDBPyConnection, run_id: str, file: LandingFile, status: str, problem: str | None
+) -> int:
+    load_id = int(con.execute(sql("ingest/next_load_id")).fetchall()[0][0])
+    con.execute(
+        sql("ingest/insert_load"),
+        {"load_id": load_id, "run_id": run_id, "source": file.source, "file_name": file.name,
+         "sha256": file.sha256,
+         "size_bytes": file.size_bytes, "extract_date": file.extract_date, "received_at": file.received_at,
+         "loaded_at": now(), "status": status,
+         "contract_version": file.contract.version if file.contract else None, "problem": problem},
+    )  # fmt: skip
+    return load_id
+
+
+def record_rejection(
+    con: duckdb.DuckDBPyConnection, run_id: str, file: LandingFile, problem: str
+) -> FileOutcome:
+    """Record a file rejected whole: a meta.load row with the reason, and an audit event."""
+    con.begin()
+    try:
+        load_id = _insert_load(con, run_id, file, "rejected", problem)
+        audit(con, "reject", file.source, load_id, file, None, problem)
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return FileOutcome(file.name, file.source, "rejected", load_id, problem=problem)
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]).fetchall()[0][0])
+
+
+def _supersede_earlier(
+    con: duckdb.DuckDBPyConnection, contract: Contract, file: LandingFile, load_id: int
+) -> None:
+    """A changed copy of an already-loaded file replaces it: its staging and quarantine rows go; raw stays."""
+    earlier = con.execute(
+        sql("ingest/earlier_versions"), {"source": contract.name, "file_name": file.name, "load_id": load_id}
+    ).fetchall()
+    for (old,) in earlier:
+        con.execute(sql("ingest/supersede_load"), {"superseded_by": load_id, "load_id": old})
+        for layer in ("staging", "quarantine"):
+            con.execute(f"DELETE FROM {layer}.{contract.name} WHERE load_id = ?", [old])
+        audit(
+            con, "supersede", contract.name, old, file, None, f"replaced by load {load_id} (the file changed)"
+        )
+
+
+def record_load(
+    con: duckdb.DuckDBPyConnection, run_id: str, contract: Contract, file: LandingFile, rows: pl.DataFrame
+) -> FileOutcome:
+    """Write one validated file in one transaction and reconcile its counts.
+
+    Args:
+        con: the warehouse.
+        run_id: the run loading it.
+        contract: its contract.
+        file: the landing file.
+        rows: its rows as text with row_number and ``reasons`` (null for valid rows).
+
+    Returns:
+        The outcome, with the rows' counts.
+
+    Raises:
+        ReconciliationError: if raw rows != staged + quarantined (nothing is written).
+    """
+    name, columns = contract.name, [pl.col(c) for c in contract.column_names]
+    con.begin()
+    try:
+        load_id = _insert_load(con, run_id, file, "loaded", None)
+        _supersede_earlier(con, contract, file, load_id)
+        tagged = rows.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id"))
+        _insert_frame(con, f"raw.{name}", tagged.select("load_id", "row_number", *columns))
+        valid = tagged.filter(pl.col("reasons").is_null())
+        _insert_frame(con, f"staging.{name}", to_staging(valid, contract))
+        bad = tagged.filter(pl.col("reasons").is_not_null())
+        _insert_frame(con, f"quarantine.{name}", bad.select("load_id", "row_number", "reasons", *columns))
+        counts = {
+            layer: _count(con, f"{layer}.{name}", load_id) for layer in ("raw", "staging", "quarantine")
+        }
+        if counts["raw"] != rows.height or counts["raw"] != counts["staging"] + counts["quarantine"]:
+            raise ReconciliationError(
+                f"{file.name}: read {rows.height:,} rows, raw holds {counts['raw']:,}, "
+                f"staging {counts['staging']:,} "
+                f"and quarantine {counts['quarantine']:,}; nothing from this file was kept"
+            )
+        con.execute(
+            sql("ingest/record_counts"),
+            {"rows_raw": counts["raw"], "rows_staged": counts["staging"],
+             "rows_quarantined": counts["quarantine"],
+             "load_id": load_id},
+        )  # fmt: skip
+        audit(con, "collect", name, load_id, file, counts["raw"],
+              f"{counts['staging']} rows staged, {counts['quarantine']} quarantined")  # fmt: skip
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return FileOutcome(
+        file.name, name, "loaded", load_id, counts["raw"], counts["staging"], counts["quarantine"],
+        quarantined_rows=bad.select("row_number", "reasons", *columns),
+    )  # fmt: skip
+
+
+def validate_files(contract: Contract, frames: list[tuple[LandingFile, pl.DataFrame]]) -> list[pl.DataFrame]:
+    """Validate every new file of one source in one pass.
+
+    Returns:
+        Each file's rows with a ``reasons`` column (null for valid rows).
+    """
+    batch = pl.concat(
+        [
+            frame.with_columns(
+                pl.lit(i, dtype=pl.Int32).alias(FILE),
+                pl.lit(f.extract_date, dtype=pl.Date).alias(EXTRACT_DATE),
+            )
+            for i, (f, frame) in enumerate(frames)
+        ]
+    ).with_row_index(ROW)
+    failures = find_failures(batch, build_checks(contract), contract.name)
+    batch = batch.join(reasons_by_row(failures), on=ROW, how="left")
+    return [batch.filter(pl.col(FILE) == i).drop(ROW, FILE, EXTRACT_DATE) for i in range(len(frames))]
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    contract: Contract,
+    files: list[LandingFile],
+    advance: Advance,
+) -> list[FileOutcome]:
+    """Read, validate and load every new file of one source, oldest first.
+
+    Args:
+        con: the warehouse.
+        run_id: the run.
+        contract: the source's contract.
+        files: its new files, in extract-date order.
+        advance: progress callback, called once per file.
+
+    Returns:
+        One outcome per file: loaded or rejected.
+    """
+    outcomes: dict[str, FileOutcome] = {}
+    frames = []
+    for file in files:
+        try:
+            frames.append((file, read_extract(file.path, contract)))
+        except RejectedFile as rejected:
+            outcomes[file.name] = record_rejection(con, run_id, file, str(rejected))
+            advance(1)
+    if frames:
+        for (file, _), rows in zip(frames, validate_files(contract, frames), strict=True):
+            outcomes[file.name] = record_load(con, run_id, contract, file, rows)
+            advance(1)
+    return [outcomes[f.name] for f in files]
+
+
+def reconcile(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> list[str]:
+    """Re-count every current load in raw, staging and quarantine against the counts stored with it.
+
+    Returns:
+        One line per load whose counts disagree (empty when all reconcile).
+    """
+    counted: dict[int, tuple[int, int, int]] = {}
+    for name in contracts:
+        per_layer = [
+            dict(
+                con.execute(
+                    f"SELECT load_id, count(*) FROM {layer}.{quote(name)} GROUP BY load_id"
+                ).fetchall()
+            )
+            for layer in ("raw", "staging", "quarantine")
+        ]
+        for load_id in set().union(*per_layer):
+            counted[load_id] = (
+                per_layer[0].get(load_id, 0),
+                per_layer[1].get(load_id, 0),
+                per_layer[2].get(load_id, 0),
+            )
+    problems = []
+    for load_id, _source, file_name, raw, staged, quarantined in con.execute(
+        sql("ingest/current_loads")
+    ).fetchall():
+        found = counted.get(load_id, (0, 0, 0))
+        if found != (raw, staged, quarantined) or raw != staged + quarantined:
+            problems.append(
+                f"load {load_id} ({file_name}): recorded raw/staged/quarantined "
+                f"{raw}/{staged}/{quarantined}, "
+                f"found {found[0]}/{found[1]}/{found[2]}"
+            )
+    return problems
+
+
+def skipped(file: LandingFile, earlier_status: str) -> FileOutcome:
+    """A file seen before (same name, same content): nothing is read."""
+    return FileOutcome(file.name, file.source, "skipped", problem=f"already {earlier_status} (same content)")
+
+
+def files_seen(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """(file name, sha256) -> status, for every file seen before."""
+    return {(name, sha): status for sha, name, status in con.execute(sql("ingest/files_seen")).fetchall()}
+
+
+def run_record(outcomes: list[FileOutcome]) -> dict[str, Any]:
+    """The file counts stored on the run."""
+    return {
+        "files_seen": len(outcomes),
+        "files_loaded": sum(o.status == "loaded" for o in outcomes),
+        "files_skipped": sum(o.status == "skipped" for o in outcomes),
+        "files_rejected": sum(o.status == "rejected" for o in outcomes),
+    }

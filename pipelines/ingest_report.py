@@ -1,0 +1,151 @@
+"""The ingest run's validation report: an offline HTML page a data engineer can act on, and a Rich table."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import jinja2
+import polars as pl
+from rich.table import Table
+
+from data_contracts.contract import Contract
+from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
+from pipelines.gates import Gate
+from pipelines.ingest import FileOutcome
+
+EXAMPLES_PER_RULE = 3
+PII_MASK = "(personal data: open the row in quarantine)"
+
+
+@dataclass(frozen=True)
+class RuleSummary:
+    """How many rows broke one check in this run, with a few examples."""
+
+    rule: str
+    message: str
+    action: str
+    rows: int
+    examples: list[tuple[str, int, str]]  # (file, row number, value or mask)
+
+
+@dataclass
+class SourceSummary:
+    """One source's part of the report."""
+
+    name: str
+    description: str
+    owner: str
+    files: list[FileOutcome] = field(default_factory=list)
+    rules: list[RuleSummary] = field(default_factory=list)
+    gates: list[Gate] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
+
+
+def summarise_rules(contract: Contract, outcomes: list[FileOutcome]) -> list[RuleSummary]:
+    """Quarantined rows of this run grouped by the check they broke, with examples (PII masked)."""
+    checks = {c.rule: c for c in build_checks(contract)}
+    pii = {c.name for c in contract.columns if c.pii}
+    found: dict[str, list[tuple[str, int, str]]] = {}
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome.quarantined_rows is None or outcome.quarantined_rows.height == 0:
+            continue
+        exploded = outcome.quarantined_rows.explode("reasons").with_columns(
+            pl.col("reasons").struct.field("rule").alias("_rule")
+        )
+        for (rule,), group in exploded.group_by("_rule", maintain_order=True):
+            rule = str(rule)
+            counts[rule] = counts.get(rule, 0) + group.height
+            shown = [c for c in checks[rule].columns if c not in (FILE, EXTRACT_DATE)]
+            for row in group.head(EXAMPLES_PER_RULE - len(found.get(rule, []))).iter_rows(named=True):
+                value = (
+                    PII_MASK
+                    if any(c in pii for c in shown)
+                    else ", ".join(f"{c}={_shown(row[c])}" for c in shown)
+                )
+                found.setdefault(rule, []).append((outcome.file_name, int(row["row_number"]), value))
+    order = list(checks)
+    return [
+        RuleSummary(rule, checks[rule].message, checks[rule].action, counts[rule], found.get(rule, []))
+        for rule in sorted(counts, key=order.index)
+    ]
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(blank)"
+    text = str(value)
+    return repr(text[:60] + ("…" if len(text) > 60 else ""))
+
+
+def build_summaries(
+    contracts: dict[str, Contract], outcomes: list[FileOutcome], gates: list[Gate]
+) -> list[SourceSummary]:
+    """Per source: this run's files, quarantine by rule and gates."""
+    summaries = []
+    for name, contract in contracts.items():
+        files = [o for o in outcomes if o.source == name]
+        summaries.append(
+            SourceSummary(
+                name, contract.description, contract.owner, files,
+                summarise_rules(contract, files), [g for g in gates if g.source == name],
+            )
+        )  # fmt: skip
+    return summaries
+
+
+def render_report(context: dict[str, object]) -> str:
+    """The HTML report (self-contained: no scripts, fonts or styles from the network)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipelines", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("ingest_report.html.j2").render(**context)
+
+
+def write_report(folder: Path, run_id: str, run_date: date, html: str) -> Path:
+    """Write the report owner-only; returns its path."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / f"ingest_{run_date.isoformat()}_{run_id[:8]}.html"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(html)
+    return path
+
+
+def summary_table(summaries: list[SourceSummary], unmatched: list[FileOutcome], title: str) -> Table:
+    """The Rich table printed at the end of a run."""
+    table = Table(title=title)
+    for column in ("source", "new files", "skipped", "rejected", "rows", "quarantined", "gates"):
+        table.add_column(
+            column, justify="left" if column in ("source", "gates") else "right", no_wrap=column == "source"
+        )
+    for s in summaries:
+        failed = [g.gate for g in s.gates if not g.passed]
+        table.add_row(
+            s.name,
+            str(sum(f.status == "loaded" for f in s.files)),
+            str(sum(f.status == "skipped" for f in s.files)),
+            _red(sum(f.status == "rejected" for f in s.files)),
+            f"{s.rows:,}",
+            f"{s.quarantined:,} ({s.quarantined / s.rows:.2%})" if s.rows else "0",
+            "[red]failed: " + ", ".join(failed) + "[/red]" if failed else "[green]passed[/green]",
+        )
+    if unmatched:
+        table.add_row("(no contract)", "0", "0", _red(len(unmatched)), "0", "0", "")
+    return table
+
+
+def _red(count: int) -> str:
+    return f"[red]{count}[/red]" if count else "0"

@@ -1,0 +1,215 @@
+"""One ingest run from start to finish: the table of contents the Prefect flow and the tests share."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import duckdb
+
+from data_contracts.contract import Contract, load_contracts
+from pipelines.gates import Gate, evaluate_gates
+from pipelines.ingest import (
+    FileOutcome,
+    ReconciliationError,
+    files_seen,
+    load_source,
+    now,
+    reconcile,
+    record_rejection,
+    run_record,
+    skipped,
+)
+from pipelines.ingest_report import SourceSummary, build_summaries, render_report, write_report
+from pipelines.landing import LandingFile, discover
+from pipelines.readers import has_data_rows
+from pipelines.warehouse import connect, sql
+
+FLOW_NAME = "ingest-extracts"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Step = Callable[..., Any]
+"""Runs one named step: ``step(name, function, *args)``. Prefect's version makes each a task run."""
+Stage = Callable[[str, int], Callable[[int], None]]
+
+
+def direct(name: str, function: Callable[..., T], *args: Any) -> T:
+    """Run a step as a plain call."""
+    return function(*args)
+
+
+def quiet(description: str, total: int) -> Callable[[int], None]:
+    """No progress display."""
+    return lambda n: None
+
+
+class IngestFailed(RuntimeError):
+    """The run finished, and a gate failed; everything valid was still loaded."""
+
+    def __init__(self, result: IngestResult) -> None:
+        self.result = result
+        failed = [g for g in result.gates if not g.passed]
+        super().__init__(
+            "; ".join(f"{g.gate} {g.source or ''}: {g.message}".replace("  ", " ") for g in failed)
+        )
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What a run did."""
+
+    run_id: str
+    run_date: date
+    status: str  # succeeded or failed
+    outcomes: list[FileOutcome]
+    gates: list[Gate]
+    summaries: list[SourceSummary]
+    report_path: Path
+
+    @property
+    def failed_gates(self) -> list[Gate]:
+        return [g for g in self.gates if not g.passed]
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date) -> None:
+    """Record the run as running (and mark runs that never finished as interrupted)."""
+    con.execute(sql("ingest/interrupt_runs"))
+    con.execute(
+        sql("ingest/start_run"),
+        {"run_id": run_id, "flow": FLOW_NAME, "run_date": run_date, "started_at": now()},
+    )
+
+
+def triage(
+    con: duckdb.DuckDBPyConnection, run_id: str, files: list[LandingFile]
+) -> tuple[list[FileOutcome], dict[str, list[LandingFile]]]:
+    """Decide what to do with each file before reading any.
+
+    A file already seen (same name, same content) is skipped. A file no contract matches is
+    rejected, and so is a new name whose rows are identical to a file seen before (an old
+    extract re-sent under a new date would double-count every event). Header-only files are
+    loaded even when identical: each is a delivery saying "nothing new", which freshness counts.
+
+    Returns:
+        (outcomes so far, new files to load grouped by source).
+    """
+    seen = files_seen(con)
+    by_content = {sha: name for (name, sha) in seen}
+    outcomes: list[FileOutcome] = []
+    new: dict[str, list[LandingFile]] = {}
+    for file in files:
+        if (file.name, file.sha256) in seen:
+            outcomes.append(skipped(file, seen[(file.name, file.sha256)]))
+        elif file.contract is None:
+            assert file.problem is not None
+            outcomes.append(record_rejection(con, run_id, file, f"{file.name}: {file.problem}"))
+        elif file.sha256 in by_content and has_data_rows(file.path, file.contract):
+            problem = (
+                f"{file.name}: its content is identical to {by_content[file.sha256]}, seen before; "
+                "the sender may have re-sent an old extract under a new name: ask for the right file"
+            )
+            outcomes.append(record_rejection(con, run_id, file, problem))
+        else:
+            new.setdefault(file.contract.name, []).append(file)
+        seen.setdefault((file.name, file.sha256), "seen earlier in this run")
+        by_content.setdefault(file.sha256, file.name)
+    return outcomes, new
+
+
+def judge(
+    con: duckdb.DuckDBPyConnection,
+    contracts: dict[str, Contract],
+    outcomes: list[FileOutcome],
+    run_date: date,
+) -> list[Gate]:
+    """Reconcile every load, then evaluate the gates."""
+    problems = reconcile(con, contracts)
+    if problems:
+        raise ReconciliationError("rows do not reconcile: " + "; ".join(problems))
+    run_rows: dict[str, tuple[int, int]] = {}
+    for o in outcomes:
+        if o.status == "loaded" and o.source is not None:
+            rows, quarantined = run_rows.get(o.source, (0, 0))
+            run_rows[o.source] = (rows + o.rows, quarantined + o.quarantined)
+    newest = dict(con.execute(sql("ingest/newest_extracts")).fetchall())
+    rejected = [o.file_name for o in outcomes if o.status == "rejected"]
+    return evaluate_gates(contracts, run_rows, newest, rejected, run_date)
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, outcomes: list[FileOutcome],
+               gates: list[Gate], report_path: Path | None) -> None:  # fmt: skip
+    """Record how the run ended."""
+    con.execute(
+        sql("ingest/finish_run"),
+        {"run_id": run_id, "finished_at": now(), "status": status, **run_record(outcomes),
+         "gates": json.dumps([g.as_dict() for g in gates]),
+         "report_path": str(report_path) if report_path else None},
+    )  # fmt: skip
+
+
+def run_ingest(
+    landing: Path,
+    warehouse: Path,
+    run_date: date,
+    *,
+    report_dir: Path | None = None,
+    step: Step = direct,
+    stage: Stage = quiet,
+    contracts: dict[str, Contract] | None = None,
+) -> IngestResult:
+    """Ingest every new file in the landing folder into the warehouse.
+
+    Args:
+        landing: the folder agencies deliver into.
+        warehouse: the DuckDB file.
+        run_date: the day the run is for; freshness gates are judged against it.
+        report_dir: where the HTML report goes (default: ``reports/`` beside the warehouse).
+        step: how each step is run (plain call, or a Prefect task).
+        stage: progress display.
+        contracts: the contracts (default: those shipped in ``data_contracts/``).
+
+    Returns:
+        The result; ``status`` is "failed" when a gate failed.
+
+    Raises:
+        ReconciliationError: if any load's rows do not add up (the run is marked failed first).
+    """
+    contracts = contracts if contracts is not None else load_contracts()
+    run_id = uuid4().hex
+    started = now()
+    with connect(warehouse) as con:
+        step("start run", start_run, con, run_id, run_date)
+        files = step("discover files", discover, landing, contracts)
+        outcomes, new = step("triage files", triage, con, run_id, files)
+        for name, contract in contracts.items():
+            if name in new:
+                advance = stage(f"Loading {name}", len(new[name]))
+                outcomes += step(f"load {name}", load_source, con, run_id, contract, new[name], advance)
+        try:
+            gates = step("reconcile and judge gates", judge, con, contracts, outcomes, run_date)
+        except ReconciliationError:
+            finish_run(con, run_id, "failed", outcomes, [], None)
+            raise
+        status = "succeeded" if all(g.passed for g in gates) else "failed"
+        summaries = build_summaries(contracts, outcomes, gates)
+        html = render_report(
+            {"run_id": run_id, "run_date": run_date.isoformat(), "status": status,
+             "started_at": started.isoformat(timespec="seconds"),
+             "finished_at": now().isoformat(timespec="seconds"),
+             "landing": str(landing), "warehouse": str(warehouse), "gates": gates,
+             "failed_gates": [g for g in gates if not g.passed], "sources": summaries,
+             "rejected": [o for o in outcomes if o.status == "rejected"],
+             "totals": {**run_record(outcomes), "rows": sum(o.rows for o in outcomes),
+                        "quarantined": sum(o.quarantined for o in outcomes)}}
+        )  # fmt: skip
+        report_path = write_report(report_dir or warehouse.parent / "reports", run_id, run_date, html)
+        finish_run(con, run_id, status, outcomes, gates, report_path)
+    counts = run_record(outcomes)
+    log.info("ingest run %s %s: %s", run_id[:8], status, ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return IngestResult(run_id, run_date, status, outcomes, gates, summaries, report_path)

@@ -1,0 +1,1 @@
+UPDATE meta.load SET status = 'superseded', superseded_by = $superseded_by WHERE load_id = $load_id;

@@ -1,0 +1,139 @@
+"""The DuckDB warehouse: where it lives, opening it owner-only, and applying versioned schema migrations."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from data_contracts.contract import Contract
+from data_contracts.staging import SQL_TYPES, staging_schema
+
+DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class MigrationError(RuntimeError):
+    """The warehouse's recorded migrations disagree with the SQL files shipped with the code."""
+
+
+def warehouse_path(option: Path | None) -> Path:
+    """The warehouse file: the --warehouse option, else $COHORT_WAREHOUSE, else data/warehouse.duckdb."""
+    if option is not None:
+        return option
+    return Path(os.environ.get("COHORT_WAREHOUSE") or DEFAULT_WAREHOUSE)
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open (creating if need be) the warehouse, owner-only, with every migration applied."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    old_umask = os.umask(0o077)  # the database file and its WAL are created owner-only
+    try:
+        con = duckdb.connect(str(path))
+    finally:
+        os.umask(old_umask)
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The shipped migrations in order: (version, file name, SQL)."""
+    folder = resources.files("pipelines").joinpath("sql", "migrations")
+    found = []
+    for entry in folder.iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise MigrationError(f"migrations must be numbered 0001, 0002, ... without gaps; found {versions}")
+    return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply, in order and each in its own transaction, the migrations not yet applied.
+
+    Returns:
+        The names of the migrations applied now.
+
+    Raises:
+        MigrationError: if an applied migration's file has since been edited (write a new one instead).
+    """
+    con.execute(
+        "CREATE SCHEMA IF NOT EXISTS meta; CREATE TABLE IF NOT EXISTS meta.schema_migration ("
+        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, "
+        "applied_at TIMESTAMP NOT NULL)"
+    )
+    applied = {
+        v: (n, h)
+        for v, n, h in con.execute("SELECT version, name, sha256 FROM meta.schema_migration").fetchall()
+    }
+    done = []
+    for version, name, sql in migrations():
+        digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+        if version in applied:
+            if applied[version] != (name, digest):
+                raise MigrationError(
+                    f"migration {name} differs from the one applied to this warehouse; "
+                    "never edit an applied migration: add a new numbered file"
+                )
+            continue
+        con.begin()
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO meta.schema_migration VALUES (?, ?, ?, ?)",
+                [version, name, digest, datetime.now(UTC).replace(tzinfo=None)],
+            )
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+        done.append(name)
+    return done
+
+
+def quote(name: str) -> str:
+    """A SQL identifier, quoted (agency column names have spaces and capitals)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def extract_tables_sql(contract: Contract) -> str:
+    """The raw, staging and quarantine tables one contract implies (used to write migrations).
+
+    The tests check that the migrated warehouse has exactly these tables, so a contract change
+    without a migration fails.
+    """
+    raw = ",\n    ".join(f"{quote(c.name)} VARCHAR" for c in contract.columns)
+    staged = ",\n    ".join(
+        f"{quote(name)} {SQL_TYPES[type(dtype)]}"
+        for name, dtype in list(staging_schema(contract).items())[2:]
+    )
+    keys = "load_id INTEGER NOT NULL,\n    row_number BIGINT NOT NULL,\n    "
+    name = contract.name
+    return (
+        f"-- {name}: {contract.description}\n"
+        f"CREATE TABLE raw.{name} (\n    {keys}{raw}\n);\n"
+        f"CREATE TABLE staging.{name} (\n    {keys}{staged}\n);\n"
+        f"CREATE TABLE quarantine.{name} (\n    {keys}"
+        f"reasons STRUCT(rule VARCHAR, message VARCHAR)[] NOT NULL,\n    {raw}\n);\n"
+    )
+
+
+@cache
+def sql(name: str) -> str:
+    """A fixed SQL statement shipped in ``pipelines/sql/`` (e.g. ``"ingest/insert_load"``)."""
+    return resources.files("pipelines").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
