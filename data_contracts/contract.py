@@ -86,6 +86,7 @@ class Contract:
     rules: tuple[Rule, ...]
     max_quarantine_share: float
     max_age_days: int
+    min_quarantined_rows: int
     version: str  # sha256 of the declaration, so each load records the contract it met
 
     @property
@@ -128,8 +129,7 @@ def contract_schema() -> dict[str, Any]:
 def reference_codes(table: str, column: str) -> tuple[str, ...]:
     """The codes in one column of a reference table in ``data_contracts/reference``."""
     path = resources.files("data_contracts").joinpath("reference", f"{table}.csv")
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
     if not rows or column not in rows[0]:
         raise ContractError(f"reference table {table} has no column {column!r}")
     return tuple(row[column] for row in rows)
@@ -174,6 +174,7 @@ def parse_contract(document: dict[str, Any], version: str = "") -> Contract:
         rules=rules,
         max_quarantine_share=float(document["gates"]["max_quarantine_share"]),
         max_age_days=int(document["gates"]["max_age_days"]),
+        min_quarantined_rows=int(document["gates"].get("min_quarantined_rows", 5)),
         version=version,
     )
     _check_consistency(contract)

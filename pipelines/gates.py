@@ -25,12 +25,17 @@ class Gate:
 
 
 def quarantine_gate(contract: Contract, rows: int, quarantined: int) -> Gate:
-    """Fails when more of this run's rows from the source were quarantined than its contract allows."""
+    """Fails when more of this run's rows from the source were quarantined than its contract allows.
+
+    A handful of quarantined rows (fewer than the contract's ``min_quarantined_rows``) never
+    fails it: one bad row in a 40-row file is 2.5%, but says nothing about the extract.
+    """
     share = quarantined / rows if rows else 0.0
     limit = contract.max_quarantine_share
-    passed = share <= limit
+    passed = share <= limit or quarantined < contract.min_quarantined_rows
     message = (
-        f"{quarantined:,} of {rows:,} rows quarantined ({share:.2%}, limit {limit:.2%})"
+        f"{quarantined:,} of {rows:,} rows quarantined ({share:.2%}, limit {limit:.2%}"
+        + (f"; fewer than {contract.min_quarantined_rows} rows never fail the gate)" if share > limit else ")")
         if passed
         else f"{quarantined:,} of {rows:,} rows quarantined: {share:.2%} is {share - limit:.2%} over the "
         f"{limit:.2%} limit; read the quarantine reasons in the report and ask the sender to correct "

@@ -20,6 +20,7 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 SNIFF_BYTES = 64 * 1024
 OTHER_DELIMITERS = (",", "|", ";", "\t")
 ZIP_MAGIC = b"PK\x03\x04"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 RESEND = "ask the sender to re-send it"
 
 
@@ -74,7 +75,11 @@ def has_data_rows(path: Path, contract: Contract) -> bool:
 def check_header(file_name: str, header: list[str], contract: Contract) -> None:
     """Reject a header that does not have exactly the contract's columns (in any order)."""
     expected = contract.column_names
-    repeated = sorted({h for h in header if header.count(h) > 1})
+    if not any(h.strip() for h in header):
+        raise RejectedFile(
+            file_name, "the header row is blank", RESEND + " with the column names in the first row"
+        )
+    repeated = sorted({h for h in header if h.strip() and header.count(h) > 1})
     if repeated:
         raise RejectedFile(file_name, "the column appears more than once in the header", RESEND, repeated[0])
     if len(header) == 1 and len(expected) > 1 and contract.delimiter:
@@ -100,6 +105,13 @@ def check_header(file_name: str, header: list[str], contract: Contract) -> None:
             RESEND + " with every column",
             missing[0],
         )
+    unnamed = [i for i, h in enumerate(header, 1) if not h.strip()]
+    if unnamed:
+        raise RejectedFile(
+            file_name,
+            f"column {unnamed[0]} of the header has no name (a delimiter at the end of each line?)",
+            RESEND + " without the unnamed column",
+        )
     if extra:
         raise RejectedFile(
             file_name,
@@ -116,6 +128,10 @@ def _read_csv(path: Path, contract: Contract) -> pl.DataFrame:
     if head.startswith(ZIP_MAGIC):
         raise RejectedFile(
             path.name, "the file is a spreadsheet or zip archive, not CSV text", RESEND + " as CSV"
+        )
+    if head.startswith(UTF16_BOMS):
+        raise RejectedFile(
+            path.name, "the file is UTF-16 text, not UTF-8", "ask the sender to re-export the file as UTF-8"
         )
     if b"\x00" in head:
         raise RejectedFile(path.name, "the file is binary, not CSV text", RESEND)
@@ -173,7 +189,10 @@ def _csv_problem(file_name: str, message: str) -> RejectedFile:
         )
     if "unterminated quote" in message:
         return RejectedFile(
-            file_name, f"{at} opens a quoted value that never closes (the file may be truncated)", RESEND
+            file_name,
+            f"{at} has a quoted value with no closing quote, or text after its closing quote "
+            "(the file may be truncated)",
+            RESEND,
         )
     if "maximum line size" in message.lower():
         return RejectedFile(file_name, f"{at} is longer than {MAX_LINE_BYTES // 2**20} MB", RESEND)

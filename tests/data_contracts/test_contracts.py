@@ -1,0 +1,150 @@
+"""Catalogue tests: every contract is valid, and agrees with the extracts the synthetic world sends."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from data_contracts.contract import (
+    Contract,
+    ContractError,
+    contract_schema,
+    load_contracts,
+    parse_contract,
+    reference_codes,
+    snake_case,
+)
+from synth.codes import EXCLUSION_REASONS, OFFENCE_MIX, SUSPENSION_REASONS
+from synth.sources import SOURCES
+
+CONTRACTS = load_contracts()
+CONTRACT_DIR = Path(__file__).resolve().parents[2] / "data_contracts"
+
+
+def document(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((CONTRACT_DIR / f"{name}.yaml").read_text("utf-8"))
+    return loaded
+
+
+def test_the_schema_is_itself_a_valid_json_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(contract_schema())
+
+
+def test_there_is_one_contract_per_extract_the_world_sends() -> None:
+    assert sorted(CONTRACTS) == sorted(s.name for s in SOURCES)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
+def test_contract_matches_the_extract_as_sent(source: Any) -> None:
+    contract = CONTRACTS[source.name]
+    assert contract.column_names == list(source.columns)
+    assert contract.file_format == source.file_format
+    assert contract.record_id == source.record_id
+    assert contract.cadence == source.cadence
+    if source.file_format == "csv":
+        assert contract.delimiter == source.delimiter
+        assert contract.date_format == source.date_format
+    assert {c.name for c in contract.columns if c.type == "date"} == set(source.date_columns)
+    if source.identifier:
+        assert contract.column(source.identifier).type == "identifier"
+
+
+@pytest.mark.parametrize("contract", CONTRACTS.values(), ids=lambda c: c.name)
+def test_identity_columns_are_marked_personal_data(contract: Contract) -> None:
+    for column in contract.columns:
+        if column.role in ("person_id", "surname", "forenames", "date_of_birth", "postcode"):
+            assert column.pii, f"{contract.name}.{column.name} identifies a person but is not marked pii"
+
+
+@pytest.mark.parametrize("contract", CONTRACTS.values(), ids=lambda c: c.name)
+def test_every_extract_has_a_plausible_birth_date_rule_and_no_events_after_the_extract(
+    contract: Contract,
+) -> None:
+    kinds = {r.kind for r in contract.rules}
+    assert {"date_of_birth_plausible", "not_after_extract"} <= kinds
+
+
+def test_the_offence_codes_the_world_draws_are_in_the_reference_table() -> None:
+    known = set(reference_codes("offence_codes", "ho_code"))
+    drawn = {code for mix in OFFENCE_MIX.values() for code in mix}
+    assert drawn <= known
+
+
+def test_the_exclusion_reasons_the_world_draws_are_in_the_reference_table() -> None:
+    assert set(SUSPENSION_REASONS) | set(EXCLUSION_REASONS) <= set(
+        reference_codes("exclusion_reasons", "code")
+    )
+
+
+def test_staging_names_are_snake_case() -> None:
+    assert snake_case("Exclusion ID") == "exclusion_id"
+    assert snake_case("Date of Birth") == "date_of_birth"
+    assert snake_case("PERSON_BIRTH_DATE") == "person_birth_date"
+
+
+def broken(change: str) -> dict[str, Any]:
+    doc = copy.deepcopy(document("police_occurrences"))
+    if change == "no owner":
+        del doc["owner"]
+    elif change == "unknown type":
+        doc["columns"][0]["type"] = "uuid"
+    elif change == "code without codes":
+        del doc["columns"][8]["codes"]
+    elif change == "not_before without other":
+        del doc["rules"][3]["other"]
+    elif change == "csv without delimiter":
+        del doc["file"]["delimiter"]
+    elif change == "record id not a column":
+        doc["record_id"] = "ROW_ID"
+    elif change == "rule on a text column":
+        doc["rules"][1]["column"] = "SURNAME"
+    elif change == "repeated column":
+        doc["columns"].append(dict(doc["columns"][0]))
+    elif change == "bad pattern":
+        doc["columns"][0]["pattern"] = "^OCC[0-9"
+    return doc
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "no owner",
+        "unknown type",
+        "code without codes",
+        "not_before without other",
+        "csv without delimiter",
+        "record id not a column",
+        "rule on a text column",
+        "repeated column",
+        "bad pattern",
+    ],
+)
+def test_a_broken_contract_is_refused_with_a_message_naming_it(change: str) -> None:
+    with pytest.raises(ContractError, match="police_occurrences"):
+        parse_contract(broken(change))
+
+
+def test_a_contract_file_must_be_named_after_its_source(tmp_path: Path) -> None:
+    text = (CONTRACT_DIR / "police_occurrences.yaml").read_text("utf-8")
+    (tmp_path / "occurrences.yaml").write_text(text, "utf-8")
+    with pytest.raises(ContractError, match="must be named after it"):
+        load_contracts(tmp_path)
+
+
+def test_file_names_carry_the_extract_date() -> None:
+    contract = CONTRACTS["police_occurrences"]
+    assert str(contract.extract_date_of("police_occurrences_2026-11-16.csv")) == "2026-11-16"
+    assert contract.extract_date_of("police_occurrences_2026-02-30.csv") is None
+    assert contract.extract_date_of("police_occurrences_2026-11-16.xlsx") is None
+    assert contract.extract_date_of("police_custody_2026-11-16.csv") is None
+
+
+def test_contract_version_changes_with_its_text(tmp_path: Path) -> None:
+    text = (CONTRACT_DIR / "health_referrals.yaml").read_text("utf-8")
+    (tmp_path / "health_referrals.yaml").write_text(text + "\n# reviewed\n", "utf-8")
+    assert load_contracts(tmp_path)["health_referrals"].version != CONTRACTS["health_referrals"].version

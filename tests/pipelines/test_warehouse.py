@@ -1,0 +1,97 @@
+"""The warehouse: owner-only, migrated in order, with tables exactly as the contracts declare."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data_contracts.contract import load_contracts
+from data_contracts.staging import SQL_TYPES, staging_schema
+from pipelines import warehouse
+from pipelines.warehouse import MigrationError, connect, migrations, warehouse_path
+
+
+def test_warehouse_path_prefers_the_option_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COHORT_WAREHOUSE", raising=False)
+    assert warehouse_path(None) == Path("data/warehouse.duckdb")
+    monkeypatch.setenv("COHORT_WAREHOUSE", "/srv/cohort.duckdb")
+    assert warehouse_path(None) == Path("/srv/cohort.duckdb")
+    assert warehouse_path(Path("x.duckdb")) == Path("x.duckdb")
+
+
+def test_a_new_warehouse_is_owner_only_and_fully_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "wh" / "w.duckdb"
+    with connect(path) as con:
+        applied = con.execute("SELECT version, name FROM meta.schema_migration ORDER BY version").fetchall()
+    assert [name for _, name in applied] == [name for _, name, _ in migrations()]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with connect(path):
+        pass
+    with connect(path) as con:
+        assert warehouse.migrate(con) == []
+        assert con.execute("SELECT count(*) FROM meta.schema_migration").fetchall()[0][0] == len(migrations())
+
+
+def test_an_edited_migration_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with connect(path) as con:
+        con.execute("UPDATE meta.schema_migration SET sha256 = 'edited' WHERE version = 2")
+    with pytest.raises(MigrationError, match="never edit an applied migration"), connect(path):
+        pass
+
+
+def test_every_layer_has_a_schema(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        schemas = {
+            s for (s,) in con.execute("SELECT schema_name FROM information_schema.schemata").fetchall()
+        }
+    assert {
+        "raw",
+        "staging",
+        "quarantine",
+        "link",
+        "features",
+        "scoring",
+        "lists",
+        "review",
+        "audit",
+        "meta",
+    } <= schemas
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
+    return [
+        (str(name), str(kind))
+        for name, kind in con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
+
+
+def test_extract_tables_match_their_contracts(tmp_path: Path) -> None:
+    """A contract changed without a new migration fails here; the message prints the DDL to add."""
+    with connect(tmp_path / "w.duckdb") as con:
+        for contract in load_contracts().values():
+            keys = [("load_id", "INTEGER"), ("row_number", "BIGINT")]
+            text = [(c.name, "VARCHAR") for c in contract.columns]
+            typed = [(n, SQL_TYPES[type(t)]) for n, t in list(staging_schema(contract).items())[2:]]
+            expected = {
+                "raw": keys + text,
+                "staging": keys + typed,
+                "quarantine": [*keys, ("reasons", 'STRUCT("rule" VARCHAR, message VARCHAR)[]'), *text],
+            }
+            for layer, want in expected.items():
+                assert columns_of(con, layer, contract.name) == want, (
+                    f"{layer}.{contract.name} differs from its contract; add a migration with:\n"
+                    + warehouse.extract_tables_sql(contract)
+                )
