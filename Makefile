@@ -12,7 +12,10 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export GX_ANALYTICS_ENABLED := false
 export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 
-.PHONY: help install demo test lint typecheck check bench bench-force clean
+WAREHOUSE ?= data/warehouse.duckdb
+END_DATE ?= 2026-11-16
+
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -25,8 +28,9 @@ $(BIN)/cohort: pyproject.toml
 
 install: $(BIN)/cohort ## Create the virtual environment and install cohort with its dev tools
 
-demo: install ## Generate the default synthetic world (50,000 residents) and report what was generated
-	$(BIN)/cohort synth --residents $(RESIDENTS) --seed $(SEED) --out $(WORLD)
+demo: install ## Generate the default synthetic world (50,000 residents) and ingest it into the warehouse
+	$(BIN)/cohort synth --residents $(RESIDENTS) --seed $(SEED) --end-date $(END_DATE) --out $(WORLD)
+	$(BIN)/cohort ingest --landing $(WORLD)/landing --warehouse $(WAREHOUSE) --run-date $(END_DATE)
 
 test: install ## Run the tests
 	$(BIN)/python -m pytest -q
@@ -44,6 +48,12 @@ bench: install ## Benchmark world generation at the demo scale (50,000 residents
 
 bench-force: install ## Benchmark world generation at force scale (3,000,000 residents; about 4 min, 6 GB)
 	$(BIN)/python benchmarks/bench_synth.py --residents 3000000
+
+bench-ingest: install ## Benchmark ingest against the I/O floor on the 50,000-resident world
+	$(BIN)/python benchmarks/bench_ingest.py --world worlds/bench-50000 --residents 50000
+
+bench-ingest-force: install ## Benchmark ingest against the I/O floor on the 3,000,000-resident world (generates it first if missing)
+	$(BIN)/python benchmarks/bench_ingest.py --world worlds/bench-3000000 --residents 3000000
 
 clean: ## Remove generated data and caches (keeps the virtual environment)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results

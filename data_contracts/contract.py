@@ -126,6 +126,11 @@ def contract_schema() -> dict[str, Any]:
 
 
 @cache
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(contract_schema())
+
+
+@cache
 def reference_codes(table: str, column: str) -> tuple[str, ...]:
     """The codes in one column of a reference table in ``data_contracts/reference``."""
     path = resources.files("data_contracts").joinpath("reference", f"{table}.csv")
@@ -149,11 +154,10 @@ def parse_contract(document: dict[str, Any], version: str = "") -> Contract:
         ContractError: naming the contract, the field and what is wrong.
     """
     name = document.get("name", "<unnamed>") if isinstance(document, dict) else "<not a mapping>"
-    try:
-        jsonschema.validate(document, contract_schema())
-    except jsonschema.ValidationError as error:
+    error = jsonschema.exceptions.best_match(_schema_validator().iter_errors(document))
+    if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ContractError(f"contract {name}: {where}: {error.message}") from error
+        raise ContractError(f"contract {name}: {where}: {error.message}")
     columns = tuple(_column(c) for c in document["columns"])
     rules = tuple(Rule(**r) for r in document["rules"])
     file = document["file"]

@@ -101,6 +101,15 @@ def column_checks(column: Column, date_format: str) -> list[Check]:
                 cx.ExpectColumnValuesToMatchPattern(column=name, pattern=CONTROL_CHARACTERS, negate=True),
             ),
         ]
+    if column.type == "name":
+        checks.append(
+            _check(
+                f"{name}:digits",
+                on,
+                f"{name} contains digits, which no name does (a spreadsheet formula's result?)",
+                cx.ExpectColumnValuesToMatchPattern(column=name, pattern="[0-9]", negate=True),
+            )
+        )
     if column.pattern is not None:
         checks.append(
             _check(

@@ -60,7 +60,11 @@ def delimiter_of(source: str) -> str:
 
 def parse(data: bytes, delimiter: str) -> list[list[str]]:
     """Records as Python's csv module reads them (a quoted line break stays inside its record)."""
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter))
+    limit = csv.field_size_limit(64 * 2**20)
+    try:
+        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter))
+    finally:
+        csv.field_size_limit(limit)
 
 
 def unparse(rows: list[list[str]], delimiter: str) -> bytes:
@@ -131,7 +135,7 @@ def workbook_as_csv(path: Path) -> bytes:
     return frame.write_csv().encode("utf-8")
 
 
-# (case, broken file, column the message must name, what it must say, what it must tell you to do)
+# (the broken file, the column its message must name, what it must say, what it must tell you to do)
 REJECTED = [
     pytest.param(
         Broken(POLICE, truncated, secret_row=CUT),
@@ -301,7 +305,9 @@ def land(world: World, tmp_path: Path, broken: Broken) -> tuple[Path, bytes, Pat
 
 def ingest(tmp_path: Path) -> tuple[IngestResult, Path]:
     warehouse = tmp_path / "w.duckdb"
-    return run_ingest(tmp_path / "landing", warehouse, RUN_DATE, report_dir=tmp_path / "reports"), warehouse
+    landing, reports = tmp_path / "landing", tmp_path / "reports"
+    # the shipped contracts, parsed once for the module rather than once per run
+    return run_ingest(landing, warehouse, RUN_DATE, report_dir=reports, contracts=CONTRACTS), warehouse
 
 
 def only_outcome(result: IngestResult, file_name: str) -> FileOutcome:
@@ -354,22 +360,23 @@ def test_a_broken_file_is_rejected_whole_with_a_message_saying_what_to_do(
     matched = broken.rename(real.name) == real.name
     with duckdb.connect(str(warehouse), read_only=True) as con:
         loads = con.execute(
-            "SELECT load_id, source, status, problem, rows_raw, size_bytes FROM meta.load WHERE file_name = ?",
-            [path.name],
+            "SELECT load_id, file_name, source, status, problem, rows_raw, size_bytes FROM meta.load"
         ).fetchall()
-        assert loads == [(outcome.load_id, broken.source if matched else None, "rejected", problem, None,
-                          path.stat().st_size)]  # fmt: skip
-        assert con.execute("SELECT count(*) FROM meta.load").fetchall() == [(1,)]
+        source = broken.source if matched else None
+        size = path.stat().st_size
+        assert loads == [(outcome.load_id, path.name, source, "rejected", problem, None, size)]
         events = con.execute(
             "SELECT action, file_name, detail FROM audit.event WHERE load_id = ?", [outcome.load_id]
         ).fetchall()
         assert events == [("reject", path.name, problem)]
-        for source in CONTRACTS:
-            assert counts(con, source, outcome.load_id or 0) == (0, 0, 0)
-            assert con.execute(f"SELECT count(*) FROM raw.{source}").fetchall() == [(0,)]
+        for name in CONTRACTS:  # no row of it anywhere
+            assert [con.execute(f"SELECT count(*) FROM {layer}.{name}").fetchall()[0][0]
+                    for layer in ("raw", "staging", "quarantine")] == [0, 0, 0]  # fmt: skip
 
+    report = result.report_path.read_text(encoding="utf-8")
+    assert path.name in report
     secrets = personal_data(real, CONTRACTS[broken.source], broken.secret_row) + list(broken.secrets)
-    assert_no_personal_data([problem, result.report_path.read_text(encoding="utf-8")], secrets)
+    assert_no_personal_data([problem, report], secrets)
 
 
 def assert_every_row_kept(
@@ -444,13 +451,15 @@ def test_a_bad_row_is_quarantined_with_its_reason_and_the_rest_load(
             f"SELECT reasons FROM quarantine.{source} WHERE load_id = ? AND row_number = ?",
             [outcome.load_id, ROW],
         ).fetchall()
-    assert rule in [r["rule"] for r in reasons]
-    assert all(r["message"] for r in reasons)
-    messages = [r["message"] for r in reasons]
+    messages = {r["rule"]: r["message"] for r in reasons}
+    assert rule in messages
+    assert messages[rule].startswith(f"{column} ")
     report = result.report_path.read_text(encoding="utf-8")
     assert rule in report
     # the row's other personal data, and what was put in it, appear in no message nor the report
-    assert_no_personal_data([*messages, report], [*secrets, *personal_data(real, CONTRACTS[source], ROW)])
+    assert_no_personal_data(
+        [*messages.values(), report], [*secrets, *personal_data(real, CONTRACTS[source], ROW)]
+    )
 
 
 @pytest.mark.parametrize(
@@ -469,10 +478,8 @@ def test_a_utf8_bom_loads_normally_every_row(
 
     outcome, con = assert_every_row_kept(result, warehouse, path, data, source)
     contract = CONTRACTS[source]
-    expected = read_extract(real, contract)  # the same file without the BOM
-    assert outcome.rows == expected.height
-    first = quote(contract.column_names[0])
-    last = quote(contract.column_names[-1])
+    expected = [(r[0], r[-1]) for r in parse(real.read_bytes(), delimiter_of(source))[1:]]
+    first, last = quote(contract.column_names[0]), quote(contract.column_names[-1])
     with con:
         found = con.execute(
             f"SELECT {first}, {last} FROM raw.{source} WHERE load_id = ? ORDER BY row_number",
@@ -482,5 +489,6 @@ def test_a_utf8_bom_loads_normally_every_row(
             f"SELECT count(*) FROM quarantine.{source} WHERE load_id = ? AND row_number = 1",
             [outcome.load_id],
         ).fetchall()
-    assert found == list(expected.select(contract.column_names[0], contract.column_names[-1]).iter_rows())
-    assert quarantined == [(0,)], "the BOM must not spoil the first column of the first row"
+    # the BOM is not part of the first column's name or value, nor a CR part of the last column's
+    assert found == expected
+    assert quarantined == [(0,)]
