@@ -5,7 +5,8 @@ Generates the world first if the folder has none (``--residents``), then:
    spreadsheet read by fastexcel (DuckDB cannot read .xlsx offline);
 2. a clean ingest into a fresh warehouse, timing each step;
 3. a second ingest of the same folder (every file skipped).
-Prints figures, never asserts them. Target: ingest within 5x the floor on the 3,000,000-resident world.
+Prints figures, never asserts them. Target: ingest within 5x the floor on the
+3,000,000-resident world.
 Run through `make bench-ingest` (50,000 residents) or `make bench-ingest-force` (3,000,000).
 """
 
@@ -44,9 +45,12 @@ def read_floor(landing: Path) -> tuple[float, int]:
         for path in sorted(landing.glob(contract.file_pattern.replace("{extract_date}", "*"))):
             if contract.file_format == "xlsx":
                 assert contract.sheet is not None
-                rows += fastexcel.read_excel(str(path)).load_sheet(contract.sheet, dtypes="string").to_arrow().num_rows
+                sheet = fastexcel.read_excel(str(path)).load_sheet(contract.sheet, dtypes="string")
+                rows += sheet.to_arrow().num_rows
             else:
-                relation = duckdb.read_csv(str(path), header=True, delimiter=contract.delimiter, all_varchar=True)
+                relation = duckdb.read_csv(
+                    str(path), header=True, delimiter=contract.delimiter, all_varchar=True
+                )
                 rows += relation.to_arrow_table().num_rows
     return time.perf_counter() - started, rows
 
@@ -54,7 +58,7 @@ def read_floor(landing: Path) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--world", type=Path, default=Path("worlds/bench-50000"))
-    parser.add_argument("--residents", type=int, default=50_000, help="size of the world to generate if missing")
+    parser.add_argument("--residents", type=int, default=50_000, help="world size to generate if missing")
     parser.add_argument("--run-date", type=date.fromisoformat, default=date(2026, 11, 16))
     args = parser.parse_args()
     landing = args.world / "landing"

@@ -35,7 +35,7 @@ def quarantine_gate(contract: Contract, rows: int, quarantined: int) -> Gate:
     passed = share <= limit or quarantined < contract.min_quarantined_rows
     message = (
         f"{quarantined:,} of {rows:,} rows quarantined ({share:.2%}, limit {limit:.2%}"
-        + (f"; fewer than {contract.min_quarantined_rows} rows never fail the gate)" if share > limit else ")")
+        + (f"; under {contract.min_quarantined_rows} rows never fail the gate)" if share > limit else ")")
         if passed
         else f"{quarantined:,} of {rows:,} rows quarantined: {share:.2%} is {share - limit:.2%} over the "
         f"{limit:.2%} limit; read the quarantine reasons in the report and ask the sender to correct "

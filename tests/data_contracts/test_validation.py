@@ -1,4 +1,4 @@
-"""The suite built from a contract, run with Great Expectations, on rows whose answers are worked out by hand."""
+"""The suite built from a contract, run by Great Expectations, on rows with answers worked out by hand."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ingest end to end on a small synthetic world: every row accounted for, reruns and restarts change nothing."""
+"""Ingest end to end on a small world: every row accounted for; reruns and restarts change nothing."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def test_quarantine_holds_exactly_the_rows_the_world_spoiled(
     for name, contract in CONTRACTS.items():
         rows = query(
             path,
-            f'SELECT l.file_name, q."{contract.record_id}" FROM quarantine.{name} q JOIN meta.load l USING (load_id)',
+            f'SELECT l.file_name, q."{contract.record_id}" '
+            f"FROM quarantine.{name} q JOIN meta.load l USING (load_id)",
         )
         found |= {(name, f, str(r)) for f, r in rows}
     assert found == set(planted.select("source", "file", "source_record_id").iter_rows())
