@@ -62,6 +62,37 @@ def staging_schema(contract: Contract) -> dict[str, pl.DataType]:
     return schema
 
 
+def type_rows(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """Type and normalise rows; a value that does not type becomes null (see :func:`untyped_columns`).
+
+    Args:
+        rows: rows as text, with load_id, row_number and the contract's columns.
+        contract: the extract's contract.
+
+    Returns:
+        The rows with the columns of :func:`staging_schema`.
+    """
+    return rows.select(
+        pl.col("load_id").cast(pl.Int32),
+        pl.col("row_number").cast(pl.Int64),
+        *[_typed(column, contract.date_format) for column in contract.columns],
+    )
+
+
+def untyped_columns(rows: pl.DataFrame, typed: pl.DataFrame, contract: Contract) -> list[str]:
+    """Columns where a value present in ``rows`` is null in ``typed``: for valid rows, a missing check."""
+    return [
+        c.name
+        for c, raw_nulls, typed_nulls in zip(
+            contract.columns,
+            rows.select(pl.col(c.name).null_count() for c in contract.columns).row(0),
+            typed.select(pl.col(c.staging_name).null_count() for c in contract.columns).row(0),
+            strict=True,
+        )
+        if typed_nulls != raw_nulls
+    ]
+
+
 def to_staging(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     """Type and normalise rows that passed every check.
 
@@ -70,24 +101,14 @@ def to_staging(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
         contract: the extract's contract.
 
     Returns:
-        The staging rows, columns as in :func:`staging_schema`. A value that cannot be typed
-        raises: valid rows always type, so that would be a bug, never a silent null.
+        The staging rows, columns as in :func:`staging_schema`.
+
+    Raises:
+        ValueError: if a value cannot be typed: valid rows always type, so that would be a bug
+            (a check missing from the contract's suite), never a silent null.
     """
-    staged = rows.select(
-        pl.col("load_id").cast(pl.Int32),
-        pl.col("row_number").cast(pl.Int64),
-        *[_typed(column, contract.date_format) for column in contract.columns],
-    )
-    lost = [
-        c.name
-        for c, raw_nulls, typed_nulls in zip(
-            contract.columns,
-            rows.select(pl.col(c.name).null_count() for c in contract.columns).row(0),
-            staged.select(pl.col(c.staging_name).null_count() for c in contract.columns).row(0),
-            strict=True,
-        )
-        if typed_nulls != raw_nulls
-    ]
+    staged = type_rows(rows, contract)
+    lost = untyped_columns(rows, staged, contract)
     if lost:
         raise ValueError(
             f"{contract.name}: valid values of {', '.join(lost)} did not type; a check is missing"

@@ -225,7 +225,7 @@ def build_checks(contract: Contract) -> list[Check]:
             f"{contract.record_id}:unique",
             (FILE, contract.record_id),
             f"{contract.record_id} appears more than once in the file",
-            gxe.ExpectCompoundColumnsToBeUnique(column_list=[FILE, contract.record_id]),
+            cx.ExpectColumnPairValuesToBeUniqueTogether(column_A=FILE, column_B=contract.record_id),
         )
     )
     checks += [rule_check(rule, contract.date_format) for rule in contract.rules]

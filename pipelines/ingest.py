@@ -8,15 +8,17 @@ rerun picks up where it stopped. A file whose content was seen before is skipped
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Literal
 
 import duckdb
 import polars as pl
 
 from data_contracts.contract import Contract
-from data_contracts.staging import to_staging
+from data_contracts.staging import type_rows, untyped_columns
 from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
 from data_contracts.validation import ROW, find_failures, reasons_by_row
 from pipelines.landing import LandingFile
@@ -89,7 +91,7 @@ def record_rejection(
         load_id = _insert_load(con, run_id, file, "rejected", problem)
         audit(con, "reject", file.source, load_id, file, None, problem)
         con.commit()
-    except Exception:
+    except BaseException:
         con.rollback()
         raise
     return FileOutcome(file.name, file.source, "rejected", load_id, problem=problem)
@@ -101,6 +103,21 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFram
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
     finally:
         con.unregister("_frame")
+
+
+def _unstage(con: duckdb.DuckDBPyConnection, source: str, load_id: int, reasons: pl.DataFrame) -> None:
+    """Remove a load's failing rows from staging (inside the load's transaction)."""
+    if reasons.height == 0:
+        return
+    con.register("_failed", reasons.select("row_number"))
+    try:
+        con.execute(
+            f"DELETE FROM staging.{source} "
+            "WHERE load_id = ? AND row_number IN (SELECT row_number FROM _failed)",
+            [load_id],
+        )
+    finally:
+        con.unregister("_failed")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> int:
@@ -124,16 +141,23 @@ def _supersede_earlier(
 
 
 def record_load(
-    con: duckdb.DuckDBPyConnection, run_id: str, contract: Contract, file: LandingFile, rows: pl.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    contract: Contract,
+    file: LandingFile,
+    rows: pl.DataFrame,
+    failures: Callable[[], pl.DataFrame],
 ) -> FileOutcome:
-    """Write one validated file in one transaction and reconcile its counts.
+    """Write one file in one transaction and reconcile its counts.
 
     Args:
         con: the warehouse.
         run_id: the run loading it.
         contract: its contract.
         file: the landing file.
-        rows: its rows as text with row_number and ``reasons`` (null for valid rows).
+        rows: its rows as text, with row_number.
+        failures: returns the failing rows' row_number and reasons; it is called after the raw
+            rows are written, so validation can still be running while they are.
 
     Returns:
         The outcome, with the rows' counts.
@@ -148,9 +172,22 @@ def record_load(
         _supersede_earlier(con, contract, file, load_id)
         tagged = rows.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id"))
         _insert_frame(con, f"raw.{name}", tagged.select("load_id", "row_number", *columns))
-        valid = tagged.filter(pl.col("reasons").is_null())
-        _insert_frame(con, f"staging.{name}", to_staging(valid, contract))
-        bad = tagged.filter(pl.col("reasons").is_not_null())
+        # every row is typed and staged while validation may still be running; the rows that
+        # fail are then taken out of staging again, before anything is committed
+        typed = type_rows(tagged, contract)
+        _insert_frame(con, f"staging.{name}", typed)
+        reasons = failures()
+        _unstage(con, name, load_id, reasons)
+        untyped = untyped_columns(
+            tagged.join(reasons, on="row_number", how="anti"),
+            typed.join(reasons, on="row_number", how="anti"),
+            contract,
+        )
+        if untyped:
+            raise ValueError(
+                f"{file.name}: valid values of {', '.join(untyped)} did not type; a check is missing"
+            )
+        bad = tagged.join(reasons, on="row_number", how="inner")
         _insert_frame(con, f"quarantine.{name}", bad.select("load_id", "row_number", "reasons", *columns))
         counts = {
             layer: _count(con, f"{layer}.{name}", load_id) for layer in ("raw", "staging", "quarantine")
@@ -164,13 +201,12 @@ def record_load(
         con.execute(
             sql("ingest/record_counts"),
             {"rows_raw": counts["raw"], "rows_staged": counts["staging"],
-             "rows_quarantined": counts["quarantine"],
-             "load_id": load_id},
+             "rows_quarantined": counts["quarantine"], "load_id": load_id},
         )  # fmt: skip
         audit(con, "collect", name, load_id, file, counts["raw"],
               f"{counts['staging']} rows staged, {counts['quarantine']} quarantined")  # fmt: skip
         con.commit()
-    except Exception:
+    except BaseException:
         con.rollback()
         raise
     return FileOutcome(
@@ -183,20 +219,26 @@ def validate_files(contract: Contract, frames: list[tuple[LandingFile, pl.DataFr
     """Validate every new file of one source in one pass.
 
     Returns:
-        Each file's rows with a ``reasons`` column (null for valid rows).
+        Per file, its failing rows: row_number and the list of reasons (rule, message).
     """
     batch = pl.concat(
         [
-            frame.with_columns(
+            frame.select(
+                "row_number",
+                *contract.column_names,
                 pl.lit(i, dtype=pl.Int32).alias(FILE),
                 pl.lit(f.extract_date, dtype=pl.Date).alias(EXTRACT_DATE),
             )
             for i, (f, frame) in enumerate(frames)
         ]
     ).with_row_index(ROW)
-    failures = find_failures(batch, build_checks(contract), contract.name)
-    batch = batch.join(reasons_by_row(failures), on=ROW, how="left")
-    return [batch.filter(pl.col(FILE) == i).drop(ROW, FILE, EXTRACT_DATE) for i in range(len(frames))]
+    failures = reasons_by_row(find_failures(batch, build_checks(contract), contract.name))
+    located = failures.join(batch.select(ROW, FILE, "row_number"), on=ROW).drop(ROW)
+    return [located.filter(pl.col(FILE) == i).select("row_number", "reasons") for i in range(len(frames))]
+
+
+def _nth(future: Future[list[pl.DataFrame]], i: int) -> pl.DataFrame:
+    return future.result()[i]
 
 
 def load_source(
@@ -207,6 +249,10 @@ def load_source(
     advance: Advance,
 ) -> list[FileOutcome]:
     """Read, validate and load every new file of one source, oldest first.
+
+    Validation (Great Expectations, mostly single-threaded Python) runs in a worker thread
+    while DuckDB writes the raw rows in this one; each file's transaction waits for it
+    before writing staging and quarantine.
 
     Args:
         con: the warehouse.
@@ -227,9 +273,13 @@ def load_source(
             outcomes[file.name] = record_rejection(con, run_id, file, str(rejected))
             advance(1)
     if frames:
-        for (file, _), rows in zip(frames, validate_files(contract, frames), strict=True):
-            outcomes[file.name] = record_load(con, run_id, contract, file, rows)
-            advance(1)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
+            validated = pool.submit(validate_files, contract, frames)
+            for i, (file, rows) in enumerate(frames):
+                outcomes[file.name] = record_load(
+                    con, run_id, contract, file, rows, partial(_nth, validated, i)
+                )
+                advance(1)
     return [outcomes[f.name] for f in files]
 
 

@@ -41,6 +41,9 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con = duckdb.connect(str(path))
     finally:
         os.umask(old_umask)
+    # every table row carries its load_id and row_number, so DuckDB need not keep insertion
+    # order, which lets it write large inserts in parallel
+    con.execute("SET preserve_insertion_order = false")
     try:
         migrate(con)
         yield con
