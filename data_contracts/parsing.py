@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
+
+SHAPES = {"%d": "[0-9]{2}", "%m": "[0-9]{2}", "%Y": "[0-9]{4}", "%b": "[A-Za-z]{3}", "%H": "[0-9]{2}",
+          "%M": "[0-9]{2}", "%S": "[0-9]{2}"}  # fmt: skip
+"""What each directive must look like: Polars alone would read '15/01/24' as the year 24."""
+
+
+def date_shape(date_format: str) -> str:
+    """A regular expression for the exact shape of a date in ``date_format`` (zero-padded, 4-digit year)."""
+    parts = re.split(r"(%[a-zA-Z])", date_format)
+    return "^" + "".join(SHAPES.get(part, re.escape(part)) for part in parts if part) + "$"
 
 
 def dates_in_format(expr: pl.Expr, date_format: str) -> pl.Expr:
@@ -17,8 +29,10 @@ def dates_in_format(expr: pl.Expr, date_format: str) -> pl.Expr:
     """
     text = expr.cast(pl.String)
     if "%H" in date_format:
-        return text.str.strptime(pl.Datetime, date_format, strict=False).dt.date()
-    return text.str.strptime(pl.Date, date_format, strict=False)
+        parsed = text.str.strptime(pl.Datetime, date_format, strict=False).dt.date()
+    else:
+        parsed = text.str.strptime(pl.Date, date_format, strict=False)
+    return pl.when(text.str.contains(date_shape(date_format))).then(parsed)
 
 
 def parse_dates(values: pl.Series, date_format: str) -> pl.Series:

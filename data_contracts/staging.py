@@ -48,7 +48,7 @@ def _typed(column: Column, date_format: str) -> pl.Expr:
     elif column.type == "date":
         out = dates_in_format(raw, date_format)
     elif column.type == "integer":
-        out = raw.str.strip_chars().cast(pl.Int32)
+        out = raw.str.strip_chars().cast(pl.Int32, strict=False)
     else:
         out = raw.str.strip_chars()
     return out.alias(column.staging_name)

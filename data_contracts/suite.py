@@ -83,6 +83,12 @@ def column_checks(column: Column, date_format: str) -> list[Check]:
     if column.type in FREE_TEXT and column.pattern is None:
         checks += [
             _check(
+                f"{name}:blank",
+                on,
+                f"{name} holds only spaces",
+                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=r"\S"),
+            ),
+            _check(
                 f"{name}:max_length",
                 on,
                 f"{name} is longer than {column.length_limit} characters",

@@ -320,13 +320,13 @@ def reconcile(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) ->
 
 
 def skipped(file: LandingFile, earlier_status: str) -> FileOutcome:
-    """A file seen before (same name, same content): nothing is read."""
+    """A file unchanged since it was last seen (same name, same content): nothing is read."""
     return FileOutcome(file.name, file.source, "skipped", problem=f"already {earlier_status} (same content)")
 
 
-def files_seen(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    """(file name, sha256) -> status, for every file seen before."""
-    return {(name, sha): status for sha, name, status in con.execute(sql("ingest/files_seen")).fetchall()}
+def files_seen(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(file name, sha256, status) of every file seen before, oldest load first."""
+    return [(name, sha, status) for sha, name, status in con.execute(sql("ingest/files_seen")).fetchall()]
 
 
 def run_record(outcomes: list[FileOutcome]) -> dict[str, Any]:

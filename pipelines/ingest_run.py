@@ -91,25 +91,28 @@ def triage(
 ) -> tuple[list[FileOutcome], dict[str, list[LandingFile]]]:
     """Decide what to do with each file before reading any.
 
-    A file already seen (same name, same content) is skipped. A file no contract matches is
-    rejected, and so is a new name whose rows are identical to a file seen before (an old
-    extract re-sent under a new date would double-count every event). Header-only files are
-    loaded even when identical: each is a delivery saying "nothing new", which freshness counts.
+    A file unchanged since it was last seen (same name, same content as its latest load) is
+    skipped; a changed one is loaded and supersedes the earlier copy (even when the change is
+    back to an older copy). A file no contract matches is rejected, and so is a new name whose
+    rows are identical to another file seen before (an old extract re-sent under a new date
+    would double-count every event). Header-only files are loaded even when identical: each is
+    a delivery saying "nothing new", which freshness counts.
 
     Returns:
         (outcomes so far, new files to load grouped by source).
     """
-    seen = files_seen(con)
-    by_content = {sha: name for (name, sha) in seen}
+    history = files_seen(con)
+    latest = {name: (sha, status) for name, sha, status in history}
+    by_content = {sha: name for name, sha, _ in reversed(history)}
     outcomes: list[FileOutcome] = []
     new: dict[str, list[LandingFile]] = {}
     for file in files:
-        if (file.name, file.sha256) in seen:
-            outcomes.append(skipped(file, seen[(file.name, file.sha256)]))
+        if latest.get(file.name, ("", ""))[0] == file.sha256:
+            outcomes.append(skipped(file, latest[file.name][1]))
         elif file.contract is None:
             assert file.problem is not None
             outcomes.append(record_rejection(con, run_id, file, f"{file.name}: {file.problem}"))
-        elif file.sha256 in by_content and has_data_rows(file.path, file.contract):
+        elif by_content.get(file.sha256, file.name) != file.name and has_data_rows(file.path, file.contract):
             problem = (
                 f"{file.name}: its content is identical to {by_content[file.sha256]}, seen before; "
                 "the sender may have re-sent an old extract under a new name: ask for the right file"
@@ -117,7 +120,7 @@ def triage(
             outcomes.append(record_rejection(con, run_id, file, problem))
         else:
             new.setdefault(file.contract.name, []).append(file)
-        seen.setdefault((file.name, file.sha256), "seen earlier in this run")
+        latest.setdefault(file.name, (file.sha256, "seen earlier in this run"))
         by_content.setdefault(file.sha256, file.name)
     return outcomes, new
 

@@ -165,3 +165,43 @@ def test_rows_that_do_not_reconcile_stop_the_run_and_keep_nothing_of_the_file(
         run_ingest(landing, tmp_path / "w.duckdb", RUN_DATE)
     assert query(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.health_referrals") == [(0,)]
     assert query(tmp_path / "w.duckdb", "SELECT count(*) FROM meta.load") == [(0,)]
+
+
+def test_resending_the_original_after_a_correction_makes_it_current_again(
+    small_world: World, tmp_path: Path
+) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    original = (small_world[0] / "landing" / "health_referrals_2026-08-24.csv").read_text("utf-8")
+    target = landing / "health_referrals_2026-08-24.csv"
+    header, *rows = original.splitlines(keepends=True)
+    path = tmp_path / "w.duckdb"
+    for text in (original, header + "".join(rows[:3]), original):
+        target.write_text(text, "utf-8")
+        run_ingest(landing, path, RUN_DATE, contracts=CONTRACTS)
+    assert query(path, "SELECT status FROM meta.load ORDER BY load_id") == [
+        ("superseded",),
+        ("superseded",),
+        ("loaded",),
+    ]
+    assert query(path, "SELECT count(*) FROM staging.health_referrals") == [(len(rows) - query(
+        path, "SELECT count(*) FROM quarantine.health_referrals")[0][0],)]  # fmt: skip
+
+
+def test_a_number_that_is_not_a_number_is_quarantined_not_a_crash(small_world: World, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    header, first, *rest = (
+        (small_world[0] / "landing" / "education_attendance_2026-09-01.csv").read_text("utf-8").splitlines()
+    )
+    fields = first.split(",")
+    fields[header.split(",").index("sessions_possible")] = "12.5"
+    (landing / "education_attendance_2026-09-01.csv").write_text(
+        "\n".join([header, ",".join(fields), *rest]) + "\n"
+    )
+    result = run_ingest(landing, tmp_path / "w.duckdb", RUN_DATE, contracts=CONTRACTS)
+    reasons = query(
+        tmp_path / "w.duckdb", "SELECT reasons FROM quarantine.education_attendance WHERE row_number = 1"
+    )
+    assert [r["rule"] for r in reasons[0][0]] == ["sessions_possible:whole_number"]
+    assert result.outcomes[0].rows == len(rest) + 1

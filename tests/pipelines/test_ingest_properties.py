@@ -21,8 +21,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import data_contracts
@@ -31,7 +30,8 @@ from data_contracts.identifiers import is_valid_pnc_id, pnc_check_chars
 from data_contracts.suite import build_checks
 from pipelines.ingest_run import IngestResult, run_ingest
 
-CONTRACT = load_contracts()["police_occurrences"]
+CONTRACTS = load_contracts()
+CONTRACT = CONTRACTS["police_occurrences"]
 COLUMNS = CONTRACT.column_names
 SOURCE = CONTRACT.name
 EXTRACT = date(2026, 11, 16)
@@ -120,25 +120,25 @@ def valid_values(draw: st.DrawFn, extract: date) -> dict[str, str | None]:
 
 
 # --- defects -----------------------------------------------------------------------------------
-# Each draws a change to a valid row and returns (columns it writes or whose rule reads, the rules the
-# row must then break, the new values). Two defects on one row must touch different columns, so neither
+# Each draws a change to a valid row: (the columns it writes or whose rule reads, the rules the row must
+# then break, the new values). Two defects on one row must touch different columns, so neither
 # can hide the other.
 
 Values = dict[str, str | None]
 Defect = tuple[set[str], set[str], Values]
 
 
-def blank(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def blank(draw: st.DrawFn, extract: date) -> Defect:
     column = draw(st.sampled_from(REQUIRED))
     return {column}, {f"{column}:required"}, {column: None}
 
 
-def impossible_date(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def impossible_date(draw: st.DrawFn, extract: date) -> Defect:
     column = draw(st.sampled_from(DATE_COLUMNS))
     return {column}, {f"{column}:date_format"}, {column: draw(st.sampled_from(IMPOSSIBLE_DATES))}
 
 
-def unknown_code(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def unknown_code(draw: st.DrawFn, extract: date) -> Defect:
     column = draw(st.sampled_from(sorted(CODES)))
     codes = CODES[column]
     near = [c.lower() for c in codes] + [c + "X" for c in codes] + [" " + codes[0], codes[0] + " ", "UNKNOWN"]
@@ -147,7 +147,7 @@ def unknown_code(draw: st.DrawFn, values: Values, extract: date) -> Defect:
     return {column}, {f"{column}:known_code"}, {column: code}
 
 
-def malformed_pnc(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def malformed_pnc(draw: st.DrawFn, extract: date) -> Defect:
     good = draw(PNC_ID)
     wrong = draw(st.sampled_from([c for c in string.ascii_uppercase if c != good[-1]]))
     value = draw(
@@ -167,13 +167,13 @@ def malformed_pnc(draw: st.DrawFn, values: Values, extract: date) -> Defect:
     return {"PNC_ID"}, {"PNC_ID:check_digit"}, {"PNC_ID": value}
 
 
-def formula_name(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def formula_name(draw: st.DrawFn, extract: date) -> Defect:
     column = draw(st.sampled_from(NAME_COLUMNS))
     value = draw(st.sampled_from("=+-@")) + draw(NAME)[: NAME_LIMIT - 1]
     return {column}, {f"{column}:formula"}, {column: value}
 
 
-def control_character(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def control_character(draw: st.DrawFn, extract: date) -> Defect:
     column = draw(st.sampled_from(NAME_COLUMNS))
     name = draw(NAME)[: NAME_LIMIT - 2]
     at = draw(st.integers(1, len(name)))
@@ -181,36 +181,43 @@ def control_character(draw: st.DrawFn, values: Values, extract: date) -> Defect:
     return {column}, {f"{column}:control_characters"}, {column: value}
 
 
-def long_name(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def digits_in_name(draw: st.DrawFn, extract: date) -> Defect:
+    column = draw(st.sampled_from(NAME_COLUMNS))
+    name = draw(NAME)[: NAME_LIMIT - 1]
+    at = draw(st.integers(1, len(name)))
+    value = name[:at] + draw(st.sampled_from(string.digits)) + name[at:]
+    return {column}, {f"{column}:digits"}, {column: value}
+
+
+def long_name(draw: st.DrawFn, extract: date) -> Defect:
     column = draw(st.sampled_from(NAME_COLUMNS))
     value = draw(st.text(LETTER, min_size=NAME_LIMIT + 1, max_size=NAME_LIMIT + 40))
     return {column}, {f"{column}:max_length"}, {column: value}
 
 
-def bad_record_id(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def bad_record_id(draw: st.DrawFn, extract: date) -> Defect:
     return {"RECORD_ID"}, {"RECORD_ID:pattern"}, {"RECORD_ID": draw(st.sampled_from(BAD_RECORD_IDS))}
 
 
-def bad_crime_ref(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def bad_crime_ref(draw: st.DrawFn, extract: date) -> Defect:
     return {"CRIME_REF"}, {"CRIME_REF:pattern"}, {"CRIME_REF": draw(st.sampled_from(BAD_CRIME_REFS))}
 
 
-def bad_postcode(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def bad_postcode(draw: st.DrawFn, extract: date) -> Defect:
     return {"POSTCODE"}, {"POSTCODE:postcode"}, {"POSTCODE": draw(st.sampled_from(BAD_POSTCODES))}
 
 
-def recorded_before_offence(draw: st.DrawFn, values: Values, extract: date) -> Defect:
-    assert values["OFFENCE_DATE"] is not None
-    offence = datetime.strptime(values["OFFENCE_DATE"], "%d/%m/%Y").date()
+def recorded_before_offence(draw: st.DrawFn, extract: date) -> Defect:
+    offence = draw(st.dates(date(2000, 1, 1), extract))
     recorded = offence - timedelta(days=draw(st.integers(1, 3650)))
     return (
         {"OFFENCE_DATE", "RECORDED_DATE"},
         {"recorded_not_before_offence"},
-        {"RECORDED_DATE": ddmmyyyy(recorded)},
+        {"OFFENCE_DATE": ddmmyyyy(offence), "RECORDED_DATE": ddmmyyyy(recorded)},
     )
 
 
-def offence_in_future(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def offence_in_future(draw: st.DrawFn, extract: date) -> Defect:
     offence = extract + timedelta(days=draw(st.integers(1, 400)))
     recorded = offence + timedelta(days=draw(st.integers(0, 30)))
     return (
@@ -220,20 +227,20 @@ def offence_in_future(draw: st.DrawFn, values: Values, extract: date) -> Defect:
     )
 
 
-def recorded_in_future(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def recorded_in_future(draw: st.DrawFn, extract: date) -> Defect:
     recorded = extract + timedelta(days=draw(st.integers(1, 400)))
     return {"RECORDED_DATE"}, {"recorded_not_in_future"}, {"RECORDED_DATE": ddmmyyyy(recorded)}
 
 
-def implausible_dob(draw: st.DrawFn, values: Values, extract: date) -> Defect:
+def implausible_dob(draw: st.DrawFn, extract: date) -> Defect:
     days = timedelta(days=draw(st.integers(1, 2000)))
     dob = draw(st.sampled_from([extract + days, years_before(extract, 110) - days]))
     return {"DOB"}, {"dob_plausible"}, {"DOB": ddmmyyyy(dob)}
 
 
-DEFECTS: list[Callable[[st.DrawFn, Values, date], Defect]] = [
-    blank, impossible_date, unknown_code, malformed_pnc, formula_name, control_character, long_name,
-    bad_record_id, bad_crime_ref, bad_postcode, recorded_before_offence, offence_in_future,
+DEFECTS: list[Callable[[st.DrawFn, date], Defect]] = [
+    blank, impossible_date, unknown_code, malformed_pnc, formula_name, control_character, digits_in_name,
+    long_name, bad_record_id, bad_crime_ref, bad_postcode, recorded_before_offence, offence_in_future,
     recorded_in_future, implausible_dob,
 ]  # fmt: skip
 
@@ -261,7 +268,7 @@ def extract_rows(
         row = Row(draw(valid_values(extract)))
         row.values["RECORD_ID"] = f"OCC{id_base + i:09d}"
         for defect in draw(st.lists(st.sampled_from(DEFECTS), max_size=2)):
-            touched, rules, change = defect(draw, row.values, extract)
+            touched, rules, change = defect(draw, extract)
             if touched & row.spoiled:
                 continue
             row.values.update(change)
@@ -280,6 +287,24 @@ def extract_rows(
             row.rules.add("RECORD_ID:unique")
             row.spoiled.add("RECORD_ID")
     return rows
+
+
+A_VALID_ROW: Values = {
+    "RECORD_ID": "OCC000000001",
+    "CRIME_REF": "24/1234567/01",
+    "PNC_ID": pnc(1990, 1234567),
+    "SURNAME": "Smith",
+    "FORENAMES": "John",
+    "DOB": "01/02/1990",
+    "SEX": "M",
+    "POSTCODE": "B15 2TT",
+    "ROLE": "SUSPECT",
+    "HO_CODE": "8N",
+    "OFFENCE_DATE": "15/01/2024",
+    "RECORDED_DATE": "16/01/2024",
+    "KNIFE_FLAG": "N",
+}
+"""A row that passes every check (the first property test runs it as an explicit example)."""
 
 
 @dataclass(frozen=True)
@@ -379,7 +404,7 @@ def load_ids(warehouse: Path, name: str) -> list[tuple[int, str, int | None]]:
 
 
 def ingest(landing: Path, warehouse: Path, run_date: date, reports: Path) -> dict[str, str]:
-    result: IngestResult = run_ingest(landing, warehouse, run_date, report_dir=reports)
+    result: IngestResult = run_ingest(landing, warehouse, run_date, report_dir=reports, contracts=CONTRACTS)
     return {o.file_name: o.status for o in result.outcomes}
 
 
@@ -396,8 +421,9 @@ SLOW_IS_FINE = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 # --- properties --------------------------------------------------------------------------------
 
 
-@settings(max_examples=14, deadline=None, suppress_health_check=SLOW_IS_FINE)
+@settings(max_examples=20, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(rows=extract_rows(EXTRACT, 100_000_000), layout=LAYOUTS)
+@example(rows=[Row(dict(A_VALID_ROW))], layout=Layout())
 def test_every_row_ends_up_in_exactly_one_of_staging_and_quarantine(rows: list[Row], layout: Layout) -> None:
     with tempfile.TemporaryDirectory() as root:
         landing, warehouse, reports = folders(root)
@@ -432,7 +458,7 @@ def test_every_row_ends_up_in_exactly_one_of_staging_and_quarantine(rows: list[R
         assert staged == expected
 
 
-@settings(max_examples=4, deadline=None, suppress_health_check=SLOW_IS_FINE)
+@settings(max_examples=5, deadline=None, suppress_health_check=SLOW_IS_FINE)
 @given(
     first=extract_rows(EXTRACT, 100_000_000, max_size=8),
     second=extract_rows(LATER, 200_000_000, max_size=8),
@@ -493,3 +519,29 @@ def test_reloading_never_duplicates(first: list[Row], second: list[Row], changed
         # and once more: everything is skipped, nothing changes
         assert ingest(landing, warehouse, LATER, reports) == {name: "skipped", later_name: "skipped"}
         assert counts(warehouse) == settled
+
+
+# --- bugs found while writing these properties, pinned until fixed ------------------------------
+
+
+def split_of(rows: list[Row]) -> tuple[list[int], dict[int, list[str]]]:
+    """Ingest one file of these rows: (staged row numbers, quarantined row number -> rules)."""
+    with tempfile.TemporaryDirectory() as root:
+        landing, warehouse, reports = folders(root)
+        (landing / file_name(EXTRACT)).write_bytes(extract_text(rows))
+        ingest(landing, warehouse, EXTRACT, reports)
+        [(load_id, _, _)] = load_ids(warehouse, file_name(EXTRACT))
+        _, staged, quarantined = layers_of_load(warehouse, load_id)
+        return staged, quarantined
+
+
+def test_a_two_digit_year_is_not_a_date() -> None:
+    staged, quarantined = split_of([Row({**A_VALID_ROW, "OFFENCE_DATE": "15/01/24"})])
+    assert staged == []
+    assert "OFFENCE_DATE:date_format" in quarantined[1]
+
+
+def test_a_name_of_only_spaces_is_blank() -> None:
+    staged, quarantined = split_of([Row({**A_VALID_ROW, "SURNAME": "   "})])
+    assert staged == []
+    assert quarantined[1]  # e.g. SURNAME:required
