@@ -69,119 +69,88 @@ def _check(
 def column_checks(column: Column, date_format: str) -> list[Check]:
     """The checks one column's declaration implies, in the order they are reported."""
     name = column.name
-    on = (name,)
-    checks = []
+    checks: list[Check] = []
+
+    def add(check: str, message: str, expectation: Expectation, action: str = FIX_ROW) -> None:
+        checks.append(_check(f"{name}:{check}", (name,), f"{name} {message}", expectation, action))
+
     if not column.nullable:
-        checks.append(
-            _check(
-                f"{name}:required",
-                on,
-                f"{name} is blank but required",
-                gxe.ExpectColumnValuesToNotBeNull(column=name),
-            )
-        )
+        add("required", "is blank but required", gxe.ExpectColumnValuesToNotBeNull(column=name))
     if column.type in FREE_TEXT and column.pattern is None:
-        checks += [
-            _check(
-                f"{name}:blank",
-                on,
-                f"{name} holds only spaces",
-                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=r"\S"),
-            ),
-            _check(
-                f"{name}:max_length",
-                on,
-                f"{name} is longer than {column.length_limit} characters",
-                gxe.ExpectColumnValueLengthsToBeBetween(column=name, max_value=column.length_limit),
-            ),
-            _check(
-                f"{name}:formula",
-                on,
-                f"{name} starts with =, +, -, @ or a tab, so a spreadsheet would run it as a formula",
-                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=FORMULA_START, negate=True),
-            ),
-            _check(
-                f"{name}:control_characters",
-                on,
-                f"{name} contains a line break, tab or other control character",
-                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=CONTROL_CHARACTERS, negate=True),
-            ),
-        ]
+        add("blank", "holds only spaces", cx.ExpectColumnValuesToMatchPattern(column=name, pattern=r"\S"))
+        add(
+            "max_length",
+            f"is longer than {column.length_limit} characters",
+            gxe.ExpectColumnValueLengthsToBeBetween(column=name, max_value=column.length_limit),
+        )
+        add(
+            "formula",
+            "starts with =, +, -, @ or a tab, so a spreadsheet would run it as a formula",
+            cx.ExpectColumnValuesToMatchPattern(column=name, pattern=FORMULA_START, negate=True),
+        )
+        add(
+            "control_characters",
+            "contains a line break, tab or other control character",
+            cx.ExpectColumnValuesToMatchPattern(column=name, pattern=CONTROL_CHARACTERS, negate=True),
+        )
     if column.type == "name":
-        checks.append(
-            _check(
-                f"{name}:digits",
-                on,
-                f"{name} contains digits, which no name does (a spreadsheet formula's result?)",
-                cx.ExpectColumnValuesToMatchPattern(column=name, pattern="[0-9]", negate=True),
-            )
+        add(
+            "digits",
+            "contains digits, which no name does (a spreadsheet formula's result?)",
+            cx.ExpectColumnValuesToMatchPattern(column=name, pattern="[0-9]", negate=True),
         )
     if column.pattern is not None:
-        checks.append(
-            _check(
-                f"{name}:pattern",
-                on,
-                f"{name} does not have the declared form {column.pattern}",
-                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=column.pattern),
-            )
+        add(
+            "pattern",
+            f"does not have the declared form {column.pattern}",
+            cx.ExpectColumnValuesToMatchPattern(column=name, pattern=column.pattern),
         )
     if column.type == "postcode":
-        checks.append(
-            _check(
-                f"{name}:postcode",
-                on,
-                f"{name} is not a UK postcode",
-                cx.ExpectColumnValuesToMatchPattern(column=name, pattern=POSTCODE),
-            )
+        add(
+            "postcode",
+            "is not a UK postcode",
+            cx.ExpectColumnValuesToMatchPattern(column=name, pattern=POSTCODE),
         )
     if column.type == "code":
         assert column.codes is not None
-        known = REFERENCE_NAMES.get(column.codes_source or "", "the codes the contract lists")
-        checks.append(
-            _check(
-                f"{name}:known_code",
-                on,
-                f"{name} is not a {known}"
-                if column.codes_source
-                else f"{name} is not one of {', '.join(column.codes)}"
-                if len(column.codes) <= 8
-                else f"{name} is not one of the {len(column.codes)} codes its contract lists",
-                gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.codes)),
-                action=FIX_ROW + "; if the code is new and valid, add it to the contract or reference table",
-            )
+        add(
+            "known_code",
+            _unknown_code_message(column),
+            gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(column.codes)),
+            FIX_ROW + "; if the code is new and valid, add it to the contract or reference table",
         )
     if column.type == "identifier":
         assert column.identifier is not None
-        checks.append(
-            _check(
-                f"{name}:check_digit",
-                on,
-                f"{name} is not a valid {IDENTIFIER_NAMES[column.identifier]} (wrong form or check digit)",
-                cx.ExpectColumnValuesToHaveValidCheckDigits(column=name, scheme=column.identifier),
-            )
+        add(
+            "check_digit",
+            f"is not a valid {IDENTIFIER_NAMES[column.identifier]} (wrong form or check digit)",
+            cx.ExpectColumnValuesToHaveValidCheckDigits(column=name, scheme=column.identifier),
         )
     if column.type == "date":
-        checks.append(
-            _check(
-                f"{name}:date_format",
-                on,
-                f"{name} is not a real date written {human_date_format(date_format)}",
-                cx.ExpectColumnValuesToBeDatesInFormat(column=name, date_format=date_format),
-            )
+        add(
+            "date_format",
+            f"is not a real date written {human_date_format(date_format)}",
+            cx.ExpectColumnValuesToBeDatesInFormat(column=name, date_format=date_format),
         )
     if column.type == "integer":
         assert column.minimum is not None and column.maximum is not None
-        checks.append(
-            _check(
-                f"{name}:whole_number",
-                on,
-                f"{name} is not a whole number from {column.minimum} to {column.maximum}",
-                cx.ExpectColumnValuesToBeWholeNumbersBetween(
-                    column=name, min_value=column.minimum, max_value=column.maximum
-                ),
-            )
+        add(
+            "whole_number",
+            f"is not a whole number from {column.minimum} to {column.maximum}",
+            cx.ExpectColumnValuesToBeWholeNumbersBetween(
+                column=name, min_value=column.minimum, max_value=column.maximum
+            ),
         )
     return checks
+
+
+def _unknown_code_message(column: Column) -> str:
+    assert column.codes is not None
+    if column.codes_source:
+        return f"is not a {REFERENCE_NAMES[column.codes_source]}"
+    if len(column.codes) <= 8:
+        return f"is not one of {', '.join(column.codes)}"
+    return f"is not one of the {len(column.codes)} codes its contract lists"
 
 
 def rule_check(rule: Rule, date_format: str) -> Check:

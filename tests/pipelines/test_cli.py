@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from pipelines.cli import app
 
@@ -31,14 +31,15 @@ def test_synth_rejects_too_small_a_world(tmp_path: Path) -> None:
     assert "at least 1,000" in result.output
 
 
+def ingest_world(world: tuple[Path, dict[str, object]], folder: Path, run_date: str) -> Result:
+    arguments = ["--landing", str(world[0] / "landing"), "--warehouse", str(folder / "w.duckdb")]
+    return runner.invoke(app, ["ingest", *arguments, "--run-date", run_date])
+
+
 def test_ingest_loads_a_world_and_prints_a_summary(
     small_world: tuple[Path, dict[str, object]], tmp_path: Path
 ) -> None:
-    result = runner.invoke(
-        app,
-        ["ingest", "--landing", str(small_world[0] / "landing"), "--warehouse", str(tmp_path / "w.duckdb"),
-         "--run-date", "2026-11-16"],
-    )  # fmt: skip
+    result = ingest_world(small_world, tmp_path, "2026-11-16")
     assert result.exit_code == 0, result.output
     assert "police_occurrences" in result.output and "passed" in result.output
     assert (tmp_path / "reports").is_dir()
@@ -47,11 +48,7 @@ def test_ingest_loads_a_world_and_prints_a_summary(
 def test_ingest_exits_1_and_names_the_gate_when_a_source_is_overdue(
     small_world: tuple[Path, dict[str, object]], tmp_path: Path
 ) -> None:
-    result = runner.invoke(
-        app,
-        ["ingest", "--landing", str(small_world[0] / "landing"), "--warehouse", str(tmp_path / "w.duckdb"),
-         "--run-date", "2027-03-01"],
-    )  # fmt: skip
+    result = ingest_world(small_world, tmp_path, "2027-03-01")
     assert result.exit_code == 1
     assert "Gate failed freshness police_occurrences" in " ".join(result.output.split())
 
