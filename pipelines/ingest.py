@@ -251,8 +251,8 @@ def load_source(
     """Read, validate and load every new file of one source, oldest first.
 
     Validation (Great Expectations, mostly single-threaded Python) runs in a worker thread
-    while DuckDB writes the raw rows in this one; each file's transaction waits for it
-    before writing staging and quarantine.
+    while this one writes each file's raw and typed rows; the file's transaction then waits
+    for it before taking failing rows out of staging and writing them to quarantine.
 
     Args:
         con: the warehouse.

@@ -188,15 +188,16 @@ def run_ingest(
     started = now()
     with connect(warehouse) as con:
         step("start run", start_run, con, run_id, run_date)
-        files = step("discover files", discover, landing, contracts)
-        outcomes, new = step("triage files", triage, con, run_id, files)
-        for name, contract in contracts.items():
-            if name in new:
-                advance = stage(f"Loading {name}", len(new[name]))
-                outcomes += step(f"load {name}", load_source, con, run_id, contract, new[name], advance)
+        outcomes: list[FileOutcome] = []
         try:
+            files = step("discover files", discover, landing, contracts)
+            outcomes, new = step("triage files", triage, con, run_id, files)
+            for name, contract in contracts.items():
+                if name in new:
+                    advance = stage(f"Loading {name}", len(new[name]))
+                    outcomes += step(f"load {name}", load_source, con, run_id, contract, new[name], advance)
             gates = step("reconcile and judge gates", judge, con, contracts, outcomes, run_date)
-        except ReconciliationError:
+        except Exception:  # a killed process stays "running" and the next run marks it interrupted
             finish_run(con, run_id, "failed", outcomes, [], None)
             raise
         status = "succeeded" if all(g.passed for g in gates) else "failed"
