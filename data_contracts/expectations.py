@@ -37,10 +37,6 @@ def _pandas_mask(ok: pl.Series, index: pd.Index) -> pd.Series:
     return pd.Series(ok.fill_null(True).to_numpy().astype(bool), index=index)
 
 
-def _pair_dates(column_A: pd.Series, column_B: pd.Series, date_format: str) -> tuple[pl.Series, pl.Series]:  # noqa: N803
-    return parse_dates(_polars(column_A), date_format), parse_dates(_polars(column_B), date_format)
-
-
 # --- metrics ---------------------------------------------------------------------------------
 
 
@@ -119,7 +115,8 @@ class ColumnPairDatesInOrder(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, date_format: str, **kwargs: Any) -> pd.Series:  # noqa: N803
-        earlier, later = _pair_dates(column_A, column_B, date_format)
+        earlier = parse_dates(_polars(column_A), date_format)
+        later = parse_dates(_polars(column_B), date_format)
         return _pandas_mask(later >= earlier, column_A.index)
 
 

@@ -63,7 +63,7 @@ def staging_schema(contract: Contract) -> dict[str, pl.DataType]:
 
 
 def type_rows(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
-    """Type and normalise rows; a value that does not type becomes null (see :func:`untyped_columns`).
+    """Type and normalise rows; a value that does not type becomes null (see :func:`ensure_typed`).
 
     Args:
         rows: rows as text, with load_id, row_number and the contract's columns.
@@ -79,9 +79,19 @@ def type_rows(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     )
 
 
-def untyped_columns(rows: pl.DataFrame, typed: pl.DataFrame, contract: Contract) -> list[str]:
-    """Columns where a value present in ``rows`` is null in ``typed``: for valid rows, a missing check."""
-    return [
+def ensure_typed(rows: pl.DataFrame, typed: pl.DataFrame, contract: Contract, where: str) -> None:
+    """Raise if a value present in valid ``rows`` is null in ``typed``: that means a check is missing.
+
+    Args:
+        rows: valid rows as text.
+        typed: the same rows after :func:`type_rows`.
+        contract: their contract.
+        where: what the rows are, for the message (a source or file name).
+
+    Raises:
+        ValueError: naming the columns whose valid values did not type.
+    """
+    lost = [
         c.name
         for c, raw_nulls, typed_nulls in zip(
             contract.columns,
@@ -91,6 +101,8 @@ def untyped_columns(rows: pl.DataFrame, typed: pl.DataFrame, contract: Contract)
         )
         if typed_nulls != raw_nulls
     ]
+    if lost:
+        raise ValueError(f"{where}: valid values of {', '.join(lost)} did not type; a check is missing")
 
 
 def to_staging(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
@@ -108,9 +120,5 @@ def to_staging(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
             (a check missing from the contract's suite), never a silent null.
     """
     staged = type_rows(rows, contract)
-    lost = untyped_columns(rows, staged, contract)
-    if lost:
-        raise ValueError(
-            f"{contract.name}: valid values of {', '.join(lost)} did not type; a check is missing"
-        )
+    ensure_typed(rows, staged, contract, contract.name)
     return staged

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from data_contracts.contract import Contract
-from data_contracts.staging import type_rows, untyped_columns
+from data_contracts.staging import ensure_typed, type_rows
 from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
 from data_contracts.validation import ROW, find_failures, reasons_by_row
 from pipelines.landing import LandingFile
@@ -178,15 +178,12 @@ def record_load(
         _insert_frame(con, f"staging.{name}", typed)
         reasons = failures()
         _unstage(con, name, load_id, reasons)
-        untyped = untyped_columns(
+        ensure_typed(
             tagged.join(reasons, on="row_number", how="anti"),
             typed.join(reasons, on="row_number", how="anti"),
             contract,
+            file.name,
         )
-        if untyped:
-            raise ValueError(
-                f"{file.name}: valid values of {', '.join(untyped)} did not type; a check is missing"
-            )
         bad = tagged.join(reasons, on="row_number", how="inner")
         _insert_frame(con, f"quarantine.{name}", bad.select("load_id", "row_number", "reasons", *columns))
         counts = {
