@@ -1,0 +1,1 @@
+"""Identity resolution: link each young person's records across police, education and health."""

@@ -1,0 +1,176 @@
+"""From scored pairs to people: clerical decisions, stable person ids, and the person and xref tables.
+
+Pure functions over Polars frames; linkage.run does the reading and writing.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from linkage.model import PAIR_SCHEMA
+
+DECISION_SCHEMA = {"registration_l": pl.String, "registration_r": pl.String, "decision": pl.String}
+CHANGE_SCHEMA = {"kind": pl.String, "person_id": pl.Int64, "into_person_id": pl.Int64, "records": pl.Int64}
+PAIR = ["registration_l", "registration_r"]
+
+
+def ordered(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Pairs with the smaller registration key on the left, so a pair has one spelling."""
+    left, right = pl.col("registration_l"), pl.col("registration_r")
+    return pairs.with_columns(
+        pl.min_horizontal(left, right).alias("registration_l"),
+        pl.max_horizontal(left, right).alias("registration_r"),
+    )
+
+
+def apply_decisions(pairs: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFrame:
+    """The edges to cluster: scored pairs, minus pairs a reviewer rejected, plus pairs they accepted.
+
+    Returns:
+        registration_l, registration_r, match_probability, match_weight, method ('probabilistic'
+        or 'clerical'; an accepted pair has probability 1).
+    """
+    pairs, decisions = ordered(pairs), ordered(decisions)
+    kept = pairs.join(decisions.filter(pl.col("decision") == "reject"), on=PAIR, how="anti").join(
+        decisions.filter(pl.col("decision") == "accept"), on=PAIR, how="anti"
+    )
+    accepted = decisions.filter(pl.col("decision") == "accept").join(
+        pairs.select(*PAIR, "match_weight"), on=PAIR, how="left"
+    )
+    return pl.concat(
+        [
+            kept.with_columns(pl.lit("probabilistic").alias("method")),
+            accepted.select(*PAIR, pl.lit(1.0).alias("match_probability"), "match_weight",
+                            pl.lit("clerical").alias("method")),  # fmt: skip
+        ]
+    ).cast(PAIR_SCHEMA)
+
+
+def review_queue(
+    pairs: pl.DataFrame, decisions: pl.DataFrame, review_threshold: float, match_threshold: float
+) -> pl.DataFrame:
+    """Pairs in the review band that nobody has decided yet, most likely first."""
+    band = ordered(pairs).filter(pl.col("match_probability").is_between(review_threshold, match_threshold,
+                                                                       closed="left"))  # fmt: skip
+    return band.join(ordered(decisions), on=PAIR, how="anti").sort(
+        "match_probability", "registration_l", "registration_r", descending=[True, False, False]
+    )
+
+
+def assign_person_ids(
+    members: pl.DataFrame, previous: pl.DataFrame, first_new_id: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Give each cluster a person id, keeping last run's ids wherever the evidence allows.
+
+    Each earlier person's *home* is the cluster now holding most of their records. A cluster
+    keeps the id of the earlier person, among those at home in it, holding most of its
+    records; any other earlier person at home there was merged into it. A cluster that is
+    nobody's home gets a new id; if it holds records of an earlier person it was split from them.
+
+    Args:
+        members: source, source_record_id, cluster.
+        previous: source, source_record_id, person_id from the last run (empty on the first).
+        first_new_id: the first id never used before.
+
+    Returns:
+        (cluster -> person_id, changes: kind 'merge' or 'split', person_id, into_person_id, records).
+    """
+    overlap = (
+        members.join(previous, on=["source", "source_record_id"], how="inner")
+        .group_by("cluster", "person_id")
+        .agg(pl.len().cast(pl.Int64).alias("records"))
+    )
+    home = overlap.sort(["person_id", "records", "cluster"], descending=[False, True, False]).unique(
+        "person_id", keep="first", maintain_order=True
+    )
+    kept = home.sort(["cluster", "records", "person_id"], descending=[False, True, False]).unique(
+        "cluster", keep="first", maintain_order=True
+    )
+    merges = home.join(kept.select("cluster", pl.col("person_id").alias("into_person_id")), on="cluster").filter(
+        pl.col("person_id") != pl.col("into_person_id")
+    )
+    first_record = members.group_by("cluster").agg(
+        pl.concat_str("source", pl.lit("\x00"), "source_record_id").min().alias("first")
+    )
+    new = (
+        first_record.join(kept, on="cluster", how="anti")
+        .sort("first")
+        .with_row_index("offset")
+        .select("cluster", (pl.col("offset").cast(pl.Int64) + first_new_id).alias("person_id"))
+    )
+    assigned = pl.concat([kept.select("cluster", "person_id"), new])
+    splits = (
+        overlap.join(new.select("cluster", pl.col("person_id").alias("into_person_id")), on="cluster")
+        .select("person_id", "into_person_id", "records")
+    )
+    changes = pl.concat(
+        [
+            merges.select(pl.lit("merge").alias("kind"), "person_id", "into_person_id", "records"),
+            splits.select(pl.lit("split").alias("kind"), "person_id", "into_person_id", "records"),
+        ]
+    ).cast(CHANGE_SCHEMA)  # type: ignore[arg-type]
+    return assigned, changes.sort("kind", "person_id", "into_person_id")
+
+
+def _commonest(field: str) -> pl.Expr:
+    return pl.col(field).drop_nulls().mode().sort().first().alias(field)
+
+
+def people(records: pl.DataFrame) -> pl.DataFrame:
+    """One row per person: the name, date of birth and sex most of their records give, the latest postcode.
+
+    Args:
+        records: keyed records (linkage.records.registrations) with person_id.
+    """
+    return (
+        records.group_by("person_id")
+        .agg(
+            *[_commonest(f) for f in ("forename", "middle_names", "surname", "dob", "sex")],
+            pl.col("postcode").sort_by("load_id", "row_number").drop_nulls().last().alias("postcode"),
+            pl.len().cast(pl.Int32).alias("records"),
+            pl.col("source").unique().sort().alias("sources"),
+        )
+        .with_columns(pl.col("middle_names").replace("", None))
+        .sort("person_id")
+    )
+
+
+def xref(records: pl.DataFrame, edges: pl.DataFrame, match_threshold: float) -> pl.DataFrame:
+    """Each record's person, how it was linked, and the strongest link holding its registration there.
+
+    method: 'probabilistic' or 'clerical' when its registration is linked to another by Splink
+    or by a reviewer; 'identifier' when it shares an identifier with other records and nothing
+    more; 'none' when it stands alone. match_probability is null for 'none', 1 for 'identifier'.
+
+    Args:
+        records: keyed records with person_id and registration.
+        edges: edges after decisions (apply_decisions).
+        match_threshold: the probability at which an edge links.
+    """
+    linked = edges.filter(pl.col("match_probability") >= match_threshold)
+    ends = pl.concat(
+        [
+            linked.select(pl.col(side).alias("registration"), "match_probability", "method")
+            for side in ("registration_l", "registration_r")
+        ]
+    )
+    best = ends.sort("match_probability", descending=True).unique("registration", keep="first")
+    sizes = records.group_by("registration").agg(pl.len().alias("size"))
+    out = records.join(best, on="registration", how="left").join(sizes, on="registration")
+    return out.select(
+        "source",
+        "source_record_id",
+        "person_id",
+        "registration",
+        pl.when(pl.col("method").is_not_null())
+        .then(pl.col("match_probability"))
+        .when(pl.col("size") > 1)
+        .then(1.0)
+        .alias("match_probability"),
+        pl.when(pl.col("method").is_not_null())
+        .then(pl.col("method"))
+        .when(pl.col("size") > 1)
+        .then(pl.lit("identifier"))
+        .otherwise(pl.lit("none"))
+        .alias("method"),
+    ).sort("source", "source_record_id")

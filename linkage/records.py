@@ -1,0 +1,95 @@
+"""The records to link, taken from staging, and the registrations they group into.
+
+Every staged row that names a person is a record: ``source`` (the extract) and
+``source_record_id`` (its record id), as in the synthetic world's ground truth. An agency
+registers a person once and repeats that registration on every row, so records sharing a
+valid identifier of one kind (a police PNC id, a unique pupil number or an NHS number)
+belong together before any probabilistic matching: they form one *registration*. A record
+without an identifier is a registration of its own. Splink compares registrations, not rows.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from data_contracts.contract import Contract
+
+ROLES = ("person_id", "surname", "forenames", "date_of_birth", "sex", "postcode")
+RECORD_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "source_record_id": pl.String(),
+    "load_id": pl.Int32(),
+    "row_number": pl.Int64(),
+    "identifier_kind": pl.String(),
+    "identifier": pl.String(),
+    "surname": pl.String(),
+    "forenames": pl.String(),
+    "dob": pl.Date(),
+    "sex_code": pl.String(),
+    "postcode": pl.String(),
+}
+
+
+def records_sql(contract: Contract) -> str:
+    """SELECT one contract's staged records in the common record shape (see RECORD_SCHEMA).
+
+    Only rows of loads still current (status 'loaded') are taken.
+    """
+    by_role = {column.role: column for column in contract.columns if column.role}
+    missing = [role for role in ROLES if role != "person_id" and role not in by_role]
+    if missing:
+        raise ValueError(f"contract {contract.name} declares no column with role {', '.join(missing)}")
+    person = by_role.get("person_id")
+    record_id = contract.column(contract.record_id).staging_name
+
+    def col(role: str) -> str:
+        return f's."{by_role[role].staging_name}"'
+
+    kind = f"'{person.identifier}'" if person and person.identifier else "NULL"
+    identifier = f's."{person.staging_name}"' if person else "NULL"
+    return (
+        f"SELECT '{contract.name}' AS source, s.\"{record_id}\" AS source_record_id, s.load_id, s.row_number, "
+        f"{kind} AS identifier_kind, {identifier} AS identifier, {col('surname')} AS surname, "
+        f"{col('forenames')} AS forenames, {col('date_of_birth')} AS dob, {col('sex')} AS sex_code, "
+        f"{col('postcode')} AS postcode "
+        f'FROM staging."{contract.name}" s JOIN meta.load l USING (load_id) WHERE l.status = \'loaded\''
+    )
+
+
+def registrations(records: pl.DataFrame, sex_codes: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Group records into registrations and describe each registration once.
+
+    Args:
+        records: records in the RECORD_SCHEMA shape.
+        sex_codes: each agency sex code -> M, F or U (unknown).
+
+    Returns:
+        (records with their ``registration`` key, one row per registration): the key, its
+        forename (first given name), middle names, surname, date of birth and sex as most of
+        its records give them, its latest postcode and every postcode it has given, the
+        number of records and the sources they came from.
+    """
+    keyed = records.with_columns(
+        pl.when(pl.col("identifier").is_not_null())
+        .then(pl.concat_str(pl.col("identifier_kind"), pl.lit(":"), pl.col("identifier")))
+        .otherwise(pl.concat_str(pl.col("source"), pl.lit(":"), pl.col("source_record_id")))
+        .alias("registration"),
+        pl.col("sex_code").replace_strict(sex_codes, default="U", return_dtype=pl.String).alias("sex"),
+        pl.col("forenames").str.split(" ").list.first().alias("forename"),
+        pl.col("forenames").str.split(" ").list.slice(1).list.join(" ").alias("middle_names"),
+    )
+    fields = ("forename", "middle_names", "surname", "dob", "sex")
+    described = keyed.group_by("registration").agg(
+        *[_commonest(field) for field in fields],
+        pl.col("postcode").sort_by("load_id", "row_number").drop_nulls().last().alias("postcode"),
+        pl.col("postcode").drop_nulls().unique().sort().alias("postcodes"),
+        pl.len().alias("records"),
+        pl.col("source").unique().sort().alias("sources"),
+    )
+    described = described.with_columns(pl.col("middle_names").replace("", None))
+    return keyed, described.sort("registration")
+
+
+def _commonest(field: str) -> pl.Expr:
+    """The value most records give (ties: the smallest), null only if every record's is."""
+    return pl.col(field).drop_nulls().mode().sort().first().alias(field)

@@ -1,0 +1,223 @@
+"""One linkage run: read staged records, link them, and write people and cross-references in one go.
+
+The only I/O in the linkage package: everything it calls is a pure step (linkage.records,
+linkage.model, linkage.identity). Written in one transaction, so a failed run leaves the
+previous run's people, ids and review queue as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import uuid4
+
+import duckdb
+import polars as pl
+
+from data_contracts.contract import load_contracts
+from linkage import identity, model
+from linkage.config import LinkSettings, load_settings
+from linkage.records import RECORD_SCHEMA, records_sql, registrations
+from pipelines.ingest import now
+from pipelines.warehouse import connect, sql
+
+FLOW_NAME = "link-identities"
+T = TypeVar("T")
+Step = Callable[..., Any]
+
+
+class NothingToLink(RuntimeError):
+    """The warehouse holds no staged records."""
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """What one run did."""
+
+    run_id: str
+    trained: bool
+    records: int
+    registrations: int
+    persons: int
+    pairs_linked: int
+    pairs_for_review: int
+    merges: int
+    splits: int
+    artefacts: Path
+
+
+def _direct(name: str, function: Callable[..., T], *args: Any) -> T:
+    return function(*args)
+
+
+def read_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every staged record of a current load, from every extract, in the common record shape."""
+    parts = [pl.from_arrow(con.sql(records_sql(c)).to_arrow_table()) for c in load_contracts().values()]
+    return pl.concat([part.cast(RECORD_SCHEMA) for part in parts])  # type: ignore[union-attr]
+
+
+def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: dict[str, Any]) -> pl.DataFrame:
+    table = con.sql(query).to_arrow_table()
+    return pl.from_arrow(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)  # type: ignore[union-attr]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("_frame", frame.to_arrow())
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def pair_id(left: str, right: str) -> str:
+    """A short, stable name for a pair of registrations (shown to reviewers; not an identifier)."""
+    return hashlib.sha256(f"{left}\x00{right}".encode()).hexdigest()[:12]
+
+
+def _artefact_folder(warehouse: Path, run_id: str) -> Path:
+    folder = warehouse.parent / "linkage" / run_id
+    old = os.umask(0o077)
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    finally:
+        os.umask(old)
+    return folder
+
+
+def run_link(
+    warehouse: Path, settings: LinkSettings | None = None, retrain: bool = False, step: Step = _direct
+) -> LinkResult:
+    """Link every staged record to a person, keeping person ids stable across runs.
+
+    Args:
+        warehouse: the DuckDB warehouse.
+        settings: the linkage settings (default: linkage/settings.yaml).
+        retrain: train a new model even if an earlier run's model could be reused.
+        step: runs each named step (Prefect's makes each a task run).
+
+    Returns:
+        The run's counts and where its model and charts were saved.
+
+    Raises:
+        NothingToLink: if no extract has been ingested yet.
+    """
+    settings = settings or load_settings()
+    run_id = uuid4().hex[:8]
+    with connect(warehouse) as con:
+        con.execute("INSERT INTO link.run (run_id, started_at, status) VALUES (?, ?, 'running')", [run_id, now()])
+        try:
+            result = _link(con, warehouse, run_id, settings, retrain, step)
+        except BaseException:
+            con.execute("UPDATE link.run SET status = 'failed', finished_at = ? WHERE run_id = ?", [now(), run_id])
+            raise
+    return result
+
+
+def _link(
+    con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, settings: LinkSettings, retrain: bool,
+    step: Step,
+) -> LinkResult:  # fmt: skip
+    records = step("read staged records", read_records, con)
+    if records.height == 0:
+        raise NothingToLink("no staged records to link: run `cohort ingest` first")
+    keyed, described = step("group records by identifier", registrations, records, settings.sex_codes)
+    stored = None if retrain else con.execute(sql("link/latest_model")).fetchall()
+    previous_model = json.loads(stored[0][0]) if stored else None
+    frame = model.comparison_frame(described)
+    linker, _, blocking = step("prepare the Splink model", model.new_linker, frame, settings, previous_model)
+    if previous_model is None:
+        step("train the Splink model", model.train, linker, settings)
+    pairs = step("score pairs", model.score_pairs, linker, settings.review_threshold)
+    decisions = _frame(con, "SELECT registration_l, registration_r, decision FROM link.review_decision",
+                       identity.DECISION_SCHEMA)  # fmt: skip
+    edges = identity.apply_decisions(pairs, decisions)
+    clusters = step("cluster at the threshold", model.clusters, described["registration"], edges,
+                    settings.match_threshold)  # fmt: skip
+    members = keyed.join(clusters, on="registration")
+    previous = _frame(con, "SELECT source, source_record_id, person_id FROM link.xref",
+                      {"source": pl.String, "source_record_id": pl.String, "person_id": pl.Int64})  # fmt: skip
+    first_new = int(con.execute("SELECT coalesce(max(max_person_id), 0) + 1 FROM link.run").fetchall()[0][0])
+    assigned, changes = identity.assign_person_ids(
+        members.select("source", "source_record_id", "cluster"), previous, first_new
+    )
+    linked = members.join(assigned, on="cluster")
+    persons = identity.people(linked)
+    xref = identity.xref(linked, edges, settings.match_threshold)
+    queue = identity.review_queue(pairs, decisions, settings.review_threshold, settings.match_threshold)
+
+    folder = _artefact_folder(warehouse, run_id)
+    model_json = linker.misc.save_model_to_json()
+    (folder / "model.json").write_text(json.dumps(model_json, indent=1), encoding="utf-8")
+    blocking_rows = blocking.rows if blocking else None
+    (folder / "blocking.json").write_text(json.dumps(blocking_rows, indent=1), encoding="utf-8")
+    step("save the charts", model.save_charts, linker, folder)
+
+    counts = {
+        "trained": previous_model is None,
+        "load_ids": sorted(records["load_id"].unique().to_list()),
+        "settings": settings.text,
+        "model_json": json.dumps(model_json),
+        "blocking_json": json.dumps(blocking_rows),
+        "records": records.height,
+        "registrations": described.height,
+        "persons": persons.height,
+        "pairs_scored": pairs.height,
+        "pairs_linked": edges.filter(pl.col("match_probability") >= settings.match_threshold).height,
+        "pairs_for_review": queue.height,
+        "merges": changes.filter(pl.col("kind") == "merge").height,
+        "splits": changes.filter(pl.col("kind") == "split").height,
+        "max_person_id": max(first_new - 1, int(assigned["person_id"].max() or 0)),  # type: ignore[arg-type]
+        "artefacts": str(folder),
+    }
+    step("write people and cross-references", _write, con, run_id, described, persons, xref, changes, queue,
+         counts)  # fmt: skip
+    return LinkResult(
+        run_id, counts["trained"], records.height, described.height, persons.height, counts["pairs_linked"],
+        queue.height, counts["merges"], counts["splits"], folder,
+    )  # fmt: skip
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, run_id: str, described: pl.DataFrame, persons: pl.DataFrame,
+    xref: pl.DataFrame,
+    changes: pl.DataFrame, queue: pl.DataFrame, counts: dict[str, Any],
+) -> None:  # fmt: skip
+    con.begin()
+    try:
+        for table in ("link.registration", "link.person", "link.xref", "link.review_pair"):
+            con.execute(f"DELETE FROM {table}")
+        _insert(con, "link.registration", described.with_columns(pl.lit(run_id).alias("run_id")))
+        _insert(con, "link.person", persons.with_columns(pl.lit(run_id).alias("run_id")))
+        _insert(con, "link.xref", xref.with_columns(pl.lit(run_id).alias("run_id")))
+        _insert(con, "link.id_change", changes.with_columns(pl.lit(run_id).alias("run_id")))
+        _insert(
+            con, "link.review_pair",
+            queue.with_columns(
+                pl.struct("registration_l", "registration_r")
+                .map_elements(lambda p: pair_id(p["registration_l"], p["registration_r"]), return_dtype=pl.String)
+                .alias("pair_id"),
+                pl.lit(run_id).alias("run_id"),
+            ),
+        )  # fmt: skip
+        assignments = ", ".join(f"{name} = ${name}" for name in counts)
+        con.execute(
+            f"UPDATE link.run SET {assignments}, status = 'succeeded', finished_at = $finished_at "
+            "WHERE run_id = $run_id",
+            {**counts, "finished_at": now(), "run_id": run_id},
+        )
+        con.execute(
+            sql("ingest/audit_event"),
+            {"occurred_at": now(), "actor": f"flow:{FLOW_NAME}", "action": "combine", "source": None,
+             "load_id": None, "file_name": None, "sha256": None, "rows": counts["records"],
+             "detail": f"link run {run_id}: {counts['records']} records from loads "
+                       f"{counts['load_ids']} linked into {counts['persons']} people"},
+        )  # fmt: skip
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
