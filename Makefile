@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,9 +28,10 @@ $(BIN)/cohort: pyproject.toml
 
 install: $(BIN)/cohort ## Create the virtual environment and install cohort with its dev tools
 
-demo: install ## Generate the default synthetic world (50,000 residents) and ingest it into the warehouse
+demo: install ## Generate the default synthetic world (50,000 residents), ingest it and link identities
 	$(BIN)/cohort synth --residents $(RESIDENTS) --seed $(SEED) --end-date $(END_DATE) --out $(WORLD)
 	$(BIN)/cohort ingest --landing $(WORLD)/landing --warehouse $(WAREHOUSE) --run-date $(END_DATE)
+	$(BIN)/cohort link --warehouse $(WAREHOUSE)
 
 test: install ## Run the tests
 	$(BIN)/python -m pytest -q
@@ -54,6 +55,15 @@ bench-ingest: install ## Benchmark ingest against the I/O floor on the 50,000-re
 
 bench-ingest-force: install ## Benchmark ingest against the I/O floor on the 3,000,000-resident world (generates it first if missing)
 	$(BIN)/python benchmarks/bench_ingest.py --world worlds/bench-3000000 --residents 3000000
+
+bench-link: install ## Benchmark linkage (full and weekly increment) and its quality on the 50,000-resident world
+	$(BIN)/python benchmarks/bench_link.py --world worlds/bench-50000 --residents 50000
+
+bench-link-noisy: install ## The same on a 50,000-resident world with twice the identity noise
+	$(BIN)/python benchmarks/bench_link.py --world worlds/bench-50000-noise2 --residents 50000 --noise 2
+
+bench-link-force: install ## Benchmark linkage on the 3,000,000-resident world (generates it first if missing)
+	$(BIN)/python benchmarks/bench_link.py --world worlds/bench-3000000 --residents 3000000
 
 clean: ## Remove generated data and caches (keeps the virtual environment)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results

@@ -28,6 +28,7 @@ class LinkSettings:
     prior_recall: float
     u_max_pairs: int
     em_blocking: tuple[tuple[str, ...], ...]
+    em_max_pairs: int
     fixed_m_all_other: dict[str, float]
     max_comparisons_per_rule: int
     blocking_candidates: tuple[tuple[str, ...], ...]
@@ -63,6 +64,7 @@ def load_settings(path: Path | None = None) -> LinkSettings:
         prior_recall=raw["prior_recall"],
         u_max_pairs=raw["u_max_pairs"],
         em_blocking=tuple(tuple(rule) for rule in raw["em_blocking"]),
+        em_max_pairs=raw["em_max_pairs"],
         fixed_m_all_other=dict(raw["fixed_m_all_other"]),
         max_comparisons_per_rule=raw["blocking"]["max_comparisons_per_rule"],
         blocking_candidates=tuple(tuple(rule) for rule in raw["blocking"]["candidates"]),

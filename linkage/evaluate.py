@@ -23,7 +23,7 @@ def _pairs(sizes: pl.Expr) -> pl.Expr:
 
 
 def pairwise(assigned: pl.DataFrame, unit: str = "source_record_id") -> dict[str, float]:
-    """Pairwise precision, recall and F1 of ``cluster`` against ``true_person_id``, counting pairs of ``unit``."""
+    """Pairwise precision, recall and F1 of ``cluster`` against ``true_person_id``, over pairs of ``unit``."""
     units = assigned.unique([unit] if unit != "source_record_id" else KEY)
     predicted = units.group_by("cluster").len().select(_pairs(pl.col("len"))).item()
     true = units.group_by("true_person_id").len().select(_pairs(pl.col("len"))).item()
@@ -65,8 +65,12 @@ def evaluate(xref: pl.DataFrame, records: pl.DataFrame, truth: pl.DataFrame) -> 
     baseline = (
         records.select(
             *KEY,
-            pl.concat_str(pl.col("forenames").str.split(" ").list.first(), "surname",
-                          pl.col("dob").cast(pl.String), separator="|").alias("cluster"),  # fmt: skip
+            pl.concat_str(
+                pl.col("forenames").str.split(" ").list.first(),
+                "surname",
+                pl.col("dob").cast(pl.String),
+                separator="|",
+            ).alias("cluster"),  # fmt: skip
         )
         .with_columns(pl.coalesce("cluster", pl.concat_str(*KEY)))
         .join(truth, on=KEY)
@@ -79,5 +83,8 @@ def evaluate(xref: pl.DataFrame, records: pl.DataFrame, truth: pl.DataFrame) -> 
             "registrations": pairwise(linked, "registration"),
             "clusters": cluster_measures(linked),
         },
-        "baseline_exact_name_and_dob": {"records": pairwise(baseline), "clusters": cluster_measures(baseline)},
+        "baseline_exact_name_and_dob": {
+            "records": pairwise(baseline),
+            "clusters": cluster_measures(baseline),
+        },
     }

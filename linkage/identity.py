@@ -8,9 +8,14 @@ from __future__ import annotations
 import polars as pl
 
 from linkage.model import PAIR_SCHEMA
+from linkage.records import IDENTITY, commonest
 
-DECISION_SCHEMA = {"registration_l": pl.String, "registration_r": pl.String, "decision": pl.String}
-CHANGE_SCHEMA = {"kind": pl.String, "person_id": pl.Int64, "into_person_id": pl.Int64, "records": pl.Int64}
+DECISION_SCHEMA = pl.Schema({
+    "registration_l": pl.String(), "registration_r": pl.String(), "decision": pl.String(),
+})  # fmt: skip
+CHANGE_SCHEMA = pl.Schema({
+    "kind": pl.String(), "person_id": pl.Int64(), "into_person_id": pl.Int64(), "records": pl.Int64(),
+})  # fmt: skip
 PAIR = ["registration_l", "registration_r"]
 
 
@@ -40,8 +45,12 @@ def apply_decisions(pairs: pl.DataFrame, decisions: pl.DataFrame) -> pl.DataFram
     return pl.concat(
         [
             kept.with_columns(pl.lit("probabilistic").alias("method")),
-            accepted.select(*PAIR, pl.lit(1.0).alias("match_probability"), "match_weight",
-                            pl.lit("clerical").alias("method")),  # fmt: skip
+            accepted.select(
+                *PAIR,
+                pl.lit(1.0).alias("match_probability"),
+                "match_weight",
+                pl.lit("clerical").alias("method"),
+            ),  # fmt: skip
         ]
     ).cast(PAIR_SCHEMA)
 
@@ -86,9 +95,9 @@ def assign_person_ids(
     kept = home.sort(["cluster", "records", "person_id"], descending=[False, True, False]).unique(
         "cluster", keep="first", maintain_order=True
     )
-    merges = home.join(kept.select("cluster", pl.col("person_id").alias("into_person_id")), on="cluster").filter(
-        pl.col("person_id") != pl.col("into_person_id")
-    )
+    merges = home.join(
+        kept.select("cluster", pl.col("person_id").alias("into_person_id")), on="cluster"
+    ).filter(pl.col("person_id") != pl.col("into_person_id"))
     first_record = members.group_by("cluster").agg(
         pl.concat_str("source", pl.lit("\x00"), "source_record_id").min().alias("first")
     )
@@ -99,38 +108,38 @@ def assign_person_ids(
         .select("cluster", (pl.col("offset").cast(pl.Int64) + first_new_id).alias("person_id"))
     )
     assigned = pl.concat([kept.select("cluster", "person_id"), new])
-    splits = (
-        overlap.join(new.select("cluster", pl.col("person_id").alias("into_person_id")), on="cluster")
-        .select("person_id", "into_person_id", "records")
-    )
+    splits = overlap.join(
+        new.select("cluster", pl.col("person_id").alias("into_person_id")), on="cluster"
+    ).select("person_id", "into_person_id", "records")
     changes = pl.concat(
         [
             merges.select(pl.lit("merge").alias("kind"), "person_id", "into_person_id", "records"),
             splits.select(pl.lit("split").alias("kind"), "person_id", "into_person_id", "records"),
         ]
-    ).cast(CHANGE_SCHEMA)  # type: ignore[arg-type]
+    ).cast(CHANGE_SCHEMA)
     return assigned, changes.sort("kind", "person_id", "into_person_id")
 
 
-def _commonest(field: str) -> pl.Expr:
-    return pl.col(field).drop_nulls().mode().sort().first().alias(field)
-
-
-def people(records: pl.DataFrame) -> pl.DataFrame:
+def people(registrations: pl.DataFrame) -> pl.DataFrame:
     """One row per person: the name, date of birth and sex most of their records give, the latest postcode.
 
     Args:
-        records: keyed records (linkage.records.registrations) with person_id.
+        registrations: described registrations (linkage.records.registrations) with person_id.
     """
+    latest = (
+        registrations.filter(pl.col("postcode").is_not_null())
+        .sort("postcode_load_id", "postcode_row_number")
+        .group_by("person_id")
+        .agg(pl.col("postcode").last())
+    )
+    totals = registrations.group_by("person_id").agg(
+        pl.col("records").sum().cast(pl.Int32),
+        pl.col("sources").list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+    )
     return (
-        records.group_by("person_id")
-        .agg(
-            *[_commonest(f) for f in ("forename", "middle_names", "surname", "dob", "sex")],
-            pl.col("postcode").sort_by("load_id", "row_number").drop_nulls().last().alias("postcode"),
-            pl.len().cast(pl.Int32).alias("records"),
-            pl.col("source").unique().sort().alias("sources"),
-        )
-        .with_columns(pl.col("middle_names").replace("", None))
+        commonest(registrations, "person_id", IDENTITY, weight="records")
+        .join(latest, on="person_id", how="left")
+        .join(totals, on="person_id")
         .sort("person_id")
     )
 

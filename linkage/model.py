@@ -24,12 +24,25 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 from linkage.config import LinkSettings
 
 UNIQUE_ID = "registration"
-PAIR_SCHEMA = {
-    "registration_l": pl.String,
-    "registration_r": pl.String,
-    "match_probability": pl.Float64,
-    "match_weight": pl.Float64,
-}
+MEMORY_LIMIT = "8GB"
+"""DuckDB's memory for Splink's working tables; beyond it, they spill to the temporary folder."""
+EXACT_ANALYSIS_ROWS = 200_000
+"""Blocking analysis counts exactly up to this many registrations, and from a sample beyond."""
+PAIR_SCHEMA = pl.Schema(
+    {
+        "registration_l": pl.String(),
+        "registration_r": pl.String(),
+        "match_probability": pl.Float64(),
+        "match_weight": pl.Float64(),
+    }
+)
+
+
+def arrow_frame(table: Any) -> pl.DataFrame:
+    """A Polars frame from an Arrow table (a relation's result)."""
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def forename_variants() -> pl.DataFrame:
@@ -61,18 +74,34 @@ def comparison_frame(registrations: pl.DataFrame) -> pl.DataFrame:
             pl.col("dob").dt.day().alias("dob_day"),
             pl.col("dob").dt.month().alias("dob_month"),
             pl.col("dob").dt.year().alias("dob_year"),
+            pl.col("forename").str.slice(0, 1).alias("forename_initial"),
+            pl.col("surname").str.slice(0, 1).alias("surname_initial"),
+            pl.col("postcode").str.split(" ").list.first().alias("postcode_district"),
         )
         .select(
-            UNIQUE_ID, "forename", "forename_formal", "surname", "dob", "dob_day", "dob_month", "dob_year",
-            "sex", "postcode", "postcodes", "identifier_kind",
+            UNIQUE_ID,
+            "forename",
+            "forename_formal",
+            "forename_initial",
+            "surname",
+            "surname_initial",
+            "dob",
+            "dob_day",
+            "dob_month",
+            "dob_year",
+            "sex",
+            "postcode",
+            "postcode_district",
+            "postcodes",
+            "identifier_kind",
         )  # fmt: skip
     )
 
 
-def comparisons(settings: LinkSettings) -> list[cl.CustomComparison | cl.ComparisonCreator]:
+def comparisons(settings: LinkSettings) -> list[Any]:
     """How two registrations are compared, field by field, most specific level first."""
 
-    def all_other(field: str) -> cll.ElseLevel:
+    def all_other(field: str) -> Any:
         fixed = settings.fixed_m_all_other.get(field)
         level = cll.ElseLevel()
         return level.configure(m_probability=fixed, fix_m_probability=True) if fixed else level
@@ -103,9 +132,9 @@ def comparisons(settings: LinkSettings) -> list[cl.CustomComparison | cl.Compari
                 "dob_day_l = dob_day_r AND dob_month_l = dob_month_r AND abs(dob_year_l - dob_year_r) = 1",
                 label_for_charts="Year one out",
             ),
-            cll.AbsoluteDateDifferenceLevel("dob", threshold=1, metric="day", input_is_string=False).configure(
-                label_for_charts="A day apart"
-            ),
+            cll.AbsoluteDateDifferenceLevel(
+                "dob", threshold=1, metric="day", input_is_string=False
+            ).configure(label_for_charts="A day apart"),
             cll.LevenshteinLevel(ColumnExpression("dob").cast_to_string(), 1).configure(
                 label_for_charts="One digit different"
             ),
@@ -153,21 +182,27 @@ class BlockingChoice:
         return [tuple(row["columns"]) for row in self.rows if row["used"]]
 
 
-def choose_blocking(db_api: DuckDBAPI, table: Any, settings: LinkSettings) -> BlockingChoice:
-    """Count each candidate blocking rule's comparisons and keep the affordable ones that add pairs."""
+def choose_blocking(table: Any, size: int, settings: LinkSettings) -> BlockingChoice:
+    """Count each candidate blocking rule's comparisons and keep the affordable ones that add pairs.
+
+    Counts are exact up to EXACT_ANALYSIS_ROWS registrations and estimated from a sample of
+    that many beyond (Splink scales them up).
+    """
+    sample = min(1.0, EXACT_ANALYSIS_ROWS / max(size, 1))
+
+    def count(rules: list[tuple[str, ...]]) -> list[Any]:
+        return blocking_analysis.count_comparisons_from_blocking_rules(
+            table, blocking_rules=[block_on(*c) for c in rules], link_type="dedupe_only",
+            unique_id_column_name=UNIQUE_ID, record_sample_proportion=sample,
+        )  # fmt: skip
+
     rows: list[dict[str, Any]] = []
     for columns in settings.blocking_candidates:
-        alone = blocking_analysis.count_comparisons_from_blocking_rules(
-            table, blocking_rules=block_on(*columns), link_type="dedupe_only",
-            unique_id_column_name=UNIQUE_ID, record_sample_proportion=1.0,
-        )[0]["cumulative_comparison_count"]  # fmt: skip
-        rows.append({"columns": list(columns), "comparisons": int(alone),
+        alone = count([columns])[0]["cumulative_comparison_count"]
+        rows.append({"columns": list(columns), "comparisons": int(alone), "estimated": sample < 1.0,
                      "affordable": alone <= settings.max_comparisons_per_rule})  # fmt: skip
     affordable = [tuple(r["columns"]) for r in rows if r["affordable"]]
-    marginal = blocking_analysis.count_comparisons_from_blocking_rules(
-        table, blocking_rules=[block_on(*c) for c in affordable], link_type="dedupe_only",
-        unique_id_column_name=UNIQUE_ID, record_sample_proportion=1.0,
-    )  # fmt: skip
+    marginal = count(affordable) if affordable else []
     added = {tuple(c): int(m["marginal_comparison_count"]) for c, m in zip(affordable, marginal, strict=True)}
     for row in rows:
         row["adds"] = added.get(tuple(row["columns"]), 0)
@@ -183,11 +218,11 @@ def new_linker(frame: pl.DataFrame, settings: LinkSettings, model: dict[str, Any
     Linker, DuckDBAPI, BlockingChoice | None
 ]:  # fmt: skip
     """A linker over the registrations: from a stored model, or a fresh one with blocking chosen now."""
-    db_api = DuckDBAPI(connection=duckdb.connect())
+    db_api = DuckDBAPI(connection=_working_database())
     table = db_api.register(frame.to_arrow(), dataset_display_name="registrations")
     if model is not None:
         return Linker(table, model, log_level=logging.WARNING), db_api, None
-    choice = choose_blocking(db_api, table, settings)
+    choice = choose_blocking(table, frame.height, settings)
     creator = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name=UNIQUE_ID,
@@ -199,6 +234,14 @@ def new_linker(frame: pl.DataFrame, settings: LinkSettings, model: dict[str, Any
     return Linker(table, creator, log_level=logging.WARNING), db_api, choice
 
 
+def _working_database() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for Splink, with bounded memory."""
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
 def train(linker: Linker, settings: LinkSettings) -> None:
     """Estimate the prior, u by random sampling and m by expectation maximisation (seeded)."""
     linker.training.estimate_probability_two_random_records_match(
@@ -206,7 +249,9 @@ def train(linker: Linker, settings: LinkSettings) -> None:
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
     for columns in settings.em_blocking:
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*columns), max_pairs=settings.em_max_pairs
+        )
 
 
 def score_pairs(linker: Linker, threshold: float) -> pl.DataFrame:
@@ -215,7 +260,7 @@ def score_pairs(linker: Linker, threshold: float) -> pl.DataFrame:
     pairs = predictions.as_duckdbpyrelation().select(
         f"{UNIQUE_ID}_l, {UNIQUE_ID}_r, match_probability, match_weight"
     )
-    return pl.from_arrow(pairs.to_arrow_table()).cast(PAIR_SCHEMA)  # type: ignore[return-value]
+    return arrow_frame(pairs.to_arrow_table()).cast(PAIR_SCHEMA)
 
 
 def clusters(registrations: pl.Series, edges: pl.DataFrame, threshold: float) -> pl.DataFrame:
@@ -224,19 +269,19 @@ def clusters(registrations: pl.Series, edges: pl.DataFrame, threshold: float) ->
     Returns:
         registration, cluster (a member registration naming the cluster).
     """
-    db_api = DuckDBAPI(connection=duckdb.connect())
+    db_api = DuckDBAPI(connection=_working_database())
     nodes = registrations.to_frame(UNIQUE_ID).to_arrow()
     result = cluster_pairwise_predictions_at_threshold(
         nodes, edges.select("registration_l", "registration_r", "match_probability").to_arrow(), db_api,
         node_id_column_name=UNIQUE_ID, threshold_match_probability=threshold,
     )  # fmt: skip
     out = result.as_duckdbpyrelation().select(f"{UNIQUE_ID}, cluster_id AS cluster")
-    return pl.from_arrow(out.to_arrow_table())  # type: ignore[return-value]
+    return arrow_frame(out.to_arrow_table())
 
 
 def save_charts(linker: Linker, folder: Path) -> list[Path]:
     """The run's match-weight and m/u charts as self-contained HTML files (no network needed)."""
-    charts = {
+    charts: dict[str, Any] = {
         "match_weights.html": linker.visualisations.match_weights_chart(),
         "m_u_parameters.html": linker.visualisations.m_u_parameters_chart(),
     }

@@ -22,11 +22,15 @@ import polars as pl
 from data_contracts.contract import load_contracts
 from linkage import identity, model
 from linkage.config import LinkSettings, load_settings
+from linkage.model import arrow_frame
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
 from pipelines.ingest import now
 from pipelines.warehouse import connect, sql
 
 FLOW_NAME = "link-identities"
+PREVIOUS_SCHEMA = pl.Schema({
+    "source": pl.String(), "source_record_id": pl.String(), "person_id": pl.Int64(),
+})  # fmt: skip
 T = TypeVar("T")
 Step = Callable[..., Any]
 
@@ -57,13 +61,13 @@ def _direct(name: str, function: Callable[..., T], *args: Any) -> T:
 
 def read_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every staged record of a current load, from every extract, in the common record shape."""
-    parts = [pl.from_arrow(con.sql(records_sql(c)).to_arrow_table()) for c in load_contracts().values()]
-    return pl.concat([part.cast(RECORD_SCHEMA) for part in parts])  # type: ignore[union-attr]
+    parts = [arrow_frame(con.sql(records_sql(c)).to_arrow_table()) for c in load_contracts().values()]
+    return pl.concat([part.cast(RECORD_SCHEMA) for part in parts])
 
 
-def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: dict[str, Any]) -> pl.DataFrame:
+def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: pl.Schema) -> pl.DataFrame:
     table = con.sql(query).to_arrow_table()
-    return pl.from_arrow(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)  # type: ignore[union-attr]
+    return arrow_frame(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -109,11 +113,15 @@ def run_link(
     settings = settings or load_settings()
     run_id = uuid4().hex[:8]
     with connect(warehouse) as con:
-        con.execute("INSERT INTO link.run (run_id, started_at, status) VALUES (?, ?, 'running')", [run_id, now()])
+        con.execute(
+            "INSERT INTO link.run (run_id, started_at, status) VALUES (?, ?, 'running')", [run_id, now()]
+        )
         try:
             result = _link(con, warehouse, run_id, settings, retrain, step)
         except BaseException:
-            con.execute("UPDATE link.run SET status = 'failed', finished_at = ? WHERE run_id = ?", [now(), run_id])
+            con.execute(
+                "UPDATE link.run SET status = 'failed', finished_at = ? WHERE run_id = ?", [now(), run_id]
+            )
             raise
     return result
 
@@ -139,14 +147,13 @@ def _link(
     clusters = step("cluster at the threshold", model.clusters, described["registration"], edges,
                     settings.match_threshold)  # fmt: skip
     members = keyed.join(clusters, on="registration")
-    previous = _frame(con, "SELECT source, source_record_id, person_id FROM link.xref",
-                      {"source": pl.String, "source_record_id": pl.String, "person_id": pl.Int64})  # fmt: skip
+    previous = _frame(con, "SELECT source, source_record_id, person_id FROM link.xref", PREVIOUS_SCHEMA)
     first_new = int(con.execute("SELECT coalesce(max(max_person_id), 0) + 1 FROM link.run").fetchall()[0][0])
     assigned, changes = identity.assign_person_ids(
         members.select("source", "source_record_id", "cluster"), previous, first_new
     )
     linked = members.join(assigned, on="cluster")
-    persons = identity.people(linked)
+    persons = identity.people(described.join(clusters, on="registration").join(assigned, on="cluster"))
     xref = identity.xref(linked, edges, settings.match_threshold)
     queue = identity.review_queue(pairs, decisions, settings.review_threshold, settings.match_threshold)
 
@@ -199,7 +206,8 @@ def _write(
             con, "link.review_pair",
             queue.with_columns(
                 pl.struct("registration_l", "registration_r")
-                .map_elements(lambda p: pair_id(p["registration_l"], p["registration_r"]), return_dtype=pl.String)
+                .map_elements(lambda p: pair_id(p["registration_l"], p["registration_r"]),
+                              return_dtype=pl.String)
                 .alias("pair_id"),
                 pl.lit(run_id).alias("run_id"),
             ),

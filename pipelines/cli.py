@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pipelines.cli_link import link_app
 from pipelines.progress import console, stages
 
 app = typer.Typer(
@@ -24,6 +25,9 @@ def _parse_date(value: str) -> date:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError as error:
         raise typer.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from error
+
+
+app.add_typer(link_app, name="link")
 
 
 @app.callback()
@@ -146,3 +150,7 @@ def _summarise_world(manifest: dict[str, object], out: Path, seconds: float) -> 
         + (f"; outside: {', '.join(outside)}" if outside else "")
         + f" (see {out / 'calibration_report.md'})"
     )
+
+
+if __name__ == "__main__":
+    app()

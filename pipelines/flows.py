@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from linkage.run import LinkResult, run_link
 from pipelines.ingest_run import IngestFailed, IngestResult, run_ingest
 from pipelines.warehouse import warehouse_path
 
@@ -46,4 +47,17 @@ def ingest_extracts(
     )  # fmt: skip
     if result.status != "succeeded":
         raise IngestFailed(result)
+    return result
+
+
+@flow(name="link-identities")
+def link_identities(warehouse: Path | None = None, retrain: bool = False) -> LinkResult:
+    """Link every staged record to a person, after ingest (see `cohort link`)."""
+    result = run_link(
+        warehouse_path(Path(warehouse) if warehouse else None), retrain=retrain, step=prefect_step
+    )
+    get_run_logger().info(
+        "link %s: %d records, %d people, %d pairs for review, %d merges, %d splits",
+        result.run_id, result.records, result.persons, result.pairs_for_review, result.merges, result.splits,
+    )  # fmt: skip
     return result

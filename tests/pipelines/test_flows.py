@@ -35,3 +35,18 @@ def test_ingest_flow_loads_the_world_and_fails_on_an_overdue_source(
     late = ingest_extracts(landing, warehouse, date(2027, 3, 1), return_state=True)
     assert late.is_failed()
     assert "freshness" in str(late.message) or "freshness" in repr(late.result(raise_on_failure=False))
+
+
+def test_link_flow_links_the_ingested_world_as_task_runs(
+    prefect_server: None, small_world: World, tmp_path: Path
+) -> None:
+    from pipelines.flows import ingest_extracts, link_identities
+
+    warehouse = tmp_path / "w.duckdb"
+    ingest_extracts(small_world[0] / "landing", warehouse, date(2026, 11, 16))
+    state = link_identities(warehouse, return_state=True)
+    assert state.is_completed()
+    result = state.result()
+    assert result.persons > 0 and result.trained
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM link.xref").fetchall()[0][0] == result.records

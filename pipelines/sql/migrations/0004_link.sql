@@ -44,6 +44,8 @@ CREATE TABLE link.registration (          -- records sharing an identifier, as m
     dob DATE,
     sex VARCHAR,
     postcode VARCHAR,                      -- the latest
+    postcode_load_id INTEGER,              -- the row the latest postcode came from
+    postcode_row_number BIGINT,
     postcodes VARCHAR[],                   -- every postcode given
     records INTEGER NOT NULL,
     sources VARCHAR[] NOT NULL,

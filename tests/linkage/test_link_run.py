@@ -1,0 +1,166 @@
+"""A whole linkage run on the small world: quality against the truth, stable ids, review, artefacts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from typer.testing import CliRunner
+
+from linkage.evaluate import evaluate
+from linkage.review import open_pairs, record_decision
+from linkage.run import read_records, run_link
+from pipelines.cli import app
+
+World = tuple[Path, dict[str, object]]
+LINK_PACKAGE = Path(__file__).resolve().parents[2] / "linkage"
+
+
+def table(warehouse: Path, query: str) -> pl.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(query).pl()
+
+
+def test_linkage_meets_its_targets_and_beats_exact_matching(warehouse: Path, small_world: World) -> None:
+    run_link(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        xref, records = con.sql("SELECT * FROM link.xref").pl(), read_records(con)
+    truth = pl.read_parquet(small_world[0] / "ground_truth" / "record_identity.parquet")
+    result = evaluate(xref, records, truth)
+    linked, baseline = result["linkage"]["records"], result["baseline_exact_name_and_dob"]["records"]
+    assert result["records_missing_from_truth"] == 0
+    assert xref.height == records.height  # every staged record has a person
+    assert linked["precision"] >= 0.995 and linked["f1"] >= 0.99, linked
+    assert linked["f1"] > baseline["f1"]
+    assert result["linkage"]["registrations"]["recall"] > 0.95
+
+
+def test_a_second_run_reuses_the_model_and_keeps_every_id(warehouse: Path) -> None:
+    first = run_link(warehouse)
+    before = table(warehouse, "SELECT source, source_record_id, person_id FROM link.xref ORDER BY ALL")
+    second = run_link(warehouse)
+    after = table(warehouse, "SELECT source, source_record_id, person_id FROM link.xref ORDER BY ALL")
+    assert first.trained and not second.trained
+    assert before.equals(after)
+    assert (second.merges, second.splits) == (0, 0)
+    runs = table(warehouse, "SELECT status, model_json, blocking_json FROM link.run ORDER BY started_at")
+    assert runs["status"].to_list() == ["succeeded", "succeeded"]
+    model = json.loads(runs["model_json"][0])
+    assert {c["output_column_name"] for c in model["comparisons"]} >= {
+        "forename",
+        "surname",
+        "dob",
+        "postcode",
+    }
+    assert any(rule["used"] for rule in json.loads(runs["blocking_json"][0]))
+
+
+def test_review_decisions_are_honoured_by_later_runs(warehouse: Path) -> None:
+    run_link(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        queue = open_pairs(con, 2)
+        assert queue.height == 2, "the small world should leave pairs for review"
+        (accepted, _, a_left, a_right), (rejected, _, r_left, r_right) = queue.rows()
+        record_decision(con, accepted, "accept", "A. Reviewer", "same school, same address, known alias")
+        record_decision(con, rejected, "reject", "A. Reviewer", "twins: different forenames on birth record")
+    for _ in range(2):
+        run_link(warehouse)
+        person = dict(
+            table(warehouse, "SELECT registration, any_value(person_id) FROM link.xref GROUP BY 1").rows()
+        )
+        assert person[a_left] == person[a_right]
+        assert person[r_left] != person[r_right] or _linked_through_others(warehouse, r_left, r_right)
+        queued = table(warehouse, "SELECT pair_id FROM link.review_pair")["pair_id"].to_list()
+        assert accepted not in queued and rejected not in queued
+    methods = table(warehouse, f"SELECT DISTINCT method FROM link.xref WHERE registration = '{a_left}'")
+    assert methods["method"].to_list() == ["clerical"]
+    events = table(warehouse, "SELECT action, actor FROM audit.event WHERE action = 'link_decision'")
+    assert events.height == 2 and set(events["actor"]) == {"reviewer:A. Reviewer"}
+
+
+def _linked_through_others(warehouse: Path, left: str, right: str) -> bool:
+    """A rejected pair can still share a person through a third registration linked to both."""
+    linked = table(
+        warehouse,
+        "SELECT count(*) AS n FROM link.review_decision WHERE decision = 'reject' "
+        f"AND registration_l IN ('{left}', '{right}')",
+    )
+    return bool(linked["n"][0])
+
+
+def test_each_run_saves_its_model_blocking_analysis_and_offline_charts(warehouse: Path) -> None:
+    result = run_link(warehouse)
+    names = {p.name for p in result.artefacts.iterdir()}
+    assert names == {"model.json", "blocking.json", "match_weights.html", "m_u_parameters.html"}
+    chart = (result.artefacts / "match_weights.html").read_text()
+    assert '<script src="http' not in chart and "vega" in chart  # the libraries are inlined
+    assert result.artefacts.stat().st_mode & 0o077 == 0
+
+
+def test_linkage_never_reads_the_ground_truth() -> None:
+    for path in LINK_PACKAGE.glob("*.py"):
+        if path.name != "evaluate.py":
+            assert "ground_truth" not in path.read_text(), path.name
+
+
+def test_the_cli_links_lists_shows_decides_and_evaluates(warehouse: Path, small_world: World,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    runner, where = CliRunner(), ["--warehouse", str(warehouse)]
+    linked = runner.invoke(app, ["link", *where])
+    assert linked.exit_code == 0, linked.output
+    assert "people" in linked.output
+    listed = runner.invoke(app, ["link", "review", *where])
+    assert listed.exit_code == 0 and "Pairs waiting for review" in listed.output
+    pair = table(warehouse, "SELECT pair_id FROM link.review_pair ORDER BY pair_id LIMIT 1")["pair_id"][0]
+    shown = runner.invoke(app, ["link", "review", pair, *where])
+    assert shown.exit_code == 0 and "surname" in shown.output
+    missing_reason = runner.invoke(app, ["link", "review", pair, "--accept", "--reviewer", "R", *where])
+    assert missing_reason.exit_code != 0 and "--reason" in missing_reason.output
+    decided = runner.invoke(
+        app, ["link", "review", pair, "--reject", "--reviewer", "R", "--reason", "twins", *where]
+    )
+    assert decided.exit_code == 0, decided.output
+    unknown = runner.invoke(app, ["link", "review", "nosuchpair", *where])
+    assert unknown.exit_code != 0 and "no pair" in unknown.output
+    out = tmp_path / "evaluation.json"
+    truth = small_world[0] / "ground_truth" / "record_identity.parquet"
+    evaluated = runner.invoke(
+        app, ["link", "evaluate", "--ground-truth", str(truth), "--json", str(out), *where]
+    )
+    assert evaluated.exit_code == 0, evaluated.output
+    assert json.loads(out.read_text())["linkage"]["records"]["f1"] > 0.99
+
+
+def test_people_keep_their_ids_when_next_weeks_records_arrive(small_world: World, tmp_path: Path) -> None:
+    from datetime import date
+
+    from data_contracts.contract import load_contracts
+    from pipelines.ingest_run import run_ingest
+
+    landing, staged, warehouse = small_world[0] / "landing", tmp_path / "landing", tmp_path / "w.duckdb"
+    staged.mkdir()
+    contracts = load_contracts().values()
+
+    def made(name: str) -> date:
+        return next(d for c in contracts if (d := c.extract_date_of(name)) is not None)
+
+    later = sorted(p for p in landing.iterdir() if made(p.name) >= date(2026, 11, 10))
+    for path in landing.iterdir():
+        if path not in later:
+            (staged / path.name).symlink_to(path)
+    run_ingest(staged, warehouse, date(2026, 11, 16))
+    run_link(warehouse)
+    before = table(warehouse, "SELECT source, source_record_id, person_id FROM link.xref")
+    assert later, "the small world should have extracts in its last week"
+    for path in later:
+        (staged / path.name).symlink_to(path)
+    run_ingest(staged, warehouse, date(2026, 11, 16))
+    increment = run_link(warehouse)
+    after = table(warehouse, "SELECT source, source_record_id, person_id AS now FROM link.xref")
+    assert not increment.trained and increment.records > before.height
+    moved = before.join(after, on=["source", "source_record_id"]).filter(pl.col("person_id") != pl.col("now"))
+    changes = table(warehouse, "SELECT person_id, into_person_id FROM link.id_change")
+    explained = moved.join(changes, left_on=["person_id", "now"], right_on=["person_id", "into_person_id"])
+    assert moved.height == explained.height  # every id that changed is a recorded merge or split
