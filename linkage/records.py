@@ -86,8 +86,11 @@ def registrations(records: pl.DataFrame, sex_codes: dict[str, str]) -> tuple[pl.
         keyed.filter(pl.col("postcode").is_not_null())
         .sort("load_id", "row_number")
         .group_by("registration")
-        .agg(pl.col("postcode").last(), pl.col("load_id").last().alias("postcode_load_id"),
-             pl.col("row_number").last().alias("postcode_row_number"))  # fmt: skip
+        .agg(
+            pl.col("postcode").last(),
+            pl.col("load_id").last().alias("postcode_load_id"),
+            pl.col("row_number").last().alias("postcode_row_number"),
+        )  # fmt: skip
     )
     others = keyed.group_by("registration").agg(
         pl.col("postcode").drop_nulls().unique().sort().alias("postcodes"),
@@ -106,7 +109,9 @@ IDENTITY = ("forename", "middle_names", "surname", "dob", "sex")
 """The fields a registration or person is described by, as most of their records give them."""
 
 
-def commonest(frame: pl.DataFrame, group: str, fields: tuple[str, ...], weight: str | None = None) -> pl.DataFrame:
+def commonest(
+    frame: pl.DataFrame, group: str, fields: tuple[str, ...], weight: str | None = None
+) -> pl.DataFrame:
     """Per group, each field's value given by most rows (or most ``weight``); ties: the smallest value.
 
     A field is null only where every row's is. Counting (group, value) pairs is much faster
