@@ -25,7 +25,7 @@ from linkage.config import LinkSettings, load_settings
 from linkage.model import arrow_frame
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
 from pipelines.ingest import now
-from pipelines.warehouse import connect, sql
+from pipelines.warehouse import connect, insert_frame, sql
 
 FLOW_NAME = "link-identities"
 PREVIOUS_SCHEMA = pl.Schema({
@@ -68,14 +68,6 @@ def read_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: pl.Schema) -> pl.DataFrame:
     table = con.sql(query).to_arrow_table()
     return arrow_frame(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    con.register("_frame", frame.to_arrow())
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
 
 
 def pair_id(left: str, right: str) -> str:
@@ -198,11 +190,11 @@ def _write(
     try:
         for table in ("link.registration", "link.person", "link.xref", "link.review_pair"):
             con.execute(f"DELETE FROM {table}")
-        _insert(con, "link.registration", described.with_columns(pl.lit(run_id).alias("run_id")))
-        _insert(con, "link.person", persons.with_columns(pl.lit(run_id).alias("run_id")))
-        _insert(con, "link.xref", xref.with_columns(pl.lit(run_id).alias("run_id")))
-        _insert(con, "link.id_change", changes.with_columns(pl.lit(run_id).alias("run_id")))
-        _insert(
+        insert_frame(con, "link.registration", described.with_columns(pl.lit(run_id).alias("run_id")))
+        insert_frame(con, "link.person", persons.with_columns(pl.lit(run_id).alias("run_id")))
+        insert_frame(con, "link.xref", xref.with_columns(pl.lit(run_id).alias("run_id")))
+        insert_frame(con, "link.id_change", changes.with_columns(pl.lit(run_id).alias("run_id")))
+        insert_frame(
             con, "link.review_pair",
             queue.with_columns(
                 pl.struct("registration_l", "registration_r")
