@@ -7,6 +7,7 @@ database of its own so the warehouse is never locked by its working tables.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -238,6 +239,8 @@ def _working_database() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB for Splink, with bounded memory."""
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    # spill to an owner-only folder in the system's temporary folder, never the working directory
+    con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='cohort-splink-')}'")
     con.execute("SET preserve_insertion_order = false")
     return con
 
