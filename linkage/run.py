@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from uuid import uuid4
 
 import duckdb
@@ -25,14 +24,13 @@ from linkage.config import LinkSettings, load_settings
 from linkage.model import arrow_frame
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
 from pipelines.ingest import now
+from pipelines.ingest_run import Step, direct
 from pipelines.warehouse import connect, insert_frame, sql
 
 FLOW_NAME = "link-identities"
 PREVIOUS_SCHEMA = pl.Schema({
     "source": pl.String(), "source_record_id": pl.String(), "person_id": pl.Int64(),
 })  # fmt: skip
-T = TypeVar("T")
-Step = Callable[..., Any]
 
 
 class NothingToLink(RuntimeError):
@@ -53,10 +51,6 @@ class LinkResult:
     merges: int
     splits: int
     artefacts: Path
-
-
-def _direct(name: str, function: Callable[..., T], *args: Any) -> T:
-    return function(*args)
 
 
 def read_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -86,7 +80,7 @@ def _artefact_folder(warehouse: Path, run_id: str) -> Path:
 
 
 def run_link(
-    warehouse: Path, settings: LinkSettings | None = None, retrain: bool = False, step: Step = _direct
+    warehouse: Path, settings: LinkSettings | None = None, retrain: bool = False, step: Step = direct
 ) -> LinkResult:
     """Link every staged record to a person, keeping person ids stable across runs.
 
