@@ -72,37 +72,41 @@ def registrations(records: pl.DataFrame, sex_codes: dict[str, str]) -> tuple[pl.
         its records give them, its latest postcode and every postcode it has given, the
         number of records and the sources they came from.
     """
+    names = pl.col("forenames").str.splitn(" ", 2)
     keyed = records.with_columns(
         pl.when(pl.col("identifier").is_not_null())
         .then(pl.concat_str(pl.col("identifier_kind"), pl.lit(":"), pl.col("identifier")))
         .otherwise(pl.concat_str(pl.col("source"), pl.lit(":"), pl.col("source_record_id")))
         .alias("registration"),
         pl.col("sex_code").replace_strict(sex_codes, default="U", return_dtype=pl.String).alias("sex"),
-        pl.col("forenames").str.split(" ").list.first().alias("forename"),
-        pl.col("forenames").str.split(" ").list.slice(1).list.join(" ").alias("middle_names"),
+        names.struct.field("field_0").alias("forename"),
+        names.struct.field("field_1").replace("", None).alias("middle_names"),
     )
-    keyed = keyed.with_columns(pl.col("middle_names").replace("", None))
+    # grouping millions of rows by a small integer is several times faster than by the key text
+    coded = keyed.lazy().with_columns(
+        pl.col("registration").cast(pl.Categorical).to_physical().alias("_code"),
+        (pl.col("load_id").cast(pl.Int64) * 2**40 + pl.col("row_number")).alias("_recorded"),
+    )
     latest = (
-        keyed.filter(pl.col("postcode").is_not_null())
-        .sort("load_id", "row_number")
-        .group_by("registration")
-        .agg(
-            pl.col("postcode").last(),
-            pl.col("load_id").last().alias("postcode_load_id"),
-            pl.col("row_number").last().alias("postcode_row_number"),
-        )  # fmt: skip
+        coded.filter(pl.col("postcode").is_not_null())
+        .group_by("_code")
+        .agg(pl.col("postcode", "load_id", "row_number").get(pl.col("_recorded").arg_max()))
+        .rename({"load_id": "postcode_load_id", "row_number": "postcode_row_number"})
     )
-    others = keyed.group_by("registration").agg(
+    others = coded.group_by("_code").agg(
+        pl.col("registration").first(),
         pl.col("postcode").drop_nulls().unique().sort().alias("postcodes"),
         pl.len().alias("records"),
         pl.col("source").unique().sort().alias("sources"),
     )
     described = (
-        commonest(keyed, "registration", IDENTITY)
-        .join(latest, on="registration", how="left")
-        .join(others, on="registration")
-    )
-    return keyed, described.sort("registration")
+        commonest(coded, "_code", IDENTITY)
+        .join(latest, on="_code", how="left")
+        .join(others, on="_code")
+        .select("registration", *IDENTITY, "postcode", "postcode_load_id", "postcode_row_number",
+                "postcodes", "records", "sources")
+    )  # fmt: skip
+    return keyed, described.sort("registration").collect()
 
 
 IDENTITY = ("forename", "middle_names", "surname", "dob", "sex")
@@ -110,12 +114,12 @@ IDENTITY = ("forename", "middle_names", "surname", "dob", "sex")
 
 
 def commonest(
-    frame: pl.DataFrame, group: str, fields: tuple[str, ...], weight: str | None = None
-) -> pl.DataFrame:
+    frame: pl.LazyFrame, group: str, fields: tuple[str, ...], weight: str | None = None
+) -> pl.LazyFrame:
     """Per group, each field's value given by most rows (or most ``weight``); ties: the smallest value.
 
     A field is null only where every row's is. Counting (group, value) pairs is much faster
-    than a mode within each group on millions of rows.
+    than a mode within each group on millions of rows, and lazily the fields run in parallel.
     """
     out = frame.select(group).unique()
     for field in fields:

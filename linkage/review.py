@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from linkage.model import arrow_frame
-from pipelines.ingest import now
+from pipelines.steps import now
 from pipelines.warehouse import sql
 
 Decision = Literal["accept", "reject"]

@@ -2,7 +2,8 @@
 
 The only I/O in the linkage package: everything it calls is a pure step (linkage.records,
 linkage.model, linkage.identity). Written in one transaction, so a failed run leaves the
-previous run's people, ids and review queue as they were.
+previous run's people, ids and review queue as they were. Only rows that changed are written,
+so a weekly increment costs little: a row's run_id is the run that last changed it.
 """
 
 from __future__ import annotations
@@ -23,14 +24,11 @@ from linkage import identity, model
 from linkage.config import LinkSettings, load_settings
 from linkage.model import arrow_frame
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
-from pipelines.ingest import now
-from pipelines.ingest_run import Step, direct
-from pipelines.warehouse import connect, insert_frame, sql
+from pipelines.steps import Step, direct, now
+from pipelines.warehouse import connect, insert_frame, replace_rows, sql
 
 FLOW_NAME = "link-identities"
-PREVIOUS_SCHEMA = pl.Schema({
-    "source": pl.String(), "source_record_id": pl.String(), "person_id": pl.Int64(),
-})  # fmt: skip
+LAST_PEOPLE_SCHEMA = pl.Schema({"registration": pl.String(), "person_id": pl.Int64(), "records": pl.Int64()})
 
 
 class NothingToLink(RuntimeError):
@@ -132,15 +130,14 @@ def _link(
     edges = identity.apply_decisions(pairs, decisions)
     clusters = step("cluster at the threshold", model.clusters, described["registration"], edges,
                     settings.match_threshold)  # fmt: skip
-    members = keyed.join(clusters, on="registration")
-    previous = _frame(con, "SELECT source, source_record_id, person_id FROM link.xref", PREVIOUS_SCHEMA)
+    last = _frame(con, sql("link/last_people"), LAST_PEOPLE_SCHEMA)
     first_new = int(con.execute("SELECT coalesce(max(max_person_id), 0) + 1 FROM link.run").fetchall()[0][0])
-    assigned, changes = identity.assign_person_ids(
-        members.select("source", "source_record_id", "cluster"), previous, first_new
+    assigned, changes = identity.assign_person_ids(clusters, last, first_new)
+    placed = described.select("registration", "records").join(clusters, on="registration").join(
+        assigned, on="cluster"
     )
-    linked = members.join(assigned, on="cluster")
-    persons = identity.people(described.join(clusters, on="registration").join(assigned, on="cluster"))
-    xref = identity.xref(linked, edges, settings.match_threshold)
+    persons = identity.people(described.join(placed.select("registration", "person_id"), on="registration"))
+    xref = identity.xref(keyed, placed, edges, settings.match_threshold)
     queue = identity.review_queue(pairs, decisions, settings.review_threshold, settings.match_threshold)
 
     folder = _artefact_folder(warehouse, run_id)
@@ -182,11 +179,11 @@ def _write(
 ) -> None:  # fmt: skip
     con.begin()
     try:
-        for table in ("link.registration", "link.person", "link.xref", "link.review_pair"):
-            con.execute(f"DELETE FROM {table}")
-        insert_frame(con, "link.registration", described.with_columns(pl.lit(run_id).alias("run_id")))
-        insert_frame(con, "link.person", persons.with_columns(pl.lit(run_id).alias("run_id")))
-        insert_frame(con, "link.xref", xref.with_columns(pl.lit(run_id).alias("run_id")))
+        stamp = {"run_id": run_id}
+        replace_rows(con, "link.registration", described, ("registration",), stamp)
+        replace_rows(con, "link.person", persons, ("person_id",), stamp)
+        replace_rows(con, "link.xref", xref, ("source", "source_record_id"), stamp)
+        con.execute("DELETE FROM link.review_pair")
         insert_frame(con, "link.id_change", changes.with_columns(pl.lit(run_id).alias("run_id")))
         insert_frame(
             con, "link.review_pair",

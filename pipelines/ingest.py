@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Literal
 
@@ -23,6 +22,7 @@ from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
 from data_contracts.validation import ROW, find_failures, reasons_by_row
 from pipelines.landing import LandingFile
 from pipelines.readers import RejectedFile, read_extract
+from pipelines.steps import now
 from pipelines.warehouse import insert_frame, quote, sql
 
 ACTOR = "flow:ingest-extracts"
@@ -47,14 +47,6 @@ class FileOutcome:
     quarantined: int = 0
     problem: str | None = None
     quarantined_rows: pl.DataFrame | None = None  # row_number, reasons and the row as sent
-
-
-def now() -> datetime:
-    """The wall clock, UTC, naive (DuckDB TIMESTAMP).
-
-    Ingest records when things happened; nothing downstream reads it.
-    """
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def audit(con: duckdb.DuckDBPyConnection, action: str, source: str | None, load_id: int | None,

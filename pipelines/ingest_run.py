@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
 from uuid import uuid4
 
 import duckdb
@@ -20,7 +19,6 @@ from pipelines.ingest import (
     ReconciliationError,
     files_seen,
     load_source,
-    now,
     reconcile,
     record_rejection,
     run_record,
@@ -29,19 +27,12 @@ from pipelines.ingest import (
 from pipelines.ingest_report import SourceSummary, build_summaries, render_report, write_report
 from pipelines.landing import LandingFile, discover
 from pipelines.readers import has_data_rows
+from pipelines.steps import Step, direct, now
 from pipelines.warehouse import connect, sql
 
 FLOW_NAME = "ingest-extracts"
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-Step = Callable[..., Any]
-"""Runs one named step: ``step(name, function, *args)``. Prefect's version makes each a task run."""
 Stage = Callable[[str, int], Callable[[int], None]]
-
-
-def direct(name: str, function: Callable[..., T], *args: Any) -> T:
-    """Run a step as a plain call."""
-    return function(*args)
 
 
 def quiet(description: str, total: int) -> Callable[[int], None]:

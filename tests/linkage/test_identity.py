@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from linkage.identity import apply_decisions, assign_person_ids, review_queue, xref
 
-PREVIOUS_SCHEMA = {"source": pl.String, "source_record_id": pl.String, "person_id": pl.Int64}
+PREVIOUS_SCHEMA = {"registration": pl.String, "person_id": pl.Int64, "records": pl.Int64}
 
 
 def members(clusters: dict[str, list[str]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {"source": "s", "source_record_id": r, "cluster": c}
-            for c, records in clusters.items()
-            for r in records
-        ]
-    )
+    """Registrations (one letter each) in this run's clusters."""
+    return pl.DataFrame([{"registration": r, "cluster": c} for c, regs in clusters.items() for r in regs])
 
 
-def previous(people: dict[int, list[str]]) -> pl.DataFrame:
+def previous(people: dict[int, dict[str, int]]) -> pl.DataFrame:
+    """Last run's people: person id -> {registration: records linked to them}."""
     rows = [
-        {"source": "s", "source_record_id": r, "person_id": p}
-        for p, records in people.items()
-        for r in records
+        {"registration": r, "person_id": p, "records": n}
+        for p, registrations in people.items()
+        for r, n in registrations.items()
     ]
     return pl.DataFrame(rows, schema=PREVIOUS_SCHEMA)
 
@@ -32,35 +29,41 @@ def ids(assigned: pl.DataFrame) -> dict[str, int]:
     return dict(assigned.iter_rows())
 
 
-def test_the_first_run_numbers_people_in_record_order() -> None:
-    assigned, changes = assign_person_ids(
-        members({"x": ["b1", "b2"], "y": ["a1"]}), previous({}), first_new_id=1
-    )
+def test_the_first_run_numbers_people_in_order_of_their_first_registration() -> None:
+    assigned, changes = assign_person_ids(members({"x": ["b", "c"], "y": ["a"]}), previous({}), 1)
     assert ids(assigned) == {"y": 1, "x": 2}
     assert changes.height == 0
 
 
 def test_people_keep_their_ids_when_new_records_arrive() -> None:
     assigned, changes = assign_person_ids(
-        members({"x": ["a1", "a2", "a3"], "y": ["b1"], "z": ["c1"]}),
-        previous({7: ["a1", "a2"], 9: ["b1"]}),
+        members({"x": ["a", "d"], "y": ["b"], "z": ["c"]}),
+        previous({7: {"a": 2}, 9: {"b": 1}}),
         first_new_id=10,
     )
     assert ids(assigned) == {"x": 7, "y": 9, "z": 10}
     assert changes.height == 0
 
 
-def test_a_merge_keeps_the_larger_persons_id_and_is_recorded() -> None:
+def test_a_merge_keeps_the_id_of_the_person_with_more_records_and_is_recorded() -> None:
     assigned, changes = assign_person_ids(
-        members({"x": ["a1", "a2", "b1"]}), previous({7: ["a1", "a2"], 9: ["b1"]}), first_new_id=10
+        members({"x": ["a", "b"]}), previous({7: {"a": 2}, 9: {"b": 1}}), first_new_id=10
     )
     assert ids(assigned) == {"x": 7}
     assert changes.rows() == [("merge", 9, 7, 1)]
 
 
+def test_records_not_registrations_decide_who_keeps_the_id() -> None:
+    assigned, changes = assign_person_ids(
+        members({"x": ["a", "b", "c"]}), previous({7: {"a": 1, "b": 1}, 9: {"c": 5}}), first_new_id=10
+    )
+    assert ids(assigned) == {"x": 9}
+    assert changes.rows() == [("merge", 7, 9, 2)]
+
+
 def test_a_split_keeps_the_id_where_most_records_stay_and_is_recorded() -> None:
     assigned, changes = assign_person_ids(
-        members({"x": ["a1", "a2"], "y": ["a3"]}), previous({7: ["a1", "a2", "a3"]}), first_new_id=10
+        members({"x": ["a"], "y": ["b"]}), previous({7: {"a": 2, "b": 1}}), first_new_id=10
     )
     assert ids(assigned) == {"x": 7, "y": 10}
     assert changes.rows() == [("split", 7, 10, 1)]
@@ -102,24 +105,43 @@ def test_each_record_says_how_it_was_linked() -> None:
         {
             "source": ["s"] * 6,
             "source_record_id": ["1", "2", "3", "4", "5", "6"],
-            "person_id": [1, 1, 1, 2, 2, 3],
             "registration": ["a", "a", "b", "c", "c", "d"],
         }
     )
+    placed = pl.DataFrame(
+        {"registration": ["a", "b", "c", "d"], "person_id": [1, 1, 2, 3], "records": [2, 1, 2, 1]}
+    )
     edges = pl.DataFrame(
         {
-            "registration_l": ["a"],
-            "registration_r": ["b"],
-            "match_probability": [0.9995],
-            "method": ["probabilistic"],
+            "registration_l": ["a", "a"],
+            "registration_r": ["b", "b"],
+            "match_probability": [0.9995, 0.9995],
+            "match_weight": [10.9646, 10.9646],
+            "method": ["probabilistic", "clerical"],
         }
     )
-    out = xref(records, edges, 0.999).select("source_record_id", "match_probability", "method").rows()
-    assert out == [
-        ("1", 0.9995, "probabilistic"),
-        ("2", 0.9995, "probabilistic"),
-        ("3", 0.9995, "probabilistic"),
-        ("4", 1.0, "identifier"),
-        ("5", 1.0, "identifier"),
-        ("6", None, "none"),
+    out = xref(records, placed, edges, 0.999).sort("source_record_id")
+    assert out.select("source_record_id", "person_id", "match_probability", "method").rows() == [
+        ("1", 1, 0.9995, "clerical"),
+        ("2", 1, 0.9995, "clerical"),
+        ("3", 1, 0.9995, "clerical"),
+        ("4", 2, 1.0, "identifier"),
+        ("5", 2, 1.0, "identifier"),
+        ("6", 3, None, "none"),
     ]
+
+
+def test_splink_probabilities_are_kept_to_a_hundredth_of_a_bit_and_never_below_the_threshold() -> None:
+    records = pl.DataFrame({"source": ["s", "s"], "source_record_id": ["1", "2"], "registration": ["a", "b"]})
+    placed = pl.DataFrame({"registration": ["a", "b"], "person_id": [1, 1], "records": [1, 1]})
+    weight = 9.9645  # just above 0.999's weight, 9.96434
+    drifted = [weight + 0.0003, weight]
+    stored = [
+        xref(records, placed, pl.DataFrame({
+            "registration_l": ["a"], "registration_r": ["b"], "match_probability": [1 / (1 + 2**-w)],
+            "match_weight": [w], "method": ["probabilistic"],
+        }), 0.999)["match_probability"].to_list()
+        for w in drifted
+    ]  # fmt: skip
+    assert stored[0] == stored[1]  # a shift in the tenth decimal place changes nothing stored
+    assert stored[0][0] == pytest.approx(1 / (1 + 2**-9.97)) and stored[0][0] >= 0.999

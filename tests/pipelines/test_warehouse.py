@@ -6,6 +6,7 @@ import stat
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from data_contracts.contract import load_contracts
@@ -95,3 +96,32 @@ def test_extract_tables_match_their_contracts(tmp_path: Path) -> None:
                     f"{layer}.{contract.name} differs from its contract; add a migration with:\n"
                     + warehouse.extract_tables_sql(contract)
                 )
+
+
+def test_replace_rows_writes_only_what_changed_and_leaves_the_table_equal_to_the_frame() -> None:
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (k1 VARCHAR, k2 INTEGER, v DOUBLE, tags VARCHAR[], run_id VARCHAR, "
+                "PRIMARY KEY (k1, k2))")  # fmt: skip
+    con.execute(
+        "INSERT INTO t VALUES ('a', 1, 0.5, ['x'], 'r1'), ('a', 2, NULL, [], 'r1'), "
+        "('b', 1, 1.0, NULL, 'r1'), ('c', 1, 2.0, ['y', 'z'], 'r1')"
+    )
+    frame = pl.DataFrame(
+        {
+            "k1": ["a", "a", "b", "d"],
+            "k2": [1, 2, 1, 1],
+            "v": [0.5, None, 1.5, 3.0],  # (a, 1) and (a, 2) unchanged, nulls included; (b, 1) changed
+            "tags": [["x"], [], None, ["w"]],  # (c, 1) gone, (d, 1) new
+        },
+        schema={"k1": pl.String, "k2": pl.Int32, "v": pl.Float64, "tags": pl.List(pl.String)},
+    )
+    con.begin()
+    written = warehouse.replace_rows(con, "t", frame, ("k1", "k2"), {"run_id": "r2"})
+    con.commit()
+    assert written == 2
+    assert con.sql("SELECT * FROM t ORDER BY k1, k2").fetchall() == [
+        ("a", 1, 0.5, ["x"], "r1"),
+        ("a", 2, None, [], "r1"),
+        ("b", 1, 1.5, None, "r2"),
+        ("d", 1, 3.0, ["w"], "r2"),
+    ]
