@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ bench-link-noisy: install ## The same on a 50,000-resident world with twice the 
 
 bench-link-force: install ## Benchmark linkage on the 3,000,000-resident world (generates it first if missing)
 	$(BIN)/python benchmarks/bench_link.py --world worlds/bench-3000000 --residents 3000000
+
+bench-features: install ## Benchmark point-in-time features (one as_of and 36 monthly) on a linked warehouse
+	$(BIN)/python benchmarks/bench_features.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb}
 
 clean: ## Remove generated data and caches (keeps the virtual environment)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results

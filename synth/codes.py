@@ -6,11 +6,10 @@ Offence mixes follow the suggested suspect mix in the calibration notes (8N .28,
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
-
 import numpy as np
 import polars as pl
+
+from data_contracts.reference import reference_table
 
 OFFENCE_MIX: dict[int, dict[str, float]] = {
     0: {"8N": 0.40, "5D": 0.15, "34B": 0.36, "3B": 0.05, "2": 0.02, "34A": 0.02},  # with a knife
@@ -96,9 +95,6 @@ def draw(rng: np.random.Generator, mix: dict[str, float], size: int) -> np.ndarr
     return codes[rng.choice(codes.size, size=size, p=weights / weights.sum())]
 
 
-@cache
 def offence_codes() -> pl.DataFrame:
     """The project's offence-code reference table (codes, subgroup, flags, CCHI days)."""
-    path = resources.files("data_contracts") / "reference" / "offence_codes.csv"
-    with resources.as_file(path) as file:
-        return pl.read_csv(file, schema_overrides={"ho_code": pl.String})
+    return reference_table("offence_codes")

@@ -1,0 +1,74 @@
+"""Benchmark: point-in-time features on a linked warehouse, at one as_of and at 36 monthly as_of dates.
+
+Prints figures, never asserts them. Targets on the 3,000,000-resident world: everyone aged
+14-25 at one as_of in under 60 s; 36 monthly snapshots in one pass (each event joined to the
+dates it was known at) rather than 36 builds. Needs a warehouse that `cohort ingest` and
+`cohort link` have filled, e.g. `make demo` (data/warehouse.duckdb) or the linkage benchmark's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from datetime import date
+
+import duckdb
+
+from features.build import build_snapshots
+from pipelines.events import read_events, read_people
+
+AGES = (14, 25)
+
+
+def monthly(last: date, count: int) -> list[date]:
+    """The first of each month, ``count`` of them, ending with ``last``'s month."""
+    months = [last.year * 12 + last.month - 1 - k for k in range(count)]
+    return sorted(date(m // 12, m % 12 + 1, 1) for m in months)
+
+
+def peak_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--warehouse", default="data/warehouse.duckdb")
+    parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 16))
+    parser.add_argument("--snapshots", type=int, default=36)
+    args = parser.parse_args()
+    with duckdb.connect(args.warehouse, read_only=True) as con:
+        started = time.perf_counter()
+        events, people = read_events(con), read_people(con)
+        read = time.perf_counter() - started
+    started = time.perf_counter()
+    one = build_snapshots(events, people, [args.as_of], dated=True, ages=AGES)  # build_features, aged 14-25
+    single = time.perf_counter() - started
+    dates = monthly(args.as_of, args.snapshots)
+    started = time.perf_counter()
+    snapshots = build_snapshots(events, people, dates, ages=AGES)
+    many = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "warehouse": args.warehouse,
+                "events": {k: v.height for k, v in events.frames().items()},
+                "people": people.height,
+                "read_seconds": round(read, 1),
+                "one_as_of": {
+                    "as_of": str(args.as_of),
+                    "people_aged_14_25": one.height,
+                    "columns": one.width,
+                    "seconds": round(single, 1),
+                },
+                "snapshots": {"count": len(dates), "rows": snapshots.height, "seconds": round(many, 1)},
+                "peak_rss_gb": round(peak_gb(), 2),
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

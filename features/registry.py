@@ -1,0 +1,97 @@
+"""The feature registry (features/registry.yaml): what each feature means and how it may be used."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import jsonschema
+import yaml
+
+WINDOW_TEXT = {
+    "90d": "in the last 90 days",
+    "125d": "in the last 125 days",
+    "365d": "in the last 12 months",
+    "730d": "in the last 2 years",
+    "ever": "ever",
+}
+REGISTRY_FILE = "features/registry.yaml"
+
+
+class RegistryError(ValueError):
+    """The registry breaks its schema or repeats a name."""
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One registered feature."""
+
+    name: str
+    description: str
+    template: str  # with {value} only
+    source: str
+    type: Literal["count", "number", "percent", "days", "years", "flag", "date", "text"]
+    direction: Literal["increasing", "decreasing", "none"]
+    model: bool
+    dated: bool
+
+    @property
+    def monotone(self) -> int:
+        """LightGBM's monotone constraint: 1, -1 or 0."""
+        return {"increasing": 1, "decreasing": -1, "none": 0}[self.direction]
+
+    def explain(self, value: object) -> str:
+        """The plain-English fact for a person's value."""
+        return self.template.format(value=value)
+
+
+def parse_registry(entries: Any, file_name: str = REGISTRY_FILE) -> dict[str, Feature]:
+    """Check the registry document against its schema and expand windows into features.
+
+    Raises:
+        RegistryError: naming the file, the entry and what is wrong.
+    """
+    schema = json.loads(resources.files("features").joinpath("registry.schema.json").read_text("utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(entries), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.path)
+        raise RegistryError(f"{file_name}: entry {where or '(top)'}: {first.message}")
+    features: dict[str, Feature] = {}
+    for entry in entries:
+        windows = entry.get("windows", [None])
+        if ("{window}" in entry["name"]) != (windows != [None]):
+            raise RegistryError(
+                f"{file_name}: {entry['name']}: use {{window}} in the name exactly when `windows` is given"
+            )
+        for window in windows:
+            name = entry["name"].replace("{window}", window or "")
+            text = entry["template"].replace("{window}", WINDOW_TEXT[window] if window else "")
+            if name in features:
+                raise RegistryError(f"{file_name}: feature {name} is declared twice")
+            features[name] = Feature(
+                name,
+                entry["description"],
+                text.strip(),
+                entry["source"],
+                entry["type"],
+                entry["direction"],
+                entry["model"],
+                entry.get("dated", False),
+            )
+    return features
+
+
+@cache
+def registry() -> dict[str, Feature]:
+    """Every registered feature by name, in registry order."""
+    text = resources.files("features").joinpath("registry.yaml").read_text("utf-8")
+    return parse_registry(yaml.safe_load(text))
+
+
+def model_features() -> list[str]:
+    """The features the risk model may use."""
+    return [name for name, feature in registry().items() if feature.model]

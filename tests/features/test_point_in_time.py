@@ -1,0 +1,67 @@
+"""Properties: nothing recorded or happening on or after as_of changes a feature; row order never does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from features.build import build_features
+from features.events import SCHEMAS, Events
+from tests.features.test_build import AS_OF, OCCURRENCES, PEOPLE
+
+CODES = ["8N", "10D", "46", "34B", "1", "19C"]
+days = st.integers(min_value=-900, max_value=400)
+
+
+@st.composite
+def occurrences(draw: st.DrawFn) -> pl.DataFrame:
+    rows = []
+    for _ in range(draw(st.integers(0, 12))):
+        happened = AS_OF + timedelta(days=draw(days))
+        rows.append(
+            {
+                "person_id": draw(st.sampled_from([1, 2, 3])),
+                "event_date": happened,
+                "recorded_date": happened + timedelta(days=draw(st.integers(0, 60))),
+                "role": draw(st.sampled_from(["suspect", "victim"])),
+                "crime_ref": draw(st.sampled_from(["A", "B", "C"])),
+                "ho_code": draw(st.sampled_from(CODES)),
+                "knife": draw(st.booleans()),
+            }
+        )
+    return pl.DataFrame(rows, schema=SCHEMAS["occurrences"])
+
+
+def custody_for(frame: pl.DataFrame) -> pl.DataFrame:
+    """Arrests for the same crimes, a day after, on remand for 90 days."""
+    return frame.select(
+        "person_id",
+        pl.col("event_date") + timedelta(days=1),
+        pl.col("recorded_date") + timedelta(days=1),
+        "crime_ref",
+        "ho_code",
+        pl.lit("REMANDED").alias("outcome"),
+        pl.lit("REMAND").alias("custody_type"),
+        (pl.col("event_date") + timedelta(days=91)).alias("release_date"),
+    )
+
+
+def build(frame: pl.DataFrame) -> pl.DataFrame:
+    return build_features(Events.of(occurrences=frame, custody=custody_for(frame)), PEOPLE, AS_OF)
+
+
+@settings(max_examples=40, deadline=None)
+@given(occurrences())
+def test_events_after_as_of_or_recorded_after_it_never_change_a_feature(later: pl.DataFrame) -> None:
+    late = later.filter((pl.col("event_date") >= AS_OF) | (pl.col("recorded_date") >= AS_OF))
+    assert build(pl.concat([OCCURRENCES, late])).equals(build(OCCURRENCES))
+
+
+@settings(max_examples=40, deadline=None)
+@given(occurrences())
+def test_features_do_not_depend_on_the_order_of_rows(frame: pl.DataFrame) -> None:
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=7)
+    assert build(shuffled).equals(build(frame))
