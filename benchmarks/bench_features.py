@@ -1,8 +1,8 @@
 """Benchmark: point-in-time features on a linked warehouse, at one as_of and at 36 monthly as_of dates.
 
 Prints figures, never asserts them. Targets on the 3,000,000-resident world: everyone aged
-14-25 at one as_of in under 60 s; 36 monthly snapshots in one pass (each event joined to the
-dates it was known at) rather than 36 builds. Needs a warehouse that `cohort ingest` and
+14-25 at one as_of in under 60 s; 36 monthly snapshots built a few dates per pass (each event
+joined to the dates it was known at) rather than 36 builds. Needs a warehouse that `cohort ingest` and
 `cohort link` have filled, e.g. `make demo` (data/warehouse.duckdb) or the linkage benchmark's.
 """
 
@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--warehouse", default="data/warehouse.duckdb")
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 16))
     parser.add_argument("--snapshots", type=int, default=36)
+    parser.add_argument("--chunk", type=int, default=6, help="as_of dates built in one pass")
     args = parser.parse_args()
     with duckdb.connect(args.warehouse, read_only=True) as con:
         started = time.perf_counter()
@@ -46,8 +47,9 @@ def main() -> None:
     one = build_snapshots(events, people, [args.as_of], dated=True, ages=AGES)  # build_features, aged 14-25
     single = time.perf_counter() - started
     dates = monthly(args.as_of, args.snapshots)
-    started = time.perf_counter()
-    snapshots = build_snapshots(events, people, dates, ages=AGES)
+    started, rows = time.perf_counter(), 0
+    for chunk in range(0, len(dates), args.chunk):  # the answer is people x dates x features: chunk it
+        rows += build_snapshots(events, people, dates[chunk : chunk + args.chunk], ages=AGES).height
     many = time.perf_counter() - started
     print(
         json.dumps(
@@ -62,7 +64,12 @@ def main() -> None:
                     "columns": one.width,
                     "seconds": round(single, 1),
                 },
-                "snapshots": {"count": len(dates), "rows": snapshots.height, "seconds": round(many, 1)},
+                "snapshots": {
+                    "count": len(dates),
+                    "per_pass": args.chunk,
+                    "rows": rows,
+                    "seconds": round(many, 1),
+                },
                 "peak_rss_gb": round(peak_gb(), 2),
             },
             indent=1,

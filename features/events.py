@@ -9,7 +9,7 @@ The pipelines layer reads these frames from the warehouse; everything here is pu
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
@@ -105,26 +105,30 @@ def known(frame: pl.DataFrame, grid: pl.DataFrame, horizon_days: int | None = No
 
     Args:
         frame: an events frame.
-        grid: as_of dates (as_of_grid).
+        grid: as_of dates, sorted (as_of_grid).
         horizon_days: keep only events within this many days before each as_of (None: all).
 
     Returns:
-        The frame's rows with an ``as_of`` column, one row per (event, as_of) pair.
+        The frame's rows with an ``as_of`` column, one row per (event, as_of) pair. Each event
+        is repeated only for the dates it counts at, so memory follows the answer's size.
     """
-    grid = grid.with_columns(
-        (pl.col("as_of") - pl.duration(days=horizon_days or 0)).alias("_from")
-        if horizon_days
-        else pl.lit(None, pl.Date).alias("_from")
+    dates = grid["as_of"]
+    # the first as_of after the event was both over and recorded, and the last still in the horizon
+    first = dates.search_sorted(frame.select(pl.max_horizontal("event_date", "recorded_date")).to_series(),
+                                side="right")  # fmt: skip
+    if horizon_days is None:
+        last = pl.Series(values=[dates.len()] * frame.height, dtype=first.dtype)
+    else:
+        last = dates.search_sorted(frame["event_date"] + timedelta(days=horizon_days), side="right")
+    at = pl.int_ranges(first, pl.max_horizontal(first, last), dtype=pl.UInt32)
+    indexed = grid.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_at"), "as_of")
+    return (
+        frame.with_columns(at.alias("_at"))
+        .explode("_at")
+        .drop_nulls("_at")
+        .join(indexed, on="_at")
+        .drop("_at")
     )
-    predicates = [pl.col("event_date") < pl.col("as_of"), pl.col("recorded_date") < pl.col("as_of")]
-    if horizon_days is not None:
-        predicates.append(pl.col("event_date") >= pl.col("_from"))
-    if grid.height == 1:  # one as_of: a filter, no join
-        joined = frame.with_columns(
-            pl.lit(grid["as_of"][0]).alias("as_of"), pl.lit(grid["_from"][0]).alias("_from")
-        )
-        return joined.filter(predicates).drop("_from")
-    return frame.join_where(grid, *predicates).drop("_from")
 
 
 def within(days: int | None) -> pl.Expr:

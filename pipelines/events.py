@@ -1,17 +1,48 @@
-"""Read the events and people features are built from, out of the warehouse (staging joined to linkage)."""
+"""Read the events and people features are built from, out of the warehouse (staging joined to linkage).
+
+Each kind of event is one SQL file in ``pipelines/sql/events/`` selecting from ``linked``: its
+extract's staged records of current loads, each record once (from its latest load), with the
+``person_id`` linkage gave it.
+"""
 
 from __future__ import annotations
 
 import duckdb
 import polars as pl
 
+from data_contracts.contract import Contract, load_contracts
 from features.events import PEOPLE_SCHEMA, SCHEMAS, Events
-from pipelines.warehouse import sql
+from pipelines.warehouse import quote, sql
+
+EXTRACTS = {
+    "occurrences": "police_occurrences", "custody": "police_custody", "searches": "police_stop_search",
+    "intelligence": "police_intelligence", "attendance": "education_attendance",
+    "exclusions": "education_exclusions", "activity": "education_activity",
+    "ed_attendances": "health_ed_attendances", "health_referrals": "health_referrals",
+    "partner_referrals": "partner_referrals",
+}  # fmt: skip
+"""The extract each kind of event comes from."""
+
+
+def linked_records_sql(contract: Contract) -> str:
+    """SELECT one extract's current staged records, each once, with the person linkage gave them."""
+    record_id = quote(contract.column(contract.record_id).staging_name)
+    return (
+        f"SELECT x.person_id, s.* FROM staging.{quote(contract.name)} s JOIN meta.load l USING (load_id) "
+        f"JOIN link.xref x ON x.source = '{contract.name}' AND x.source_record_id = s.{record_id} "
+        "WHERE l.status = 'loaded' "
+        f"QUALIFY row_number() OVER (PARTITION BY s.{record_id} ORDER BY s.load_id DESC) = 1"
+    )
 
 
 def read_events(con: duckdb.DuckDBPyConnection) -> Events:
     """Every kind of event from current loads, each record once, with its linked person."""
-    return Events.of(**{name: _frame(con, sql(f"events/{name}"), schema) for name, schema in SCHEMAS.items()})
+    contracts = load_contracts()
+    frames = {}
+    for kind, schema in SCHEMAS.items():
+        linked = linked_records_sql(contracts[EXTRACTS[kind]])
+        frames[kind] = _frame(con, f"WITH linked AS ({linked}) {sql(f'events/{kind}')}", schema)
+    return Events.of(**frames)
 
 
 def read_people(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

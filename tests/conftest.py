@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -32,3 +34,24 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     """A 6,000-resident world (about 2,400 people simulated in detail)."""
     out = tmp_path_factory.mktemp("world")
     return out, make_world(SMALL, out)
+
+
+@pytest.fixture(scope="session")
+def ingested(small_world: tuple[Path, dict[str, object]], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small world's warehouse after one ingest (do not write to it: copy it)."""
+    from pipelines.ingest_run import run_ingest
+
+    warehouse = tmp_path_factory.mktemp("ingested") / "warehouse.duckdb"
+    run_ingest(small_world[0] / "landing", warehouse, date(2026, 11, 16))
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def linked(ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small world's warehouse after one ingest and one linkage run (do not write to it)."""
+    from linkage.run import run_link
+
+    warehouse = tmp_path_factory.mktemp("linked") / "warehouse.duckdb"
+    shutil.copy(ingested, warehouse)
+    run_link(warehouse)
+    return warehouse
