@@ -8,21 +8,13 @@ from pathlib import Path
 import duckdb
 
 from features.build import build_features
-from pipelines.events import read_events, read_people
-
-STAGED = {  # the same map as pipelines.events.EXTRACTS, written out to check it
-    "occurrences": "police_occurrences", "custody": "police_custody", "searches": "police_stop_search",
-    "intelligence": "police_intelligence", "attendance": "education_attendance",
-    "exclusions": "education_exclusions", "activity": "education_activity",
-    "ed_attendances": "health_ed_attendances", "health_referrals": "health_referrals",
-    "partner_referrals": "partner_referrals",
-}  # fmt: skip
+from pipelines.events import EXTRACTS, read_events, read_people
 
 
 def test_every_current_staged_record_is_one_event_of_a_linked_person(linked: Path) -> None:
     with duckdb.connect(str(linked), read_only=True) as con:
         events, people = read_events(con), read_people(con)
-        for kind, source in STAGED.items():
+        for kind, source in EXTRACTS.items():
             current = f"staging.{source} JOIN meta.load l USING (load_id) WHERE l.status = 'loaded'"
             staged = con.sql(f"SELECT count(*) FROM {current}").fetchall()[0][0]
             frame = events.frames()[kind]
