@@ -28,8 +28,7 @@ import duckdb
 
 from data_contracts.contract import load_contracts
 from pipelines.ingest_run import run_ingest
-from synth.params import WorldParams
-from synth.world import generate_world
+from worlds import ensure_world  # benchmarks/worlds.py
 
 T = TypeVar("T")
 
@@ -69,10 +68,7 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=50_000, help="world size to generate if missing")
     parser.add_argument("--run-date", type=date.fromisoformat, default=date(2026, 11, 16))
     args = parser.parse_args()
-    landing = args.world / "landing"
-    if not landing.is_dir():
-        print(f"generating a {args.residents:,}-resident world in {args.world} ...", flush=True)
-        generate_world(WorldParams(residents=args.residents), args.world, lambda d, t: lambda n: None)
+    landing = ensure_world(args.world, args.residents)
     size_mb = sum(p.stat().st_size for p in landing.iterdir()) / 1024**2
 
     read_floor(landing)  # warm the page cache so both measurements read from memory

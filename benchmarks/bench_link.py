@@ -25,8 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from data_contracts.contract import load_contracts
-from synth.params import WorldParams
-from synth.world import generate_world
+from worlds import ensure_world  # benchmarks/worlds.py
 
 COHORT = [sys.executable, "-m", "pipelines.cli"]
 
@@ -59,11 +58,7 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=1.0, help="identity noise of a world generated here")
     parser.add_argument("--run-date", type=date.fromisoformat, default=date(2026, 11, 16))
     args = parser.parse_args()
-    landing = args.world / "landing"
-    if not landing.is_dir():
-        print(f"generating a {args.residents:,}-resident world in {args.world} ...", flush=True)
-        params = WorldParams(residents=args.residents, noise=args.noise)
-        generate_world(params, args.world, lambda d, t: lambda n: None)
+    landing = ensure_world(args.world, args.residents, args.noise)
     with tempfile.TemporaryDirectory(prefix="cohort-bench-link-") as folder:
         staged, warehouse = Path(folder) / "landing", Path(folder) / "warehouse.duckdb"
         where = ["--warehouse", str(warehouse)]

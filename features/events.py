@@ -117,7 +117,7 @@ def known(frame: pl.DataFrame, grid: pl.DataFrame, horizon_days: int | None = No
     first = dates.search_sorted(frame.select(pl.max_horizontal("event_date", "recorded_date")).to_series(),
                                 side="right")  # fmt: skip
     if horizon_days is None:
-        last = pl.Series(values=[dates.len()] * frame.height, dtype=first.dtype)
+        last = pl.repeat(dates.len(), frame.height, dtype=first.dtype, eager=True)
     else:
         last = dates.search_sorted(frame["event_date"] + timedelta(days=horizon_days), side="right")
     at = pl.int_ranges(first, pl.max_horizontal(first, last), dtype=pl.UInt32)

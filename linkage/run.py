@@ -22,10 +22,9 @@ import polars as pl
 from data_contracts.contract import load_contracts
 from linkage import identity, model
 from linkage.config import LinkSettings, load_settings
-from linkage.model import arrow_frame
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
 from pipelines.steps import Step, direct, now
-from pipelines.warehouse import connect, insert_frame, replace_rows, sql
+from pipelines.warehouse import connect, insert_frame, read_frame, replace_rows, sql
 
 FLOW_NAME = "link-identities"
 LAST_PEOPLE_SCHEMA = pl.Schema({"registration": pl.String(), "person_id": pl.Int64(), "records": pl.Int64()})
@@ -53,13 +52,7 @@ class LinkResult:
 
 def read_records(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every staged record of a current load, from every extract, in the common record shape."""
-    parts = [arrow_frame(con.sql(records_sql(c)).to_arrow_table()) for c in load_contracts().values()]
-    return pl.concat([part.cast(RECORD_SCHEMA) for part in parts])
-
-
-def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: pl.Schema) -> pl.DataFrame:
-    table = con.sql(query).to_arrow_table()
-    return arrow_frame(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)
+    return pl.concat([read_frame(con, records_sql(c), RECORD_SCHEMA) for c in load_contracts().values()])
 
 
 def pair_id(left: str, right: str) -> str:
@@ -125,16 +118,18 @@ def _link(
     if previous_model is None:
         step("train the Splink model", model.train, linker, settings)
     pairs = step("score pairs", model.score_pairs, linker, settings.review_threshold)
-    decisions = _frame(con, "SELECT registration_l, registration_r, decision FROM link.review_decision",
+    decisions = read_frame(con, "SELECT registration_l, registration_r, decision FROM link.review_decision",
                        identity.DECISION_SCHEMA)  # fmt: skip
     edges = identity.apply_decisions(pairs, decisions)
     clusters = step("cluster at the threshold", model.clusters, described["registration"], edges,
                     settings.match_threshold)  # fmt: skip
-    last = _frame(con, sql("link/last_people"), LAST_PEOPLE_SCHEMA)
+    last = read_frame(con, sql("link/last_people"), LAST_PEOPLE_SCHEMA)
     first_new = int(con.execute("SELECT coalesce(max(max_person_id), 0) + 1 FROM link.run").fetchall()[0][0])
     assigned, changes = identity.assign_person_ids(clusters, last, first_new)
-    placed = described.select("registration", "records").join(clusters, on="registration").join(
-        assigned, on="cluster"
+    placed = (
+        described.select("registration", "records")
+        .join(clusters, on="registration")
+        .join(assigned, on="cluster")
     )
     persons = identity.people(described.join(placed.select("registration", "person_id"), on="registration"))
     xref = identity.xref(keyed, placed, edges, settings.match_threshold)

@@ -12,7 +12,7 @@ import polars as pl
 
 from data_contracts.contract import Contract, load_contracts
 from features.events import PEOPLE_SCHEMA, SCHEMAS, Events
-from pipelines.warehouse import quote, sql
+from pipelines.warehouse import quote, read_frame, sql
 
 EXTRACTS = {
     "occurrences": "police_occurrences", "custody": "police_custody", "searches": "police_stop_search",
@@ -41,19 +41,10 @@ def read_events(con: duckdb.DuckDBPyConnection) -> Events:
     frames = {}
     for kind, schema in SCHEMAS.items():
         linked = linked_records_sql(contracts[EXTRACTS[kind]])
-        frames[kind] = _frame(con, f"WITH linked AS ({linked}) {sql(f'events/{kind}')}", schema)
+        frames[kind] = read_frame(con, f"WITH linked AS ({linked}) {sql(f'events/{kind}')}", schema)
     return Events.of(**frames)
 
 
 def read_people(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every linked person's date of birth and sex."""
-    return _frame(con, "SELECT person_id, dob, sex FROM link.person", PEOPLE_SCHEMA)
-
-
-def _frame(con: duckdb.DuckDBPyConnection, query: str, schema: pl.Schema) -> pl.DataFrame:
-    table = con.sql(query).to_arrow_table()
-    if table.num_rows == 0:
-        return pl.DataFrame(schema=schema)
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame.cast(schema)
+    return read_frame(con, "SELECT person_id, dob, sex FROM link.person", PEOPLE_SCHEMA)

@@ -143,6 +143,16 @@ def sql(name: str) -> str:
     return resources.files("pipelines").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
+def read_frame(con: duckdb.DuckDBPyConnection, query: str, schema: pl.Schema) -> pl.DataFrame:
+    """A query's result as a Polars frame cast to ``schema`` (typed even when it has no rows)."""
+    table = con.sql(query).to_arrow_table()
+    if table.num_rows == 0:
+        return pl.DataFrame(schema=schema)
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.cast(schema)
+
+
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     """Append a frame's rows to a table, matching columns by name (inside the caller's transaction)."""
     # handed over as Arrow with string views, which DuckDB reads a fifth faster than a Polars frame
