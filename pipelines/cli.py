@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +11,8 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_link import link_app
+from pipelines.cli_options import parse_date
+from pipelines.cli_rules import rules_app
 from pipelines.progress import console, stages
 
 app = typer.Typer(
@@ -20,14 +22,8 @@ app = typer.Typer(
 )
 
 
-def _parse_date(value: str) -> date:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError as error:
-        raise typer.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from error
-
-
 app.add_typer(link_app, name="link")
+app.add_typer(rules_app, name="rules")
 
 
 @app.callback()
@@ -60,7 +56,7 @@ def synth(
         params = WorldParams(
             residents=residents,
             seed=seed,
-            end_date=_parse_date(end_date),
+            end_date=parse_date(end_date),
             noise=noise,
             invalid_share=invalid_share,
             recording_bias=recording_bias,
@@ -102,7 +98,7 @@ def ingest(
     from pipelines.ingest_run import run_ingest
     from pipelines.warehouse import warehouse_path
 
-    day = _parse_date(run_date) if run_date else date.today()
+    day = parse_date(run_date) if run_date else date.today()
     path = warehouse_path(warehouse)
     started = time.perf_counter()
     try:

@@ -10,12 +10,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pipelines.cli_options import WarehouseOption
 from pipelines.progress import console
 
-WarehouseOption = Annotated[
-    Path | None,
-    typer.Option(help="DuckDB warehouse file [default: $COHORT_WAREHOUSE, else data/warehouse.duckdb]."),
-]
 link_app = typer.Typer(
     help="Link each person's records across police, education and health.",
     invoke_without_command=True,

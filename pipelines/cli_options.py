@@ -1,0 +1,22 @@
+"""Options and argument parsing shared by the `cohort` commands."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(help="DuckDB warehouse file [default: $COHORT_WAREHOUSE, else data/warehouse.duckdb]."),
+]
+
+
+def parse_date(value: str) -> date:
+    """A YYYY-MM-DD date from the command line, or a clear error saying the form wanted."""
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError as error:
+        raise typer.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from error

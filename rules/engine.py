@@ -1,0 +1,116 @@
+"""Apply the rulebook to features: every person's verdict on every rule, with the facts behind it."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+
+import polars as pl
+
+from features.counting import KEY
+from features.registry import Feature, registry
+from rules.rulebook import DATES_SUFFIX, KINDS, Rule, Rulebook
+
+DATE_FORMAT = "%d/%m/%Y"
+VERDICT_SCHEMA = pl.Schema(
+    {
+        "person_id": pl.Int64(),
+        "as_of": pl.Date(),
+        "rule_id": pl.String(),
+        "kind": pl.Enum(KINDS),
+        "met": pl.Boolean(),
+        "reason": pl.String(),  # the rule's reason with the person's facts, when met
+        "facts": pl.String(),  # JSON: every feature the rule reads and its value (ISO dates)
+    }
+)
+
+
+def apply_rules(
+    features: pl.DataFrame, rulebook: Rulebook, registered: Mapping[str, Feature] | None = None
+) -> pl.DataFrame:
+    """Every person's verdict on every rule.
+
+    Args:
+        features: person_id, as_of and the features the rules read (features.build); a reason
+            using ``{<feature>_dates}`` needs the dated build.
+        rulebook: the checked rules (rules.rulebook.load_rulebook).
+        registered: the feature registry (for how to write each value).
+
+    Returns:
+        One row per person, as_of and rule (VERDICT_SCHEMA); a condition that is unknown
+        (a missing value) counts as not met.
+    """
+    registered = registry() if registered is None else registered
+    needed = {column for rule in rulebook.rules for column in rule.facts}
+    missing = sorted(needed - set(features.columns))
+    if missing:
+        raise ValueError(f"the features given lack {missing}, which the rulebook reads; build them first")
+    frames = [
+        features.lazy().select(
+            *KEY,
+            pl.lit(rule.id).alias("rule_id"),
+            pl.lit(rule.kind).cast(VERDICT_SCHEMA["kind"]).alias("kind"),
+            met.alias("met"),
+            pl.when(met).then(_reason(rule, registered, features)).alias("reason"),
+            _facts(rule).alias("facts"),
+        )
+        for rule in rulebook.rules
+        for met in [rule.when.expr.fill_null(False)]
+    ]
+    return pl.concat(frames).select(VERDICT_SCHEMA.names()).cast(VERDICT_SCHEMA).collect()
+
+
+def decide(verdicts: pl.DataFrame) -> pl.DataFrame:
+    """Per person and as_of: in the population, eligible, excluded, and the ids of the rules met.
+
+    ``considered`` is in the population, eligible by a rule and not excluded; a population rule
+    that is not met keeps a person out whatever else they meet.
+    """
+
+    def met_ids(kind: str) -> pl.Expr:
+        return pl.col("rule_id").filter(pl.col("met") & (pl.col("kind") == kind)).sort()
+
+    return (
+        verdicts.group_by(KEY)
+        .agg(
+            pl.col("met").filter(pl.col("kind") == "population").all().alias("in_population"),
+            pl.col("met").filter(pl.col("kind") == "eligibility").any().alias("eligible"),
+            pl.col("met").filter(pl.col("kind") == "exclusion").any().alias("excluded"),
+            met_ids("eligibility").alias("eligibility_met"),
+            met_ids("exclusion").alias("exclusions_met"),
+        )
+        .with_columns(
+            (pl.col("in_population") & pl.col("eligible") & ~pl.col("excluded")).alias("considered_by_rules")
+        )
+        .sort(KEY)
+    )
+
+
+def _reason(rule: Rule, registered: Mapping[str, Feature], features: pl.DataFrame) -> pl.Expr:
+    pieces: list[pl.Expr] = []
+    for literal, name, _, _ in string.Formatter().parse(rule.reason):
+        if literal:
+            pieces.append(pl.lit(literal))
+        if name:
+            pieces.append(_written(name, registered, features).fill_null("unknown"))
+    return pl.concat_str(pieces)
+
+
+def _facts(rule: Rule) -> pl.Expr:
+    return pl.struct(list(rule.facts)).struct.json_encode()
+
+
+def _written(name: str, registered: Mapping[str, Feature], features: pl.DataFrame) -> pl.Expr:
+    """A feature's value as an analyst reads it: whole counts, dd/mm/yyyy dates, yes/no flags."""
+    column = pl.col(name)
+    if name.endswith(DATES_SUFFIX) and name not in registered:
+        dates = column.list.eval(pl.element().dt.strftime(DATE_FORMAT)).list.join(", ")
+        return pl.when(column.list.len() > 0).then(dates).otherwise(pl.lit("none"))
+    kind = registered[name].type
+    if kind == "flag":
+        return pl.when(column).then(pl.lit("yes")).when(~column).then(pl.lit("no"))
+    if kind == "date":
+        return column.dt.strftime(DATE_FORMAT)
+    if kind in ("number", "percent") and features.schema[name].is_float():
+        return column.round(1).cast(pl.String).str.replace(r"\.0$", "")
+    return column.cast(pl.String)

@@ -1,0 +1,171 @@
+"""The rulebook: one reviewed YAML file per rule, checked against its schema and the feature registry.
+
+Every mistake is reported with the file and line it is on, so the person editing a rule can fix
+it without reading code. The rulebook's version is a hash of its files: any edit makes a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+import yaml
+
+from features.registry import Feature, registry
+from rules.condition import Condition, ConditionError, parse_condition
+
+KINDS = ("population", "eligibility", "exclusion")
+DATES_SUFFIX = "_dates"
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be used, naming the file, the line and what to change."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One checked rule."""
+
+    id: str
+    kind: Literal["population", "eligibility", "exclusion"]
+    text: str
+    when: Condition
+    reason: str  # a template over features and <feature>_dates
+    owner: str
+    policy_ref: str
+    notes: str
+    file: str
+
+    @property
+    def reason_fields(self) -> tuple[str, ...]:
+        """The placeholders of the reason, in order."""
+        return tuple(name for _, name, _, _ in string.Formatter().parse(self.reason) if name)
+
+    @property
+    def facts(self) -> tuple[str, ...]:
+        """Every column the rule reads, for its condition or its reason."""
+        return tuple(dict.fromkeys(self.when.features + self.reason_fields))
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """The rules in the order a board reads them (population, eligibility, exclusion) and their version."""
+
+    rules: tuple[Rule, ...]
+    version: str  # sha256 of the rule files' names and contents
+
+    def of_kind(self, kind: str) -> list[Rule]:
+        return [rule for rule in self.rules if rule.kind == kind]
+
+
+def default_rulebook_dir() -> Path:
+    """The rulebook shipped with cohort (rules/rulebook/)."""
+    return Path(str(resources.files("rules").joinpath("rulebook")))
+
+
+def load_rulebook(directory: Path | None = None, features: Mapping[str, Feature] | None = None) -> Rulebook:
+    """Read and check every ``*.yaml`` rule in ``directory``.
+
+    Raises:
+        RuleError: the first problem found, as ``<file>:<line>: <what is wrong>``.
+    """
+    directory = directory or default_rulebook_dir()
+    features = registry() if features is None else features
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise RuleError(f"{directory}: no rule files (*.yaml) found; point --rulebook at the rules folder")
+    rules = [parse_rule(path.read_text("utf-8"), path.name, features) for path in files]
+    if not any(rule.kind == "eligibility" for rule in rules):
+        raise RuleError(f"{directory}: no eligibility rule, so nobody could ever be listed")
+    ordered = sorted(rules, key=lambda r: (KINDS.index(r.kind), r.file))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return Rulebook(tuple(ordered), digest.hexdigest())
+
+
+def parse_rule(text: str, file_name: str, features: Mapping[str, Feature]) -> Rule:
+    """Check one rule file's text. ``file_name`` is used in messages and must be ``<id>.yaml``, which
+    also keeps ids unique within a folder."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise RuleError(f"{file_name}:{line}: not valid YAML: {getattr(error, 'problem', error)}") from error
+    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
+        raise RuleError(f"{file_name}:1: a rule is a mapping of fields (id, kind, text, when, ...)")
+    lines = {key.value: value.start_mark.line + 1 for key, value in node.value}
+    _check_schema(data, file_name, lines)
+    if data["id"] != Path(file_name).stem:
+        raise RuleError(
+            f"{file_name}:{lines['id']}: id '{data['id']}' must match the file name ({file_name})"
+        )
+    try:
+        when = parse_condition(data["when"], features)
+    except ConditionError as error:
+        raise RuleError(
+            f"{file_name}:{lines['when']}: in `when`, at character {error.offset + 1}: {error}"
+        ) from error
+    rule = Rule(
+        data["id"], data["kind"], data["text"].strip(), when, data["reason"].strip(),
+        data["owner"], data["policy_ref"], data.get("notes", "").strip(), file_name,
+    )  # fmt: skip
+    _check_reason(rule, features, lines["reason"])
+    return rule
+
+
+def _check_schema(data: dict[str, Any], file_name: str, lines: dict[str, int]) -> None:
+    schema = _schema()
+    allowed = schema["properties"]
+    for field in data:
+        if field not in allowed:
+            raise RuleError(
+                f"{file_name}:{lines.get(field, 1)}: unknown field '{field}' (fields: {', '.join(allowed)})"
+            )
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        name = str(first.path[0]) if first.path else ""
+        where = f"field '{name}': " if name else ""
+        raise RuleError(f"{file_name}:{lines.get(name, 1)}: {where}{first.message}")
+
+
+def _check_reason(rule: Rule, features: Mapping[str, Feature], line: int) -> None:
+    try:
+        parts = list(string.Formatter().parse(rule.reason))
+    except ValueError as error:
+        raise RuleError(
+            f"{rule.file}:{line}: `reason` is not a template: {error} (write {{feature}})"
+        ) from error
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if spec or conversion:
+            raise RuleError(f"{rule.file}:{line}: `reason` placeholder {{{name}}} may not have a format")
+        if name in features:
+            continue
+        base = name.removesuffix(DATES_SUFFIX)
+        if name.endswith(DATES_SUFFIX) and base in features and features[base].dated:
+            continue
+        raise RuleError(
+            f"{rule.file}:{line}: `reason` uses {{{name}}}, which is not a registered feature "
+            f"(or {DATES_SUFFIX} of a dated count); see features/registry.yaml"
+        )
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(
+        resources.files("rules").joinpath("rule.schema.json").read_text("utf-8")
+    )
+    return schema
