@@ -28,6 +28,7 @@ REFERENCE_NAMES = {
     "offence_codes": "Home Office offence code in data_contracts/reference/offence_codes.csv",
     "exclusion_reasons": "DfE exclusion reason code in data_contracts/reference/exclusion_reasons.csv",
     "injury_mechanisms": "injury mechanism code in data_contracts/reference/injury_mechanisms.csv",
+    "ethnicity_codes": "ONS 2021 ethnic group code in data_contracts/reference/ethnicity_codes.csv",
 }
 FIX_ROW = "ask the sender to correct the row and include it in their next extract"
 IDENTIFIER_NAMES = {"nhs": "NHS number", "upn": "unique pupil number", "pnc": "PNC id"}

@@ -19,6 +19,8 @@ from features.police import (
     victim_features,
 )
 from features.registry import registry
+from features.residence import residence_features
+from features.review import review_features
 
 
 def build_features(events: Events, people: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -83,12 +85,18 @@ def build_snapshots(
         education_features(events, grid, dates),
         health_features(events, grid, dates),
         referral_features(events, grid, dates),
+        residence_features(events, grid),
+        review_features(events, grid),
     ]
     out = reduce(lambda left, part: left.join(part, on=KEY, how="left"), parts, base)
     out = out.with_columns(
         _years_between("dob", "first_offence").alias("police_age_first_offence"),
         pl.col("police_in_custody").fill_null(False),
         pl.col("police_homicide_victim").fill_null(False),
+        # with no postcode on record, the person is known only from the area's own agencies
+        pl.col("person_resident").fill_null(True),
+        pl.col("person_moved_out").fill_null(False),
+        pl.col("review_in_cohort").fill_null(False),
         *[pl.col(name).fill_null(0) for name, f in features.items() if f.type == "count"],
         *[
             pl.col("police_harm_" + w).fill_null(0.0)

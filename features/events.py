@@ -44,6 +44,10 @@ SCHEMAS: dict[str, pl.Schema] = {
     # service CAMHS, AMHS (mental health) or SUBSTANCE_MISUSE
     "health_referrals": pl.Schema({**KEYS, "service": pl.String()}),
     "partner_referrals": pl.Schema({**KEYS, "referrer_type": pl.String()}),
+    # every record of every kind, with the postcode and ethnicity (ONS 2021 code) it carries, if any
+    "addresses": pl.Schema({**KEYS, "postcode": pl.String(), "ethnicity": pl.String()}),
+    # analysts' review decisions (accept, decline, defer, known); end_date ends a cohort membership
+    "decisions": pl.Schema({**KEYS, "decision": pl.String(), "end_date": pl.Date()}),
 }
 PEOPLE_SCHEMA = pl.Schema({"person_id": pl.Int64(), "dob": pl.Date(), "sex": pl.String()})
 
@@ -66,6 +70,8 @@ class Events:
     ed_attendances: pl.DataFrame
     health_referrals: pl.DataFrame
     partner_referrals: pl.DataFrame
+    addresses: pl.DataFrame
+    decisions: pl.DataFrame
 
     def __post_init__(self) -> None:
         for name, schema in SCHEMAS.items():

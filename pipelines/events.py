@@ -2,7 +2,8 @@
 
 Each kind of event is one SQL file in ``pipelines/sql/events/`` selecting from ``linked``: its
 extract's staged records of current loads, each record once (from its latest load), with the
-``person_id`` linkage gave it.
+``person_id`` linkage gave it. Every such query also ends with the record's ``postcode`` and
+``ethnicity`` (NULL where the extract has none): together they are the ``addresses`` events.
 """
 
 from __future__ import annotations
@@ -36,13 +37,25 @@ def linked_records_sql(contract: Contract) -> str:
 
 
 def read_events(con: duckdb.DuckDBPyConnection) -> Events:
-    """Every kind of event from current loads, each record once, with its linked person."""
+    """Every kind of event from current loads, each record once, with its linked person.
+
+    The ``addresses`` events are every record's postcode and ethnicity, where it has either; the
+    ``decisions`` are analysts' review decisions (review.decision).
+    """
     contracts = load_contracts()
-    frames = {}
-    for kind, schema in SCHEMAS.items():
-        linked = linked_records_sql(contracts[EXTRACTS[kind]])
-        frames[kind] = read_frame(con, f"WITH linked AS ({linked}) {sql(f'events/{kind}')}", schema)
-    return Events.of(**frames)
+    address = SCHEMAS["addresses"]
+    frames, addresses = {}, []
+    for kind, source in EXTRACTS.items():
+        linked = linked_records_sql(contracts[source])
+        query = f"WITH linked AS ({linked}) {sql(f'events/{kind}')}"
+        frames[kind] = read_frame(con, query, pl.Schema({**SCHEMAS[kind], **address}))
+        addresses.append(
+            frames[kind]
+            .select(address.names())
+            .filter(pl.col("postcode").is_not_null() | pl.col("ethnicity").is_not_null())
+        )
+    decisions = read_frame(con, sql("events/decisions"), SCHEMAS["decisions"])
+    return Events.of(**frames, addresses=pl.concat(addresses), decisions=decisions)
 
 
 def read_people(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -81,6 +81,7 @@ def attach_identity(
     regs: pl.DataFrame,
     people: pl.DataFrame,
     addresses: pl.DataFrame,
+    moved: pl.DataFrame,
     noise_level: float,
     duplicate_share: float = 0.4,
 ) -> pl.DataFrame:
@@ -92,6 +93,8 @@ def attach_identity(
         regs: the agency's registrations (see `registrations`), with any id columns.
         people: ground-truth people (for household).
         addresses: household address history.
+        moved: true_person_id, from_day and postcode of people who left the area: their
+            address from then on, instead of their household's.
         noise_level: multiplier on the stale-address rate.
         duplicate_share: share of a twice-registered person's rows under the second one.
 
@@ -123,8 +126,17 @@ def attach_identity(
         strategy="backward",
         check_sortedness=False,
     )  # both sides are sorted on _day above
+    located = located.join_asof(
+        moved.sort("from_day").select(
+            "true_person_id", pl.col("from_day").alias("_day"), pl.col("postcode").alias("_away")
+        ),
+        on="_day",
+        by="true_person_id",
+        strategy="backward",
+        check_sortedness=False,
+    ).with_columns(pl.coalesce("_away", "postcode").alias("postcode"))
     return (
         located.sort("_row")
-        .drop("_row", "_day", "_pick", "household_id")
+        .drop("_row", "_day", "_pick", "household_id", "_away")
         .join(regs, on=["true_person_id", "registration"], how="left")
     )

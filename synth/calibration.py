@@ -122,6 +122,18 @@ def _suspect(*categories: int) -> pl.Expr:
     )
 
 
+def while_resident(events: pl.DataFrame) -> pl.DataFrame:
+    """Events up to each person's death or move out: the rates describe the area's residents, so a
+    mover's later contact with its agencies (synth.movers) is left out."""
+    exit_step = (
+        pl.col("step")
+        .filter(pl.col("kind").is_in([int(Kind.DEATH), int(Kind.MOVE_OUT)]))
+        .min()
+        .over("true_person_id")
+    )
+    return events.filter(exit_step.is_null() | (pl.col("step") <= exit_step))
+
+
 def measure(
     people: pl.DataFrame,
     events: pl.DataFrame,
@@ -143,6 +155,7 @@ def measure(
     Returns:
         The measures, in report order.
     """
+    events = while_resident(events)
 
     def rate(
         name: str,

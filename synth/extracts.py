@@ -11,6 +11,10 @@ from synth.model import Kind
 
 HIDDEN = ("_true_person_id", "_recorded")  # kept beside each row for ground truth, never written
 POLICE_PERSON = ("PNC_ID", "SURNAME", "FORENAMES", "DOB", "SEX", "POSTCODE")
+# Shares of rows whose ethnicity was not stated: police per occurrence, education and health per record
+POLICE_ETHNICITY_UNSTATED = 0.08
+EDUCATION_ETHNICITY_UNSTATED = 0.03
+HEALTH_ETHNICITY_UNSTATED = 0.10
 
 
 def _record_id(prefix: str, width: int = 9) -> pl.Expr:
@@ -44,8 +48,9 @@ class World:
         attendance: pl.DataFrame,
         rng: np.random.Generator,
         noise_level: float,
+        moved: pl.DataFrame,
     ):
-        self.events, self.people, self.addresses = events, people, addresses
+        self.events, self.people, self.addresses, self.moved = events, people, addresses, moved
         self.schools, self.attendance, self.rng, self.noise = schools, attendance, rng, noise_level
 
     def of(self, *kinds: Kind) -> pl.DataFrame:
@@ -80,13 +85,20 @@ def _identity(
     duplicate_rate: float,
     id_kind: str | None,
     first_year: pl.DataFrame | None = None,
+    ethnicity_unstated: float = 0.0,
 ) -> pl.DataFrame:
     regs = agency.registrations(
         world.rng, world.people, rows["true_person_id"].to_numpy(), world.noise, duplicate_rate
     )
     if id_kind:
         regs = _ids(world, regs, id_kind, first_year)
-    return agency.attach_identity(world.rng, rows, regs, world.people, world.addresses, world.noise)
+    # ethnicity is held on the agency's record of the person (pupil, patient), blank where never stated
+    ethnicity = world.people.select("true_person_id", "ethnicity")
+    regs = regs.join(ethnicity, on="true_person_id", how="left", maintain_order="left")
+    regs = regs.with_columns(_blank(world, regs["ethnicity"], ethnicity_unstated))
+    return agency.attach_identity(
+        world.rng, rows, regs, world.people, world.addresses, world.moved, world.noise
+    )
 
 
 def _blank(world: World, column: pl.Series, share: np.ndarray | float) -> pl.Series:
@@ -123,6 +135,7 @@ def police(world: World) -> dict[str, pl.DataFrame]:
         pl.col("dob").alias("DOB"),
         pl.col("sex").alias("SEX"),
         pl.col("postcode").alias("POSTCODE"),
+        "ethnicity",
     )
     out = {}
     for key, frame in parts.items():
@@ -131,7 +144,11 @@ def police(world: World) -> dict[str, pl.DataFrame]:
     missing_id = np.where(out["occ"]["kind"].to_numpy() == Kind.VICTIMISATION, 0.08, 0.01)
     occurrences = (
         out["occ"]
-        .with_columns(_blank(world, out["occ"]["PNC_ID"], missing_id))
+        .with_columns(
+            _blank(world, out["occ"]["PNC_ID"], missing_id),
+            # self-defined ethnicity is asked at each occurrence, and not always stated
+            _blank(world, out["occ"]["ethnicity"], POLICE_ETHNICITY_UNSTATED).alias("SELF_DEFINED_ETHNICITY"),
+        )
         .select(
             _record_id("OCC").alias("RECORD_ID"),
             _crime_ref().alias("CRIME_REF"),
@@ -144,6 +161,7 @@ def police(world: World) -> dict[str, pl.DataFrame]:
             pl.col("event_date").alias("OFFENCE_DATE"),
             pl.col("recorded_date").alias("RECORDED_DATE"),
             pl.when(pl.col("knife")).then(pl.lit("Y")).otherwise(pl.lit("N")).alias("KNIFE_FLAG"),
+            "SELF_DEFINED_ETHNICITY",
             *_hidden(),
         )
     )
@@ -290,7 +308,7 @@ def education(world: World, months: pl.DataFrame, return_dates: pl.DataFrame) ->
             for k, p in parts.items()
         ]
     ).with_row_index("_n")
-    located = _identity(world, stacked, 0.005, "upn")
+    located = _identity(world, stacked, 0.005, "upn", ethnicity_unstated=EDUCATION_ETHNICITY_UNSTATED)
     urn = world.schools.select("school_id", pl.col("urn").alias("school_urn"))
     out = {
         k: pl.concat(
@@ -298,7 +316,7 @@ def education(world: World, months: pl.DataFrame, return_dates: pl.DataFrame) ->
                 p,
                 located.filter(pl.col("part") == k)
                 .sort("_n")
-                .select("upn", "surname", "forename", "dob", "sex", "postcode"),
+                .select("upn", "surname", "forename", "dob", "sex", "postcode", "ethnicity"),
             ],
             how="horizontal",
         )
@@ -321,6 +339,7 @@ def education(world: World, months: pl.DataFrame, return_dates: pl.DataFrame) ->
             pl.col("attended").alias("sessions_attended"),
             pl.col("unauthorised").alias("sessions_unauthorised"),
             "recorded_date",
+            "ethnicity",
             *_hidden(),
         )
     )
@@ -396,11 +415,11 @@ def health(world: World) -> dict[str, pl.DataFrame]:
             for k, p in (("ed", ed), ("ref", ref))
         ]
     ).with_row_index("_n")
-    located = _identity(world, stacked, 0.003, "nhs")
+    located = _identity(world, stacked, 0.003, "nhs", ethnicity_unstated=HEALTH_ETHNICITY_UNSTATED)
     ident = {
         k: located.filter(pl.col("part") == k)
         .sort("_n")
-        .select("nhs_number", "surname", "forename", "dob", "sex", "postcode")
+        .select("nhs_number", "surname", "forename", "dob", "sex", "postcode", "ethnicity")
         for k in ("ed", "ref")
     }
     ed = pl.concat([ed, ident["ed"]], how="horizontal").with_columns(
@@ -419,6 +438,7 @@ def health(world: World) -> dict[str, pl.DataFrame]:
         pl.col("detail").alias("INJURY_MECHANISM"),
         pl.Series("ASSAULT_LOCATION", location),
         pl.col("recorded_date").alias("RECORDED_DATE"),
+        pl.col("ethnicity").alias("ETHNIC_CATEGORY"),
         *_hidden(),
     )
     age = (ref["event_date"] - ref["dob"]).dt.total_days().to_numpy() / 365.25

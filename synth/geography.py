@@ -5,11 +5,15 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from data_contracts.reference import reference_table
+
 RESIDENTS_PER_NEIGHBOURHOOD = 1_500
 # Postcode areas of the West Midlands with their share of residents and district count.
 AREAS = [("B", 0.56, 99), ("CV", 0.12, 47), ("WV", 0.09, 16), ("WS", 0.10, 15), ("DY", 0.13, 14)]
 UNIT_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
 DECILE_WEIGHTS = np.array([0.18, 0.15, 0.13, 0.11, 0.10, 0.09, 0.08, 0.06, 0.05, 0.05])
+# Postcode areas beyond the West Midlands that people leaving the area move to
+AWAY_AREAS = np.array(["LE", "NN", "OX", "ST", "SY", "M", "LS", "BS"])
 
 
 def local_authority(area: str, district: int) -> int:
@@ -33,20 +37,29 @@ def build_neighbourhoods(rng: np.random.Generator, residents: int) -> pl.DataFra
     Returns:
         One row per neighbourhood: id, postcode district and sector, local authority,
         deprivation decile (1 = most deprived), minority share and policing intensity
-        (population-weighted mean 1; used only when recording bias is on).
+        (population-weighted mean 1; used only when recording bias is on). The local
+        authority and decile are the sector's in ``data_contracts/reference/postcode_sectors.csv``.
     """
     count = max(8, round(residents / RESIDENTS_PER_NEIGHBOURHOOD))
     shares = np.array([a[1] for a in AREAS])
     area_idx = np.sort(rng.choice(len(AREAS), size=count, p=shares / shares.sum()))
-    districts, sectors, las = [], [], []
+    districts, sectors = [], []
     for a, (area, _, max_district) in enumerate(AREAS):
         n = int((area_idx == a).sum())
+        # about four neighbourhoods to a district, in districts drawn from all of the area's
         n_districts = max(1, min(max_district, -(-n // 4)))
-        district = np.sort(rng.integers(1, n_districts + 1, size=n))
+        chosen = np.sort(rng.choice(np.arange(1, max_district + 1), size=n_districts, replace=False))
+        district = np.sort(chosen[rng.integers(0, n_districts, size=n)])
+        # a district's neighbourhoods take its sectors in turn from a random one, so they share
+        # a sector only when a district holds more than ten
+        first = rng.integers(0, 10, size=max_district + 1)[district]
+        within = np.arange(n) - np.searchsorted(district, district)
         districts += [f"{area}{d}" for d in district]
-        sectors += list(rng.integers(0, 10, size=n))
-        las += [local_authority(area, int(d)) for d in district]
-    decile = rng.choice(np.arange(1, 11), size=count, p=DECILE_WEIGHTS)
+        sectors += list((first + within) % 10)
+    placed = pl.DataFrame(
+        {"postcode_sector": [f"{d} {s}" for d, s in zip(districts, sectors, strict=True)]}
+    ).join(reference_table("postcode_sectors"), on="postcode_sector", how="left", maintain_order="left")
+    decile = placed["deprivation_decile"].to_numpy()
     deprivation = (10 - decile) / 9.0
     minority = 1 / (1 + np.exp(-(-0.9 + 2.2 * deprivation + rng.normal(0, 0.7, count))))
     intensity = np.exp(0.6 * (deprivation - 0.5) + 0.8 * (minority - 0.3) + rng.normal(0, 0.1, count))
@@ -55,7 +68,7 @@ def build_neighbourhoods(rng: np.random.Generator, residents: int) -> pl.DataFra
             "neighbourhood_id": np.arange(count, dtype=np.int32),
             "district": districts,
             "sector": np.array(sectors, dtype=np.int32),
-            "la_code": np.array(las, dtype=np.int32),
+            "la_code": placed["la_code"].cast(pl.Int32),
             "deprivation_decile": decile.astype(np.int8),
             "minority_share": minority,
             "policing_intensity": intensity / intensity.mean(),
@@ -71,6 +84,15 @@ def draw_postcodes(rng: np.random.Generator, nbhd: pl.DataFrame, ids: np.ndarray
         UNIT_LETTERS[rng.integers(0, 20, ids.size)], UNIT_LETTERS[rng.integers(0, 20, ids.size)]
     )
     return np.char.add(np.char.add(district.astype(str), " "), np.char.add(sector, units))
+
+
+def draw_away_postcodes(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Random unit postcodes ("LE4 6AB") outside the area, where people who leave it move to."""
+    area = AWAY_AREAS[rng.integers(0, AWAY_AREAS.size, size)]
+    district = rng.integers(1, 21, size).astype(str)
+    sector = rng.integers(0, 10, size).astype(str)
+    units = np.char.add(UNIT_LETTERS[rng.integers(0, 20, size)], UNIT_LETTERS[rng.integers(0, 20, size)])
+    return np.char.add(np.char.add(np.char.add(area, district), " "), np.char.add(sector, units))
 
 
 def build_schools(

@@ -66,6 +66,7 @@ class Hazards:
     move_out_per_year_child: float = 0.015
     move_out_per_year_adult: float = 0.04
     household_move_per_year: float = 0.10
+    mover_contact_share: float = 0.3  # movers seen once more, at the area's emergency department
     # health and partner observations
     mental_health_base: float = 0.0009
     substance_referral_base: float = 0.0012

@@ -75,6 +75,7 @@ SOURCES = [
             "OFFENCE_DATE": "Date the offence happened",
             "RECORDED_DATE": "Date the police recorded it",
             "KNIFE_FLAG": "Y when a knife or sharp instrument was used or threatened",
+            "SELF_DEFINED_ETHNICITY": "ONS 2021 ethnic group code the person gave (may be blank)",
         },
     ),
     Source(
@@ -176,6 +177,7 @@ SOURCES = [
             "sessions_attended": "Sessions attended",
             "sessions_unauthorised": "Sessions of unauthorised absence",
             "recorded_date": "Date of the return",
+            "ethnicity": "School census ethnicity, ONS 2021 code (may be blank)",
         },
     ),
     Source(
@@ -252,6 +254,7 @@ SOURCES = [
             "INJURY_MECHANISM": "Injury mechanism code",
             "ASSAULT_LOCATION": "STREET, HOME, PUBLIC_HOUSE, SCHOOL or OTHER",
             "RECORDED_DATE": "Date recorded",
+            "ETHNIC_CATEGORY": "Ethnic category, ONS 2021 code (may be blank)",
         },
     ),
     Source(

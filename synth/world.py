@@ -20,6 +20,7 @@ from synth.events import add_adult_co_offenders, expand_events
 from synth.history import months_of, run_history
 from synth.manifest import build_manifest
 from synth.model import Category, Kind
+from synth.movers import add_mover_contacts, moved_addresses
 from synth.oracle import build_oracle
 from synth.params import WorldParams
 from synth.population import build_population
@@ -145,10 +146,14 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
         population, params, timeline, rng_history, stage("Life histories (months)", timeline.months)
     )
     advance = stage("Dating and coding events", 1)
-    events = expand_events(history.events, population.people, timeline, rng_events)
+    events = add_mover_contacts(
+        history.events, timeline.months, params.hazards.mover_contact_share, rng_events
+    )
+    events = expand_events(events, population.people, timeline, rng_events)
     events = add_adult_co_offenders(
         events, population.people, params.hazards.adult_co_offender_share, rng_events
     )
+    moved = moved_addresses(events, rng_events)
     advance(1)
     oracle = build_oracle(
         history,
@@ -166,6 +171,7 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
         history.attendance,
         rng_extracts,
         params.noise,
+        moved,
     )
     months = pl.DataFrame(
         {

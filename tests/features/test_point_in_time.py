@@ -13,6 +13,14 @@ from features.events import SCHEMAS, Events
 from tests.features.test_build import AS_OF, OCCURRENCES, PEOPLE
 
 CODES = ["8N", "10D", "46", "34B", "1", "19C"]
+POSTCODES = ["B15 2TT", "B11 1AA", "CV1 2XY", "LE4 6AB", "M14 5AB", None]  # in and out of the area
+ETHNICITIES = ["W1", "A1", "B2", None]
+ROWS = pl.Schema({**SCHEMAS["occurrences"], "postcode": pl.String(), "ethnicity": pl.String()})
+"""Occurrences with the postcode and ethnicity their records carry (the addresses events)."""
+BASE = OCCURRENCES.with_columns(
+    pl.Series("postcode", ["B15 2TT", "B15 2TT", "M14 5AB", None, "LE4 6AB", "CV1 2XY"]),
+    pl.Series("ethnicity", ["W1", None, "A1", "W1", "B2", "A1"]),
+)
 days = st.integers(min_value=-900, max_value=400)
 
 
@@ -30,9 +38,11 @@ def occurrences(draw: st.DrawFn) -> pl.DataFrame:
                 "crime_ref": draw(st.sampled_from(["A", "B", "C"])),
                 "ho_code": draw(st.sampled_from(CODES)),
                 "knife": draw(st.booleans()),
+                "postcode": draw(st.sampled_from(POSTCODES)),
+                "ethnicity": draw(st.sampled_from(ETHNICITIES)),
             }
         )
-    return pl.DataFrame(rows, schema=SCHEMAS["occurrences"])
+    return pl.DataFrame(rows, schema=ROWS)
 
 
 def custody_for(frame: pl.DataFrame) -> pl.DataFrame:
@@ -50,14 +60,15 @@ def custody_for(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def build(frame: pl.DataFrame) -> pl.DataFrame:
-    return build_features(Events.of(occurrences=frame, custody=custody_for(frame)), PEOPLE, AS_OF)
+    events = Events.of(occurrences=frame, custody=custody_for(frame), addresses=frame)
+    return build_features(events, PEOPLE, AS_OF)
 
 
 @settings(max_examples=40, deadline=None)
 @given(occurrences())
 def test_events_after_as_of_or_recorded_after_it_never_change_a_feature(later: pl.DataFrame) -> None:
     late = later.filter((pl.col("event_date") >= AS_OF) | (pl.col("recorded_date") >= AS_OF))
-    assert build(pl.concat([OCCURRENCES, late])).equals(build(OCCURRENCES))
+    assert build(pl.concat([BASE, late])).equals(build(BASE))
 
 
 @settings(max_examples=40, deadline=None)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
+from data_contracts.contract import load_contracts, reference_codes
 from features.build import build_features
 from pipelines.events import EXTRACTS, read_events, read_people
+from pipelines.warehouse import connect
 
 
 def test_every_current_staged_record_is_one_event_of_a_linked_person(linked: Path) -> None:
@@ -34,3 +38,50 @@ def test_features_for_every_linked_person(linked: Path) -> None:
             & (events.occurrences["recorded_date"] < date(2026, 11, 16))
         ).height
     )
+
+
+def test_addresses_are_every_current_record_with_a_postcode_or_ethnicity(linked: Path) -> None:
+    contracts = load_contracts()
+    with duckdb.connect(str(linked), read_only=True) as con:
+        events = read_events(con)
+        expected = 0
+        for source in EXTRACTS.values():
+            columns = contracts[source].columns
+            ethnicity = [c.staging_name for c in columns if c.codes_source == "ethnicity_codes"]
+            stated = " OR ".join(["postcode IS NOT NULL", *(f"{c} IS NOT NULL" for c in ethnicity)])
+            current = f"staging.{source} JOIN meta.load l USING (load_id) WHERE l.status = 'loaded'"
+            expected += con.sql(f"SELECT count(*) FROM {current} AND ({stated})").fetchall()[0][0]
+    addresses = events.addresses
+    assert addresses.height == expected
+    stated = addresses["ethnicity"].drop_nulls()
+    assert stated.len() > 0 and stated.is_in(list(reference_codes("ethnicity_codes", "code"))).all()
+
+
+def test_ethnicity_deprivation_and_moves_out_of_the_area_reach_the_features(linked: Path) -> None:
+    with duckdb.connect(str(linked), read_only=True) as con:
+        events, people = read_events(con), read_people(con)
+    built = build_features(events, people, date(2026, 11, 16))
+    moved = built.filter(pl.col("person_moved_out"))
+    assert moved.height > 0 and moved["person_moved_out_date"].is_not_null().all()
+    assert (built["person_resident"] != built["person_moved_out"]).all()
+    residents = built.filter(pl.col("person_resident"))
+    assert residents["person_deprivation_decile"].null_count() < 0.05 * residents.height
+    # people seen only in extracts without ethnicity (custody, searches, exclusions ...) have none
+    assert built["person_ethnicity"].null_count() < 0.5 * built.height
+
+
+def test_review_decisions_are_read_and_known_from_the_day_after_entry(linked: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(linked, warehouse)
+    with connect(warehouse) as con:
+        person = con.sql("SELECT min(person_id) FROM link.person").fetchall()[0][0]
+        con.execute(
+            "INSERT INTO review.decision VALUES (1, NULL, ?, 'accept', 'agreed at panel', 'analyst', "
+            "DATE '2026-11-09', TIMESTAMP '2026-11-09 15:00:00', NULL)",
+            [person],
+        )
+        events, people = read_events(con), read_people(con)
+    assert events.decisions.rows() == [(person, date(2026, 11, 9), date(2026, 11, 9), "accept", None)]
+    for as_of, member in ((date(2026, 11, 9), False), (date(2026, 11, 10), True)):
+        built = build_features(events, people.filter(pl.col("person_id") == person), as_of)
+        assert built["review_in_cohort"].item() is member

@@ -160,7 +160,10 @@ def test_rows_that_do_not_reconcile_stop_the_run_and_keep_nothing_of_the_file(
     landing = tmp_path / "landing"
     landing.mkdir()
     shutil.copy(small_world[0] / "landing" / "health_referrals_2026-11-16.csv", landing)
-    monkeypatch.setattr(ingest, "_count", lambda con, table, load_id: 0 if table.startswith("staging") else 1)
+    count = ingest._count  # staging seems to lose a row, however many the file has
+    monkeypatch.setattr(
+        ingest, "_count", lambda con, table, load_id: count(con, table, load_id) - table.startswith("staging")
+    )
     with pytest.raises(ReconciliationError, match="health_referrals_2026-11-16.csv"):
         run_ingest(landing, tmp_path / "w.duckdb", RUN_DATE)
     assert query(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.health_referrals") == [(0,)]

@@ -116,6 +116,7 @@ def valid_values(draw: st.DrawFn, extract: date) -> dict[str, str | None]:
         "OFFENCE_DATE": ddmmyyyy(offence),
         "RECORDED_DATE": ddmmyyyy(draw(st.dates(offence, extract))),
         "KNIFE_FLAG": draw(st.sampled_from(CODES["KNIFE_FLAG"])),
+        "SELF_DEFINED_ETHNICITY": draw(st.none() | st.sampled_from(CODES["SELF_DEFINED_ETHNICITY"])),
     }
 
 
@@ -303,6 +304,7 @@ A_VALID_ROW: Values = {
     "OFFENCE_DATE": "15/01/2024",
     "RECORDED_DATE": "16/01/2024",
     "KNIFE_FLAG": "N",
+    "SELF_DEFINED_ETHNICITY": "W1",
 }
 """A row that passes every check (the first property test runs it as an explicit example)."""
 

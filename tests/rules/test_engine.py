@@ -113,3 +113,56 @@ def test_an_exclusion_and_the_population_decide_who_is_considered(verdicts: pl.D
 def test_features_the_rulebook_reads_must_be_given() -> None:
     with pytest.raises(ValueError, match="person_age"):
         apply_rules(pl.DataFrame({"person_id": [1], "as_of": [AS_OF]}), load_rulebook())
+
+
+def test_a_recent_decline_excludes_until_something_new_happens_and_members_are_not_relisted() -> None:
+    people = PEOPLE.filter(pl.col("person_id") != 3)
+    decisions = pl.DataFrame(
+        {
+            "person_id": [1, 4],
+            "event_date": [date(2026, 7, 1), date(2026, 10, 5)],
+            "recorded_date": [date(2026, 7, 1), date(2026, 10, 5)],
+            "decision": ["accept", "decline"],
+            "end_date": [None, None],
+        },
+        schema_overrides={"end_date": pl.Date},
+    )
+    before = Events.of(**{**EVENTS.frames(), "decisions": decisions})
+    verdicts = apply_rules(build_features(before, people, AS_OF), load_rulebook())
+    decided = {row["person_id"]: row for row in decide(verdicts).iter_rows(named=True)}
+    assert decided[1]["exclusions_met"] == ["already_in_cohort"] and not decided[1]["considered_by_rules"]
+    assert decided[4]["exclusions_met"] == ["declined_recently"] and not decided[4]["considered_by_rules"]
+    referral = pl.DataFrame(
+        {
+            "person_id": [4],
+            "event_date": [date(2026, 11, 2)],
+            "recorded_date": [date(2026, 11, 3)],
+            "referrer_type": ["POLICE"],
+        }  # fmt: skip
+    )
+    again = Events.of(
+        **{**before.frames(), "partner_referrals": pl.concat([EVENTS.partner_referrals, referral])}
+    )
+    verdicts = apply_rules(build_features(again, people, AS_OF), load_rulebook())
+    assert verdict(verdicts, 4, "declined_recently")["met"] is False
+    assert decide(verdicts).filter(pl.col("person_id") == 4)["considered_by_rules"].item() is True
+
+
+def test_moving_out_takes_a_person_out_of_the_population_with_the_date_as_reason() -> None:
+    addresses = pl.DataFrame(
+        {
+            "person_id": [4, 4],
+            "event_date": [date(2025, 1, 1), date(2026, 8, 1)],
+            "recorded_date": [date(2025, 1, 2), date(2026, 8, 2)],
+            "postcode": ["B15 2TT", "LE1 5AB"],
+            "ethnicity": [None, None],
+        }  # fmt: skip
+    )
+    events = Events.of(**{**EVENTS.frames(), "addresses": addresses})
+    verdicts = apply_rules(build_features(events, PEOPLE, AS_OF), load_rulebook())
+    assert verdict(verdicts, 4, "resident_in_area")["met"] is False
+    assert (
+        verdict(verdicts, 4, "moved_out")["reason"]
+        == "an address outside the area was recorded on 02/08/2026"
+    )
+    assert verdict(verdicts, 1, "resident_in_area")["met"] is True  # no postcode on record

@@ -32,7 +32,8 @@ def test_the_shipped_rulebook_is_valid_complete_and_covers_the_starting_policy()
     ids = {rule.id for rule in book.rules}
     assert {"aged_14_to_25", "knife_arrest_12_months", "repeated_knife_offences",
             "knife_and_violent_or_sexual_offence", "partner_referral",
-            "assault_attendance_and_police_contact", "in_custody", "deceased"} <= ids  # fmt: skip
+            "assault_attendance_and_police_contact", "in_custody", "deceased", "resident_in_area",
+            "moved_out", "already_in_cohort", "declined_recently"} <= ids  # fmt: skip
     assert [r.kind for r in book.rules] == sorted((r.kind for r in book.rules), key=["population",
             "eligibility", "exclusion"].index)  # fmt: skip
     for rule in book.rules:

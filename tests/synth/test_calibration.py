@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from synth.calibration import Measure
+import polars as pl
+
+from synth.calibration import Measure, while_resident
+from synth.model import Kind
 from synth.params import WorldParams
 from synth.report import render_calibration_report
 
@@ -40,3 +43,15 @@ def test_report_explains_every_figure_outside_its_target() -> None:
     assert "| Knife-offence suspects | 4.10 |" in text
     assert "sampling noise" in text
     assert "treat as a calibration defect" in text
+
+
+def test_rates_leave_out_what_happens_after_a_person_leaves_the_area() -> None:
+    events = pl.DataFrame(
+        {
+            "step": [3, 5, 5, 9, 2],
+            "true_person_id": [1, 1, 1, 1, 2],
+            "kind": [Kind.OFFENCE, Kind.MOVE_OUT, Kind.VICTIMISATION, Kind.ED_ATTENDANCE, Kind.OFFENCE],
+        }
+    )
+    # the victimisation in the month of the move counts; the later attendance does not
+    assert while_resident(events)["step"].to_list() == [3, 5, 5, 2]

@@ -1,0 +1,113 @@
+"""Where a person lives and their recorded ethnicity, from the postcodes and ethnicity on their records.
+
+These are facts for eligibility (resident in the area, moved out of it) and for fairness audits
+(ethnicity, deprivation); the registry never opens them to the model. Postcodes themselves are
+identifiers and never become features.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+import jsonschema
+import polars as pl
+import yaml
+
+from data_contracts.reference import reference_table
+from features.counting import KEY
+from features.events import Events, known
+
+AREA_FILE = "features/area.yaml"
+
+
+class AreaError(ValueError):
+    """The area configuration breaks its schema."""
+
+
+def parse_area(document: object, file_name: str = AREA_FILE) -> tuple[str, ...]:
+    """The postcode areas of the area's residents, from the area document.
+
+    Raises:
+        AreaError: naming the file and what is wrong.
+    """
+    schema = json.loads(resources.files("features").joinpath("area.schema.json").read_text("utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise AreaError(f"{file_name}: {where}: {error.message}")
+    assert isinstance(document, dict)
+    return tuple(document["postcode_areas"])
+
+
+@cache
+def postcode_areas() -> tuple[str, ...]:
+    """The configured postcode areas (features/area.yaml)."""
+    text = resources.files("features").joinpath("area.yaml").read_text("utf-8")
+    return parse_area(yaml.safe_load(text))
+
+
+def postcode_area(postcode: pl.Expr) -> pl.Expr:
+    """The letters before the digits of a postcode in standard form ("B15 2TT" -> "B"); null if none."""
+    return postcode.str.extract(r"^([A-Z]{1,2})[0-9]", 1)
+
+
+def postcode_sector(postcode: pl.Expr) -> pl.Expr:
+    """The sector of a postcode in standard form ("B15 2TT" -> "B15 2"); null if it is not one."""
+    return postcode.str.extract(r"^([A-Z]{1,2}[0-9][A-Z0-9]? [0-9])[A-Z]{2}$", 1)
+
+
+def latest_recorded(seen: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Per person and as_of, the most recently recorded value of ``column`` among known records.
+
+    Records on the same latest date that disagree are settled by the value recorded most often
+    (over every known record), then by the value's order, so the answer never depends on row order.
+
+    Args:
+        seen: known records (features.events.known) with ``column``.
+        column: the column, e.g. ``postcode``.
+
+    Returns:
+        person_id, as_of, ``column`` and ``recorded_date`` (when that value was recorded); only
+        people and dates with a known non-null value.
+    """
+    present = seen.filter(pl.col(column).is_not_null()).with_columns(
+        pl.len().over(*KEY, column).alias("_times")
+    )
+    return present.group_by(KEY).agg(
+        pl.col(column).sort_by("recorded_date", "_times", column, descending=[True, True, False]).first(),
+        pl.col("recorded_date").max(),
+    )
+
+
+def residence_features(events: Events, grid: pl.DataFrame) -> pl.DataFrame:
+    """Ethnicity, deprivation decile of the latest address, and whether it is in the area.
+
+    Args:
+        events: every kind of event; only ``addresses`` is read.
+        grid: the as_of dates (features.events.as_of_grid).
+
+    Returns:
+        person_id, as_of, person_ethnicity, person_deprivation_decile, person_resident,
+        person_moved_out and person_moved_out_date, for people with a known postcode or
+        ethnicity (the builder fills the others).
+    """
+    seen = known(events.addresses, grid)
+    ethnicity = latest_recorded(seen, "ethnicity").select(*KEY, pl.col("ethnicity").alias("person_ethnicity"))
+    deciles = reference_table("postcode_sectors").select("postcode_sector", "deprivation_decile")
+    # a postcode that names no postcode area says nothing about where the person lives
+    away = ~postcode_area(pl.col("postcode")).is_in(list(postcode_areas())).fill_null(True)
+    place = (
+        latest_recorded(seen, "postcode")
+        .with_columns(postcode_sector(pl.col("postcode")).alias("postcode_sector"), away.alias("away"))
+        .join(deciles, on="postcode_sector", how="left")
+        .select(
+            *KEY,
+            pl.col("deprivation_decile").alias("person_deprivation_decile"),
+            (~pl.col("away")).alias("person_resident"),
+            pl.col("away").alias("person_moved_out"),
+            pl.when(pl.col("away")).then(pl.col("recorded_date")).alias("person_moved_out_date"),
+        )
+    )
+    return ethnicity.join(place, on=KEY, how="full", coalesce=True)
