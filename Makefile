@@ -28,10 +28,12 @@ $(BIN)/cohort: pyproject.toml
 
 install: $(BIN)/cohort ## Create the virtual environment and install cohort with its dev tools
 
-demo: install ## Generate the default synthetic world (50,000 residents), ingest it and link identities
+demo: install ## Generate the default synthetic world (50,000 residents), ingest it, link identities, apply the rules
 	$(BIN)/cohort synth --residents $(RESIDENTS) --seed $(SEED) --end-date $(END_DATE) --out $(WORLD)
 	$(BIN)/cohort ingest --landing $(WORLD)/landing --warehouse $(WAREHOUSE) --run-date $(END_DATE)
 	$(BIN)/cohort link --warehouse $(WAREHOUSE)
+	$(BIN)/cohort rules book --out data/reports/rulebook.md
+	$(BIN)/cohort rules apply --as-of $(END_DATE) --warehouse $(WAREHOUSE)
 
 test: install ## Run the tests
 	$(BIN)/python -m pytest -q
