@@ -59,9 +59,7 @@ def review_features(events: Events, grid: pl.DataFrame) -> pl.DataFrame:
             (pl.col("as_of") - pl.col("review_declined_date"))
             .dt.total_days()
             .alias("review_days_since_declined"),
-            pl.when(pl.col("review_declined_date").is_not_null())
-            .then(pl.col("review_events_since_declined").fill_null(0))
-            .alias("review_events_since_declined"),
+            pl.col("review_events_since_declined").fill_null(0),
         )
         .drop("_latest", "_end")
     )
