@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +13,8 @@ from typing import Any, Literal
 
 import jsonschema
 import yaml
+
+from data_contracts.schemas import packaged_schema, schema_errors
 
 ColumnType = Literal["string", "name", "postcode", "code", "identifier", "date", "integer"]
 FREE_TEXT: tuple[ColumnType, ...] = ("string", "name")
@@ -117,17 +118,9 @@ def snake_case(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
-@cache
 def contract_schema() -> dict[str, Any]:
     """The JSON Schema every contract must satisfy."""
-    text = resources.files("data_contracts").joinpath("contract.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-@cache
-def _schema_validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(contract_schema())
+    return packaged_schema("data_contracts", "contract.schema.json")
 
 
 @cache
@@ -154,7 +147,8 @@ def parse_contract(document: dict[str, Any], version: str = "") -> Contract:
         ContractError: naming the contract, the field and what is wrong.
     """
     name = document.get("name", "<unnamed>") if isinstance(document, dict) else "<not a mapping>"
-    error = jsonschema.exceptions.best_match(_schema_validator().iter_errors(document))
+    errors = schema_errors("data_contracts", "contract.schema.json", document)
+    error = jsonschema.exceptions.best_match(errors)
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise ContractError(f"contract {name}: {where}: {error.message}")

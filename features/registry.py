@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import jsonschema
 import yaml
+
+from data_contracts.schemas import schema_errors
 
 WINDOW_TEXT = {
     "90d": "in the last 90 days",
@@ -54,8 +54,7 @@ def parse_registry(entries: Any, file_name: str = REGISTRY_FILE) -> dict[str, Fe
     Raises:
         RegistryError: naming the file, the entry and what is wrong.
     """
-    schema = json.loads(resources.files("features").joinpath("registry.schema.json").read_text("utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(entries), key=lambda e: list(e.path))
+    errors = schema_errors("features", "registry.schema.json", entries)
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.path)

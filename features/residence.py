@@ -7,7 +7,6 @@ identifiers and never become features.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from importlib import resources
 
@@ -16,6 +15,7 @@ import polars as pl
 import yaml
 
 from data_contracts.reference import reference_table
+from data_contracts.schemas import schema_errors
 from features.counting import KEY
 from features.events import Events, known
 
@@ -32,8 +32,7 @@ def parse_area(document: object, file_name: str = AREA_FILE) -> tuple[str, ...]:
     Raises:
         AreaError: naming the file and what is wrong.
     """
-    schema = json.loads(resources.files("features").joinpath("area.schema.json").read_text("utf-8"))
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(document))
+    error = jsonschema.exceptions.best_match(schema_errors("features", "area.schema.json", document))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         raise AreaError(f"{file_name}: {where}: {error.message}")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+
+from data_contracts.schemas import schema_errors
 
 
 class SettingsError(ValueError):
@@ -47,8 +47,7 @@ def load_settings(path: Path | None = None) -> LinkSettings:
     else:
         text, where = path.read_text(encoding="utf-8"), str(path)
     raw: Any = yaml.safe_load(text)
-    schema = json.loads(resources.files("linkage").joinpath("settings.schema.json").read_text("utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(raw), key=lambda e: list(e.path))
+    errors = schema_errors("linkage", "settings.schema.json", raw)
     if errors:
         error = errors[0]
         field = "/".join(str(p) for p in error.path) or "(top level)"

@@ -7,18 +7,16 @@ it without reading code. The rulebook's version is a hash of its files: any edit
 from __future__ import annotations
 
 import hashlib
-import json
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
 import yaml
 
+from data_contracts.schemas import packaged_schema, schema_errors
 from features.registry import Feature, registry
 from rules.condition import Condition, ConditionError, parse_condition
 
@@ -125,14 +123,13 @@ def parse_rule(text: str, file_name: str, features: Mapping[str, Feature]) -> Ru
 
 
 def _check_schema(data: dict[str, Any], file_name: str, lines: dict[str, int]) -> None:
-    schema = _schema()
-    allowed = schema["properties"]
+    allowed = packaged_schema("rules", "rule.schema.json")["properties"]
     for field in data:
         if field not in allowed:
             raise RuleError(
                 f"{file_name}:{lines.get(field, 1)}: unknown field '{field}' (fields: {', '.join(allowed)})"
             )
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
+    errors = schema_errors("rules", "rule.schema.json", data)
     if errors:
         first = errors[0]
         name = str(first.path[0]) if first.path else ""
@@ -161,11 +158,3 @@ def _check_reason(rule: Rule, features: Mapping[str, Feature], line: int) -> Non
             f"{rule.file}:{line}: `reason` uses {{{name}}}, which is not a registered feature "
             f"(or {DATES_SUFFIX} of a dated count); see features/registry.yaml"
         )
-
-
-@cache
-def _schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(
-        resources.files("rules").joinpath("rule.schema.json").read_text("utf-8")
-    )
-    return schema
