@@ -19,7 +19,8 @@ KNIFE = pl.col("knife") | pl.col("weapon_offence")
 HOMICIDE_CODES = ("1", "4.1")
 
 
-def _offences(events: Events) -> pl.DataFrame:
+def offences_with_codes(events: Events) -> pl.DataFrame:
+    """Occurrences with their offence group, serious-violence and weapon flags and harm weight."""
     codes = reference_table("offence_codes").select(
         "ho_code", "offence_group", "serious_violence", "weapon_offence", "cchi_days"
     )
@@ -56,7 +57,7 @@ def suspect_features(events: Events, grid: pl.DataFrame, dated: set[str]) -> pl.
 
     Escalation is the harm of the last 12 months less the harm of the 12 months before.
     """
-    seen = known(_offences(events).filter(pl.col("role") == "suspect"), grid)
+    seen = known(offences_with_codes(events).filter(pl.col("role") == "suspect"), grid)
     out = count_events(seen, suspect_counts(), dated)
     first = seen.group_by(KEY).agg(pl.col("event_date").min().alias("first_offence"))
     return reduce(
@@ -69,7 +70,7 @@ def suspect_features(events: Events, grid: pl.DataFrame, dated: set[str]) -> pl.
 
 def victim_features(events: Events, grid: pl.DataFrame, dated: set[str]) -> pl.DataFrame:
     """Victimisation at each as_of, and whether the person is recorded as a homicide victim."""
-    seen = known(_offences(events).filter(pl.col("role") == "victim"), grid)
+    seen = known(offences_with_codes(events).filter(pl.col("role") == "victim"), grid)
     return (
         count_events(seen, victim_counts(), dated)
         .join(days_since_last(seen, pl.lit(True), "police_days_since_victimisation"), on=KEY, how="left")

@@ -37,6 +37,7 @@ class Feature:
     direction: Literal["increasing", "decreasing", "none"]
     model: bool
     dated: bool
+    protected: bool = False
 
     @property
     def monotone(self) -> int:
@@ -80,6 +81,7 @@ def parse_registry(entries: Any, file_name: str = REGISTRY_FILE) -> dict[str, Fe
                 entry["direction"],
                 entry["model"],
                 entry.get("dated", False),
+                entry.get("protected", False),
             )
     return features
 
@@ -89,6 +91,11 @@ def registry() -> dict[str, Feature]:
     """Every registered feature by name, in registry order."""
     text = resources.files("features").joinpath("registry.yaml").read_text("utf-8")
     return parse_registry(yaml.safe_load(text))
+
+
+def protected_features() -> list[str]:
+    """Protected characteristics and their direct proxies: for fairness audits only."""
+    return [name for name, feature in registry().items() if feature.protected]
 
 
 def model_features() -> list[str]:

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_link import link_app
+from pipelines.cli_model import model_app
 from pipelines.cli_options import parse_date
 from pipelines.cli_rules import rules_app
 from pipelines.progress import console, stages
@@ -24,6 +25,7 @@ app = typer.Typer(
 
 app.add_typer(link_app, name="link")
 app.add_typer(rules_app, name="rules")
+app.add_typer(model_app, name="model")
 
 
 @app.callback()

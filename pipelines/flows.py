@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from linkage.run import LinkResult, run_link
 from pipelines.ingest_run import IngestFailed, IngestResult, run_ingest
+from pipelines.model_run import DEFAULT_STORE, TrainResult, run_training
 from pipelines.warehouse import warehouse_path
 
 T = TypeVar("T")
@@ -59,5 +60,22 @@ def link_identities(warehouse: Path | None = None, retrain: bool = False) -> Lin
     get_run_logger().info(
         "link %s: %d records, %d people, %d pairs for review, %d merges, %d splits",
         result.run_id, result.records, result.persons, result.pairs_for_review, result.merges, result.splits,
+    )  # fmt: skip
+    return result
+
+
+@flow(name="train-risk-model")
+def train_risk_model(
+    warehouse: Path | None = None, store: Path = DEFAULT_STORE, world: Path | None = None
+) -> TrainResult:
+    """Train, evaluate and store a candidate risk model (see `cohort model train`); never approves it."""
+    result = run_training(
+        warehouse_path(Path(warehouse) if warehouse else None), Path(store),
+        world=Path(world) if world else None, by="flow train-risk-model", step=prefect_step,
+    )  # fmt: skip
+    model = result.evaluation.metrics["risk model"]
+    get_run_logger().info(
+        "model %s: test AUC %.3f, ECE %.4f; %s", result.version, model.auc, model.ece or 0.0,
+        "recorded as a candidate" if result.registered else "already recorded",
     )  # fmt: skip
     return result

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from data_contracts.contract import Contract
 from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
+from pipelines.files import write_private
 from pipelines.gates import Gate
 from pipelines.ingest import FileOutcome
 
@@ -116,12 +116,7 @@ def render_report(context: dict[str, object]) -> str:
 
 def write_report(folder: Path, run_id: str, run_date: date, html: str) -> Path:
     """Write the report owner-only; returns its path."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"ingest_{run_date.isoformat()}_{run_id[:8]}.html"
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(html)
-    return path
+    return write_private(folder / f"ingest_{run_date.isoformat()}_{run_id[:8]}.html", html)
 
 
 def summary_table(summaries: list[SourceSummary], unmatched: list[FileOutcome], title: str) -> Table:

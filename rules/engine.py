@@ -86,6 +86,32 @@ def decide(verdicts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def summarise(features: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """What :func:`decide` says of each person, straight from the features, without reasons.
+
+    For many snapshots at once (model training), where reasons and facts are not needed.
+
+    Returns:
+        person_id, as_of, in_population, eligible, excluded, considered_by_rules and
+        ``eligibility_count``, how many eligibility rules the person meets.
+    """
+
+    def met(kind: str) -> list[pl.Expr]:
+        return [rule.when.expr.fill_null(False) for rule in rulebook.rules if rule.kind == kind]
+
+    eligibility = met("eligibility")
+    summary = features.select(
+        *KEY,
+        pl.all_horizontal(pl.lit(True), *met("population")).alias("in_population"),
+        pl.any_horizontal(pl.lit(False), *eligibility).alias("eligible"),
+        pl.any_horizontal(pl.lit(False), *met("exclusion")).alias("excluded"),
+        pl.sum_horizontal(pl.lit(0), *[e.cast(pl.Int32) for e in eligibility]).alias("eligibility_count"),
+    )
+    return summary.with_columns(
+        (pl.col("in_population") & pl.col("eligible") & ~pl.col("excluded")).alias("considered_by_rules")
+    )
+
+
 def _reason(rule: Rule, registered: Mapping[str, Feature], features: pl.DataFrame) -> pl.Expr:
     pieces: list[pl.Expr] = []
     for literal, name, _, _ in string.Formatter().parse(rule.reason):

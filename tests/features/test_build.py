@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 
 from features.build import build_features, build_snapshots
 from features.events import Events
-from features.registry import registry
+from features.registry import RegistryError, model_features, parse_registry, protected_features, registry
 
 AS_OF = date(2026, 6, 1)
 PEOPLE = pl.DataFrame(
@@ -149,9 +150,21 @@ def test_every_registered_feature_is_built_and_every_column_is_registered() -> N
     assert set(built.columns) == {"person_id", "as_of"} | set(features) | dated
 
 
-def test_no_protected_characteristic_is_open_to_the_model() -> None:
-    for name in ("person_age", "person_sex"):
-        assert registry()[name].model is False
+def test_no_protected_characteristic_or_proxy_is_open_to_the_model() -> None:
+    protected = set(protected_features())
+    assert {"person_sex", "person_ethnicity", "person_deprivation_decile"} <= protected
+    assert not protected & set(model_features())
+    # where people live and postcodes never become model inputs either
+    assert not {"person_resident", "person_moved_out", "person_moved_out_date"} & set(model_features())
+
+
+def test_the_registry_schema_refuses_a_protected_feature_for_the_model() -> None:
+    entry = {
+        **{"name": "person_sex", "description": "Sex as most records give it.", "template": "sex {value}"},
+        **{"source": "linkage", "type": "text", "direction": "none", "model": True, "protected": True},
+    }
+    with pytest.raises(RegistryError, match="model"):
+        parse_registry([entry])
 
 
 def test_snapshots_equal_one_build_per_date() -> None:

@@ -1,0 +1,92 @@
+"""Why the model says what it says about a person: SHAP contributions as plain-English factors.
+
+Each factor is one feature's contribution to the person's log-odds (LightGBM ``pred_contrib``,
+the same values as ``shap.TreeExplainer``), written with the registry's template and the
+person's value, and the agency the fact comes from.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from features.registry import Feature
+from models.learner import RiskModel
+
+FACTOR = pl.Struct(
+    {"feature": pl.String(), "text": pl.String(), "source": pl.String(), "contribution": pl.Float64()}
+)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One feature's push on a person's risk: ``contribution`` in log-odds (+ raises, - lowers)."""
+
+    feature: str
+    text: str
+    source: str
+    contribution: float
+
+
+def written(feature: Feature, value: float) -> str:
+    """The plain-English fact for a model feature's value (NaN: nothing on record)."""
+    if math.isnan(value):
+        return f"{feature.description.rstrip('.')}: nothing on record"
+    if feature.type == "flag":
+        return feature.template if value else f"not {feature.template}"
+    if feature.type in ("count", "days", "years"):
+        return feature.explain(int(round(value)))
+    shown = round(value, 1)
+    return feature.explain(int(shown) if shown == int(shown) else shown)
+
+
+def factors(
+    model: RiskModel, matrix: np.ndarray, registered: Mapping[str, Feature], top: int
+) -> list[tuple[list[Factor], list[Factor]]]:
+    """For each row, the ``top`` factors raising risk (largest first) and lowering it (largest first).
+
+    Features that did not move the person's score are left out, so a person with little on
+    record may have fewer factors.
+    """
+    contributions = model.contributions(matrix)[:, :-1]
+    order = np.argsort(-contributions, axis=1, kind="stable")
+    out = []
+    for row in range(matrix.shape[0]):
+        pushes = contributions[row]
+        raising = [c for c in order[row, :top] if pushes[c] > 0]
+        lowering = [c for c in order[row, ::-1][:top] if pushes[c] < 0]
+        out.append(
+            (
+                [_factor(model.features[c], matrix[row, c], pushes[c], registered) for c in raising],
+                [_factor(model.features[c], matrix[row, c], pushes[c], registered) for c in lowering],
+            )
+        )
+    return out
+
+
+def _factor(name: str, value: float, push: float, registered: Mapping[str, Feature]) -> Factor:
+    feature = registered[name]
+    return Factor(name, written(feature, float(value)), feature.source, float(push))
+
+
+def explanation_frame(
+    person_ids: Sequence[int],
+    model: RiskModel,
+    matrix: np.ndarray,
+    registered: Mapping[str, Feature],
+    top: int,
+) -> pl.DataFrame:
+    """person_id, ``raising`` and ``lowering``: lists of factors (feature, text, source, contribution)."""
+    explained = factors(model, matrix, registered, top)
+    return pl.DataFrame(
+        {
+            "person_id": list(person_ids),
+            "raising": [[vars(f) for f in up] for up, _ in explained],
+            "lowering": [[vars(f) for f in down] for _, down in explained],
+        },
+        schema={"person_id": pl.Int64(), "raising": pl.List(FACTOR), "lowering": pl.List(FACTOR)},
+    )

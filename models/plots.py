@@ -1,0 +1,153 @@
+"""Plain evaluation charts for the governance board: reliability curves and precision at list sizes.
+
+Figures are built with `matplotlib.figure.Figure` rather than pyplot: nothing is registered in
+pyplot's global figure list (so nothing can leak between runs or threads), no GUI backend is ever
+chosen, and importing this module does not change the backend for the rest of the process.
+Saving a bare Figure always renders with Agg.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from models.metrics import ReliabilityBin
+
+DPI = 150
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=DPI, bbox_inches="tight")
+    fig.clear()
+    return path
+
+
+def reliability_plot(curves: dict[str, list[ReliabilityBin]], path: Path) -> Path:
+    """Predicted probability against observed rate, one line per model, with the diagonal.
+
+    Both axes stop just past the largest value plotted, since probabilities here are small and a
+    0-to-1 square would squash every curve into a corner.
+
+    Args:
+        curves: Reliability bins per model name.
+        path: Where to write the PNG.
+
+    Returns:
+        The path written.
+    """
+    fig = Figure(figsize=(6.5, 6))
+    ax = fig.subplots()
+    values = [v for curve in curves.values() for b in curve for v in (b.mean_predicted, b.observed_rate)]
+    top = max(values, default=0.0) * 1.05 or 1.0
+    ax.plot([0.0, top], [0.0, top], linestyle="--", color="grey", linewidth=1, label="Perfect calibration")
+    for name, curve in curves.items():
+        ax.plot(
+            [b.mean_predicted for b in curve],
+            [b.observed_rate for b in curve],
+            marker="o",
+            linewidth=1.5,
+            label=name,
+        )
+    ax.set_xlim(0.0, top)
+    ax.set_ylim(0.0, top)
+    ax.set_aspect("equal")
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("Mean predicted probability (per bin)")
+    ax.set_ylabel("Observed rate of serious violence (per bin)")
+    ax.set_title("Reliability on the test window")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left")
+    return _save(fig, path)
+
+
+def precision_at_plot(results: dict[str, dict[int, tuple[float, float]]], path: Path) -> Path:
+    """Grouped bars of precision at each list size, one bar per model, each labelled with its value.
+
+    Args:
+        results: Per model name, (precision, recall) keyed by list size.
+        path: Where to write the PNG.
+
+    Returns:
+        The path written.
+    """
+    sizes = sorted({k for at in results.values() for k in at})
+    fig = Figure(figsize=(max(6.5, 1.2 * len(sizes) * max(len(results), 1)), 5))
+    ax = fig.subplots()
+    width = 0.8 / max(len(results), 1)
+    top = 0.0
+    for i, (name, at) in enumerate(results.items()):
+        heights = [at[k][0] if k in at else math.nan for k in sizes]
+        offsets = [j + (i - (len(results) - 1) / 2) * width for j in range(len(sizes))]
+        bars = ax.bar(offsets, heights, width=width, label=name)
+        ax.bar_label(bars, labels=["" if math.isnan(h) else f"{h:.0%}" for h in heights], fontsize=8)
+        top = max([top, *(h for h in heights if not math.isnan(h))])
+    ax.set_xticks(range(len(sizes)), [f"Top {k}" for k in sizes])
+    ax.set_ylim(0.0, top * 1.15 if top > 0 else 1.0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlabel("List size (people)")
+    ax.set_ylabel("Precision (share of the list later involved)")
+    ax.set_title("Precision at list sizes")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
+
+
+def shap_summary_plot(
+    contributions: np.ndarray, matrix: np.ndarray, features: Sequence[str], path: Path, show: int = 15
+) -> Path:
+    """SHAP summary (beeswarm): one row per feature, most important on top; each dot a person,
+    placed by the feature's push on their log-odds and coloured by the feature's value.
+
+    Args:
+        contributions: SHAP values, one column per feature (without the bias).
+        matrix: the features' values, same shape.
+        features: the column names.
+        path: where to write the PNG.
+        show: how many features to show, by mean absolute contribution.
+    """
+    importance = np.abs(contributions).mean(axis=0)
+    order = np.argsort(-importance, kind="stable")[:show][::-1]
+    fig = Figure(figsize=(8, 0.4 * len(order) + 1.5))
+    ax = fig.subplots()
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, contributions.shape[0])
+    scatter = None
+    for row, column in enumerate(order):
+        values = matrix[:, column].astype(float)
+        known = ~np.isnan(values)
+        colour = np.full(values.size, 0.5)
+        if known.any() and np.ptp(values[known]) > 0:
+            low, high = np.nanpercentile(values, [5, 95])
+            colour[known] = np.clip((values[known] - low) / ((high - low) or 1.0), 0.0, 1.0)
+        scatter = ax.scatter(
+            contributions[:, column], row + jitter, c=colour, cmap="coolwarm", vmin=0, vmax=1, s=6, alpha=0.7
+        )
+    ax.axvline(0.0, color="grey", linewidth=1)
+    ax.set_yticks(range(len(order)), [features[c] for c in order], fontsize=8)
+    ax.set_xlabel("SHAP value (push on the log-odds of serious violence)")
+    ax.set_title("What drives the model's scores (SHAP summary)")
+    if scatter is not None:
+        bar = fig.colorbar(scatter, ax=ax, ticks=[0, 1])
+        bar.ax.set_yticklabels(["low", "high"])
+        bar.set_label("Feature value")
+    return _save(fig, path)
+
+
+def shap_dependence_plot(contributions: np.ndarray, values: np.ndarray, feature: str, path: Path) -> Path:
+    """How one feature's value moves its SHAP value, one dot per person (unknown values left out)."""
+    known = ~np.isnan(values)
+    fig = Figure(figsize=(6, 4.5))
+    ax = fig.subplots()
+    ax.scatter(values[known], contributions[known], s=6, alpha=0.5)
+    ax.axhline(0.0, color="grey", linewidth=1)
+    ax.set_xlabel(feature)
+    ax.set_ylabel("SHAP value (log-odds)")
+    ax.set_title(f"Dependence: {feature}")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

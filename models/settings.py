@@ -1,0 +1,99 @@
+"""The risk model's settings (models/settings.yaml): outcome, split, sampling, learner, bands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from data_contracts.schemas import schema_errors
+
+SETTINGS_FILE = "models/settings.yaml"
+
+
+class SettingsError(ValueError):
+    """The settings break their schema or contradict themselves."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A named range of calibrated probability, from ``lower`` up to the next band's."""
+
+    name: str
+    lower: float
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Every setting of training, evaluation and explanation; ``document`` is the checked YAML."""
+
+    roles: tuple[str, ...]
+    horizon_months: int
+    train_snapshots: int
+    calibration_snapshots: int
+    minimum_train_snapshots: int
+    minimum_history_months: int
+    negative_share: float
+    sampling_seed: int
+    learner: dict[str, Any]
+    calibration: str
+    list_sizes: tuple[int, ...]
+    reliability_bins: int
+    top_factors: int
+    explain_sample: int
+    bands: tuple[Band, ...]  # highest first
+    document: dict[str, Any]
+
+    def band(self, probability: float) -> str:
+        """The name of the highest band ``probability`` reaches."""
+        return next(b.name for b in self.bands if probability >= b.lower)
+
+
+def parse_settings(document: Any, file_name: str = SETTINGS_FILE) -> ModelSettings:
+    """Check the settings document against its schema.
+
+    Raises:
+        SettingsError: naming the file, the setting and what is wrong.
+    """
+    errors = schema_errors("models", "settings.schema.json", document)
+    if errors:
+        where = "/".join(str(p) for p in errors[0].path) or "(top level)"
+        raise SettingsError(f"{file_name}: {where}: {errors[0].message}")
+    bands = tuple(Band(b["name"], float(b["from"])) for b in document["bands"])
+    if [b.lower for b in bands] != sorted((b.lower for b in bands), reverse=True) or bands[-1].lower != 0:
+        raise SettingsError(f"{file_name}: bands: list them highest first, the last starting from 0")
+    split = document["split"]
+    if split["minimum_train_snapshots"] > split["train_snapshots"]:
+        raise SettingsError(f"{file_name}: split: minimum_train_snapshots exceeds train_snapshots")
+    return ModelSettings(
+        roles=tuple(document["outcome"]["roles"]),
+        horizon_months=document["outcome"]["horizon_months"],
+        train_snapshots=split["train_snapshots"],
+        calibration_snapshots=split["calibration_snapshots"],
+        minimum_train_snapshots=split["minimum_train_snapshots"],
+        minimum_history_months=split["minimum_history_months"],
+        negative_share=float(document["sampling"]["negative_share"]),
+        sampling_seed=document["sampling"]["seed"],
+        learner=dict(document["learner"]),
+        calibration=document["calibration"]["method"],
+        list_sizes=tuple(document["evaluation"]["list_sizes"]),
+        reliability_bins=document["evaluation"]["reliability_bins"],
+        top_factors=document["explanation"]["top_factors"],
+        explain_sample=document["explanation"]["sample"],
+        bands=bands,
+        document=document,
+    )
+
+
+def load_settings(path: Path | None = None) -> ModelSettings:
+    """The settings in ``path``, or those shipped in models/settings.yaml."""
+    if path is None:
+        return parse_settings(yaml.safe_load(resources.files("models").joinpath("settings.yaml").read_text()))
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise SettingsError(f"{path}: not valid YAML: {error}") from error
+    return parse_settings(document, str(path))
