@@ -1,14 +1,15 @@
 """Measure a trained model on the test window beside the baselines, on the same rows.
 
-Baselines: the rules alone (people ranked by how many eligibility rules they meet, everyone
-else tied at zero), logistic regression on the same features and training rows, and the
-count-of-prior-offences heuristic. On a synthetic world the oracle (each person's true risk,
-from re-simulating their future) is the physical limit; it is compared on the rows it covers.
+Baselines: the rules alone (the people they put forward, in no order: the rules select, they do
+not rank), the same ranked by how many eligibility rules each meets, logistic regression on the
+same features and training rows, and the count-of-prior-offences heuristic. On a synthetic world
+the oracle (each person's true risk, from re-simulating their future) is the physical limit; it
+is compared on the rows it covers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from models.settings import ModelSettings
 
 MODEL = "risk model"
 RULES = "rules alone"
+RULES_RANKED = "rules, ranked by rules met"
 LOGISTIC = "logistic regression"
 PRIOR = "prior offences"
 ORACLE = "oracle"
@@ -88,9 +90,11 @@ def evaluate_test(
     y = test.outcome
     sizes, bins = settings.list_sizes, settings.reliability_bins
     probability = model.probability(test.matrix)
+    rules_met = test.keys["rules_score"].to_numpy().astype(float)
     scores = {
         MODEL: (probability, True),
-        RULES: (test.keys["rules_score"].to_numpy().astype(float), False),
+        RULES: ((rules_met > 0).astype(float), False),
+        RULES_RANKED: (rules_met, False),
         LOGISTIC: (logistic.predict_proba(test.matrix)[:, 1], True),
         PRIOR: (test.keys["prior_offences"].to_numpy().astype(float), False),
     }
@@ -98,6 +102,7 @@ def evaluate_test(
         name: evaluate(y, score, sizes, probability=is_probability, bins=bins)
         for name, (score, is_probability) in scores.items()
     }
+    metrics[MODEL] = model_metrics(y, model.margin(test.matrix), probability, settings)
     curves = {
         name: reliability(y, score, bins)
         for name, (score, is_probability) in scores.items()
@@ -105,23 +110,36 @@ def evaluate_test(
     }
     compared = None
     if oracle is not None:
-        compared, oracle_metrics = _oracle_comparison(test, probability, oracle, settings)
+        compared, oracle_metrics = _oracle_comparison(model, test, probability, oracle, settings)
         metrics[ORACLE] = oracle_metrics
     return Evaluation(metrics, curves, compared, _targets(metrics, compared))
 
 
+def model_metrics(
+    y: np.ndarray, margin: np.ndarray, probability: np.ndarray, settings: ModelSettings
+) -> Metrics:
+    """The model's metrics: ranking ones from its log-odds, calibration ones from its probability.
+
+    Isotonic calibration is a step function, so hundreds of people at the top can share one
+    calibrated probability; their log-odds still tell them apart, in the same order.
+    """
+    ranked = evaluate(y, margin, settings.list_sizes, probability=False, bins=settings.reliability_bins)
+    calibrated = evaluate(y, probability, settings.list_sizes, bins=settings.reliability_bins)
+    return replace(ranked, brier=calibrated.brier, ece=calibrated.ece)
+
+
 def _oracle_comparison(
-    test: Rows, probability: np.ndarray, oracle: pl.DataFrame, settings: ModelSettings
+    model: RiskModel, test: Rows, probability: np.ndarray, oracle: pl.DataFrame, settings: ModelSettings
 ) -> tuple[dict[str, Any], Metrics]:
     scored = (
         test.keys.select("person_id", "as_of", "outcome")
-        .with_columns(pl.Series("p_model", probability))
+        .with_columns(pl.Series("p_model", probability), pl.Series("margin", model.margin(test.matrix)))
         .join(oracle.select("person_id", "as_of", "p_true"), on=["person_id", "as_of"])
         .filter(pl.col("p_true").is_not_null())
     )
     y = scored["outcome"].to_numpy().astype(np.int8)
     sizes, bins = settings.list_sizes, settings.reliability_bins
-    on_rows = evaluate(y, scored["p_model"].to_numpy(), sizes, bins=bins)
+    on_rows = model_metrics(y, scored["margin"].to_numpy(), scored["p_model"].to_numpy(), settings)
     limit = evaluate(y, scored["p_true"].to_numpy(), sizes, bins=bins)
     return {
         "rows": scored.height,

@@ -20,11 +20,12 @@ def score_rows(
     """Every row's calibrated probability, band and rank; factors for the ``explain`` highest.
 
     Returns:
-        person_id, as_of, probability, band, rank (1 = highest; ties share the order of person
-        id), raising and lowering (lists of factors; null beyond the explained rows), sorted by rank.
+        person_id, as_of, probability, band, rank (1 = highest; by probability, then log-odds, then
+        person id), raising and lowering (lists of factors; null beyond the explained rows), sorted by rank.
     """
     probability = model.probability(rows.matrix)
-    order = np.lexsort((rows.keys["person_id"].to_numpy(), -probability))
+    # calibration is a step function: the log-odds order people who share a calibrated probability
+    order = np.lexsort((rows.keys["person_id"].to_numpy(), -model.margin(rows.matrix), -probability))
     bounds = [b.lower for b in settings.bands]
     names = [b.name for b in settings.bands]
     # bands are listed highest first: a probability takes the first band whose lower bound it reaches

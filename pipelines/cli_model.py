@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from pipelines.cli_options import WarehouseOption, parse_date
+from pipelines.cli_options import AsOfOption, WarehouseOption, parse_date
 from pipelines.progress import console
 
 if TYPE_CHECKING:
@@ -135,13 +135,16 @@ def show(version: str, warehouse: WarehouseOption = None) -> None:
 
 
 def _change(version: str, status: str, by: str, reason: str, warehouse: Path | None) -> None:
-    from pipelines.model_registry import RegistryError, set_status
+    from pipelines.model_registry import AlreadyInStatus, RegistryError, set_status
     from pipelines.warehouse import connect, warehouse_path
 
     now = datetime.now(UTC).replace(tzinfo=None)
     try:
         with connect(warehouse_path(warehouse)) as con:
-            superseded = set_status(con, version, status, by.strip(), reason.strip(), now)
+            version, superseded = set_status(con, version, status, by.strip(), reason.strip(), now)
+    except AlreadyInStatus as note:
+        console.print(f"{note}: nothing changed.")
+        return
     except RegistryError as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
@@ -150,18 +153,25 @@ def _change(version: str, status: str, by: str, reason: str, warehouse: Path | N
     console.print(f"Model {version} {status} by {by.strip()}.")
 
 
+VersionArgument = Annotated[
+    str, typer.Argument(help="The model's version, or 'latest' for the newest trained.")
+]
 ByOption = Annotated[str, typer.Option("--by", help="Who decides (kept in the audit log).")]
 ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")]
 
 
 @model_app.command()
-def approve(version: str, by: ByOption, reason: ReasonOption, warehouse: WarehouseOption = None) -> None:
+def approve(
+    version: VersionArgument, by: ByOption, reason: ReasonOption, warehouse: WarehouseOption = None
+) -> None:
     """Make a candidate the model weekly scoring uses (the model approved before it is retired)."""
     _change(version, "approved", by, reason, warehouse)
 
 
 @model_app.command()
-def retire(version: str, by: ByOption, reason: ReasonOption, warehouse: WarehouseOption = None) -> None:
+def retire(
+    version: VersionArgument, by: ByOption, reason: ReasonOption, warehouse: WarehouseOption = None
+) -> None:
     """Take a model out of use for good."""
     _change(version, "retired", by, reason, warehouse)
 
@@ -218,9 +228,7 @@ def cv(
 
 @model_app.command()
 def score(
-    as_of: Annotated[
-        str, typer.Option(help="Reference date, YYYY-MM-DD: only what was known before it counts.")
-    ],
+    as_of: AsOfOption,
     warehouse: WarehouseOption = None,
     explain: Annotated[int, typer.Option(help="Explain this many of the highest scores.")] = 2000,
 ) -> None:

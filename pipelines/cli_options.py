@@ -13,6 +13,10 @@ WarehouseOption = Annotated[
     typer.Option(help="DuckDB warehouse file [default: $COHORT_WAREHOUSE, else data/warehouse.duckdb]."),
 ]
 
+AsOfOption = Annotated[
+    str, typer.Option(help="Reference date, YYYY-MM-DD: only what was known before it counts.")
+]
+
 
 def parse_date(value: str) -> date:
     """A YYYY-MM-DD date from the command line, or a clear error saying the form wanted."""

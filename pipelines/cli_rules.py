@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from pipelines.cli_options import WarehouseOption, parse_date
+from pipelines.cli_options import AsOfOption, WarehouseOption, parse_date
 from pipelines.progress import console
 
 if TYPE_CHECKING:
@@ -63,9 +63,7 @@ def book(
 
 @rules_app.command()
 def apply(
-    as_of: Annotated[
-        str, typer.Option(help="Reference date, YYYY-MM-DD: only what was known before it counts.")
-    ],
+    as_of: AsOfOption,
     warehouse: WarehouseOption = None,
     rulebook: RulebookOption = None,
 ) -> None:

@@ -16,11 +16,15 @@ import duckdb
 
 from pipelines.warehouse import sql
 
-STATUSES = ("candidate", "approved", "retired")
+LATEST = "latest"
 
 
 class RegistryError(ValueError):
     """An unknown model version, or a change its status does not allow."""
+
+
+class AlreadyInStatus(RegistryError):
+    """The model already has the status asked for: nothing to change."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,14 @@ def register(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], path: Pat
 
 def set_status(
     con: duckdb.DuckDBPyConnection, version: str, status: str, by: str, reason: str, now: datetime
-) -> list[str]:
+) -> tuple[str, list[str]]:
     """Approve or retire ``version``; approving retires the model approved before it.
 
+    Args:
+        version: a version, or ``latest`` for the model trained most recently.
+
     Returns:
-        The versions retired as a consequence (approving over an approved model).
+        The version changed, and those retired as a consequence (approving over an approved model).
 
     Raises:
         RegistryError: unknown version, empty name or reason, or a retired model approved again.
@@ -74,12 +81,14 @@ def set_status(
         raise RegistryError(f"status must be approved or retired, not {status!r}")
     if not by.strip() or not reason.strip():
         raise RegistryError("say who decides (--by) and why (--reason): both are kept in the audit log")
+    if version == LATEST:
+        version = models(con)[0].version if models(con) else version
     found = con.execute("SELECT status FROM scoring.model WHERE version = ?", [version]).fetchall()
     if not found:
         raise RegistryError(f"no model {version!r}: `cohort model list` shows the versions trained")
     (current,) = found[0]
     if current == status:
-        raise RegistryError(f"model {version} is already {status}")
+        raise AlreadyInStatus(f"model {version} is already {status}")
     if current == "retired":
         raise RegistryError(f"model {version} is retired and stays retired: train or approve another")
     superseded = []
@@ -99,7 +108,7 @@ def set_status(
     except BaseException:
         con.rollback()
         raise
-    return superseded
+    return version, superseded
 
 
 def models(con: duckdb.DuckDBPyConnection) -> list[ModelRecord]:
