@@ -9,8 +9,9 @@
         report.html        the same for a board, with the plots in plots/
 
 No pickles: every file is text or an image, so an artefact can be read, diffed and checked.
-The content hash covers the booster, the calibrator and the feature list, so the same data
-and settings give the same version. Folders are owner-only (0700) and files owner-read/write.
+The content hash covers the booster, the calibrator, the feature list and the settings, so
+the same data and settings give the same version, and an artefact once written is never
+rewritten. Folders are owner-only (0700) and files owner-read/write.
 """
 
 from __future__ import annotations
@@ -46,10 +47,11 @@ class Artefact:
         return str(self.manifest["version"])
 
 
-def content_hash(model: RiskModel) -> str:
-    """SHA-256 over the booster's text, the calibrator and the feature list."""
+def content_hash(model: RiskModel, settings: dict[str, Any]) -> str:
+    """SHA-256 over the booster's text, the calibrator, the feature list and the settings."""
     digest = hashlib.sha256()
     for part in (
+        json.dumps(settings, sort_keys=True),
         model.booster.model_to_string(),
         _calibrator_json(model.calibrator),
         json.dumps(model.features),
@@ -59,15 +61,16 @@ def content_hash(model: RiskModel) -> str:
     return digest.hexdigest()
 
 
-def version_name(model: RiskModel, test_as_of: str) -> str:
+def version_name(model: RiskModel, settings: dict[str, Any], test_as_of: str) -> str:
     """``risk-<test date>-<first 10 of the content hash>``, e.g. risk-20251116-3fa9c2d1e0."""
-    return f"risk-{test_as_of.replace('-', '')}-{content_hash(model)[:10]}"
+    return f"risk-{test_as_of.replace('-', '')}-{content_hash(model, settings)[:10]}"
 
 
 def write_artefact(
     store: Path, model: RiskModel, manifest: dict[str, Any], extra: dict[str, str | bytes]
 ) -> Path:
-    """Write the model and its files under ``store/<manifest['version']>`` (owner-only).
+    """Write the model and its files under ``store/<manifest['version']>`` (owner-only), unless
+    that version is already stored; returns the folder's absolute path.
 
     Args:
         store: the folder of artefacts.
@@ -77,7 +80,9 @@ def write_artefact(
         extra: more files by relative path (the evaluation, the report, plots).
     """
     store.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder = store / str(manifest["version"])
+    folder = (store / str(manifest["version"])).resolve()
+    if (folder / MANIFEST_FILE).is_file():
+        return folder  # the same model from the same settings: keep the first copy untouched
     files: dict[str, str | bytes] = {
         MODEL_FILE: model.booster.model_to_string(),
         CALIBRATOR_FILE: _calibrator_json(model.calibrator),
@@ -86,7 +91,7 @@ def write_artefact(
     for relative, content in files.items():
         write_private(folder / relative, content)
     hashes = {relative: _sha256(folder / relative) for relative in sorted(files)}
-    record = {**manifest, "content_hash": content_hash(model), "files": hashes}
+    record = {**manifest, "content_hash": content_hash(model, manifest["settings"]), "files": hashes}
     write_private(folder / MANIFEST_FILE, json.dumps(record, indent=2, default=str))
     return folder
 
@@ -113,7 +118,7 @@ def read_artefact(folder: Path) -> Artefact:
     calibration = json.loads((folder / CALIBRATOR_FILE).read_text("utf-8"))
     calibrator = Calibrator(calibration["method"], calibration["scale"], calibration["parameters"])
     model = RiskModel(booster, calibrator, tuple(manifest["features"]))
-    if content_hash(model) != manifest["content_hash"]:
+    if content_hash(model, manifest["settings"]) != manifest["content_hash"]:
         raise ArtefactError(f"{folder}: the model does not match its content hash; do not use it")
     return Artefact(folder, model, manifest)
 

@@ -15,8 +15,8 @@ import polars as pl
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from features.registry import registry
+from models.evaluate import model_metrics
 from models.learner import RiskModel, calibrate, fit_booster, monotone_constraints
-from models.metrics import evaluate
 from models.settings import ModelSettings
 
 CALIBRATION_SHARE = 0.2
@@ -75,7 +75,7 @@ def cross_validate(
         )
     monotone = monotone_constraints(features, registry())
     seed = settings.learner["seed"]
-    predicted = np.zeros(y.size)
+    predicted, margin = np.zeros(y.size), np.zeros(y.size)
     fold_auc = []
     for fit_rows, held_out in StratifiedKFold(folds, shuffle=True, random_state=seed).split(matrix, y):
         train_rows, calibration_rows = train_test_split(
@@ -87,6 +87,8 @@ def cross_validate(
         )
         model = RiskModel(classifier.booster_, calibrator, tuple(features))
         predicted[held_out] = model.probability(matrix[held_out])
-        fold_auc.append(evaluate(y[held_out], predicted[held_out], settings.list_sizes).auc)
-    metrics = evaluate(y, predicted, settings.list_sizes, bins=settings.reliability_bins).as_dict()
+        margin[held_out] = model.margin(matrix[held_out])
+        fold_auc.append(model_metrics(y[held_out], margin[held_out], predicted[held_out], settings).auc)
+    # ranked by log-odds, calibration judged on the probability, as for a trained model
+    metrics = model_metrics(y, margin, predicted, settings).as_dict()
     return {**metrics, "folds": folds, "fold_auc": fold_auc, "features": features}

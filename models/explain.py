@@ -8,6 +8,7 @@ person's value, and the agency the fact comes from.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from models.learner import RiskModel
 FACTOR = pl.Struct(
     {"feature": pl.String(), "text": pl.String(), "source": pl.String(), "contribution": pl.Float64()}
 )
+
+BLANK_NOTE = re.compile(r"\s*\(blank if none\)")
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,12 @@ class Factor:
 def written(feature: Feature, value: float) -> str:
     """The plain-English fact for a model feature's value (NaN: nothing on record)."""
     if math.isnan(value):
-        return f"{feature.description.rstrip('.')}: nothing on record"
+        return f"{BLANK_NOTE.sub('', feature.description).rstrip('.')}: nothing on record"
     if feature.type == "flag":
-        return feature.template if value else f"not {feature.template}"
+        if value:
+            return feature.template
+        positive = feature.template.removeprefix("not ")  # "not in education..." when false
+        return positive if positive != feature.template else f"not {feature.template}"
     if feature.type in ("count", "days", "years"):
         return feature.explain(int(round(value)))
     shown = round(value, 1)
@@ -52,6 +58,8 @@ def factors(
     Features that did not move the person's score are left out, so a person with little on
     record may have fewer factors.
     """
+    if matrix.shape[0] == 0:
+        return []
     contributions = model.contributions(matrix)[:, :-1]
     order = np.argsort(-contributions, axis=1, kind="stable")
     out = []

@@ -63,8 +63,11 @@ def parse_settings(document: Any, file_name: str = SETTINGS_FILE) -> ModelSettin
         where = "/".join(str(p) for p in errors[0].path) or "(top level)"
         raise SettingsError(f"{file_name}: {where}: {errors[0].message}")
     bands = tuple(Band(b["name"], float(b["from"])) for b in document["bands"])
-    if [b.lower for b in bands] != sorted((b.lower for b in bands), reverse=True) or bands[-1].lower != 0:
-        raise SettingsError(f"{file_name}: bands: list them highest first, the last starting from 0")
+    lowers = [b.lower for b in bands]
+    if any(higher <= lower for higher, lower in zip(lowers, lowers[1:], strict=False)) or lowers[-1] != 0:
+        raise SettingsError(
+            f"{file_name}: bands: list them highest first, each from below the one before, the last from 0"
+        )
     split = document["split"]
     if split["minimum_train_snapshots"] > split["train_snapshots"]:
         raise SettingsError(f"{file_name}: split: minimum_train_snapshots exceeds train_snapshots")

@@ -58,6 +58,7 @@ def train(
     settings: SettingsOption = None,
 ) -> None:
     """Train on monthly snapshots, calibrate, evaluate beside the baselines, store as a candidate."""
+    from models.learner import LearnerError
     from models.split import NotEnoughHistory
     from pipelines.model_run import TrainingError, run_training
     from pipelines.warehouse import warehouse_path
@@ -67,7 +68,7 @@ def train(
         result = run_training(
             warehouse_path(warehouse), store, world=world, settings_file=settings, progress=console.print
         )
-    except (TrainingError, NotEnoughHistory) as error:
+    except (TrainingError, NotEnoughHistory, LearnerError) as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
     table = Table(title=f"Model {result.version} on the test window {result.split.test:%d/%m/%Y}")
@@ -230,7 +231,7 @@ def cv(
 def score(
     as_of: AsOfOption,
     warehouse: WarehouseOption = None,
-    explain: Annotated[int, typer.Option(help="Explain this many of the highest scores.")] = 2000,
+    explain: Annotated[int, typer.Option(min=0, help="Explain this many of the highest scores.")] = 2000,
 ) -> None:
     """Score everyone the list could consider with the approved model; print counts by band only."""
     from pipelines.model_run import score_with_approved

@@ -23,7 +23,7 @@ from models.evaluate import Evaluation, evaluate_test, fit_logistic
 from models.learner import RiskModel, train_model
 from models.plots import precision_at_plot, reliability_plot, shap_dependence_plot, shap_summary_plot
 from models.report import render_report
-from models.settings import ModelSettings, load_settings
+from models.settings import ModelSettings, load_settings, parse_settings
 from models.split import Split, plan_split
 from pipelines.events import read_events, read_people
 from pipelines.model_registry import register
@@ -125,7 +125,7 @@ def run_training(
     seconds["evaluate"] = time.perf_counter() - mark
     del train
     trained_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    version = version_name(model, split.test.isoformat())
+    version = version_name(model, settings.document, split.test.isoformat())
     counts = {
         name: (part.keys.height, int(part.outcome.sum()))
         for name, part in (("calibration", calibration), ("test", test))
@@ -293,7 +293,8 @@ def score_with_approved(warehouse: Path, as_of: date, explain: int) -> tuple[str
         artefact = read_artefact(record.path)
     except ArtefactError as error:
         raise LookupError(str(error)) from error
-    settings = load_settings()
+    # the model is scored as it was trained and evaluated: its own outcome, bands and explanations
+    settings = parse_settings(artefact.manifest["settings"], str(artefact.path / "manifest.json"))
     rows = snapshot_rows(
         events, people, [as_of], load_rulebook(), artefact.model.features,
         roles=settings.roles, horizon_months=settings.horizon_months, labelled=False,
