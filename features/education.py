@@ -22,6 +22,9 @@ def exclusion_counts() -> list[Count]:
     ]
 
 
+LATEST_TERM = pl.col("event_date") == pl.col("event_date").max()
+
+
 def education_features(events: Events, grid: pl.DataFrame, dated: set[str]) -> pl.DataFrame:
     """Attendance (latest term and last year, in percent), persistent absence, exclusions and NEET."""
     terms = known(events.attendance, grid, 365)
@@ -31,10 +34,12 @@ def education_features(events: Events, grid: pl.DataFrame, dated: set[str]) -> p
             (100 * pl.col("sessions_attended").sum() / pl.col("sessions_possible").sum()).alias(
                 "education_attendance_365d"
             ),
+            # every record of the latest term counts (a pupil may have two, e.g. after a move),
+            # so the answer never depends on row order
             (
                 100
-                * pl.col("sessions_attended").sort_by("event_date").last()
-                / pl.col("sessions_possible").sort_by("event_date").last()
+                * pl.col("sessions_attended").filter(LATEST_TERM).sum()
+                / pl.col("sessions_possible").filter(LATEST_TERM).sum()
             ).alias("education_attendance_last_term"),
         )
         .with_columns(

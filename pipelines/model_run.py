@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -79,8 +80,6 @@ def run_training(
         step: runs each stage (a Prefect task in the flow).
         progress: told what is happening, for the command line.
     """
-    import time
-
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     settings = load_settings(settings_file)
@@ -90,9 +89,12 @@ def run_training(
         provenance = _provenance(con)
         events, people = read_events(con), read_people(con)
         xref = _xref(con) if world is not None else None
-    if people.height == 0:
-        raise TrainingError("nobody is linked yet: run `cohort ingest` and `cohort link` first")
-    split = plan_split(provenance["known_until"], events.occurrences["event_date"].min(), settings)  # type: ignore[arg-type]
+    first_event = events.occurrences["event_date"].min()
+    if people.height == 0 or not isinstance(first_event, date):
+        raise TrainingError(
+            "nobody is linked to a police record yet: run `cohort ingest` and `cohort link` first"
+        )
+    split = plan_split(provenance["known_until"], first_event, settings)
     seconds["read"] = time.perf_counter() - started
 
     def rows(dates: tuple[date, ...], sample: bool) -> Rows:
@@ -123,13 +125,13 @@ def run_training(
     oracle = _oracle(world, xref) if world is not None and xref is not None else None
     evaluation = step("evaluate", evaluate_test, model, logistic, test, settings, oracle)
     seconds["evaluate"] = time.perf_counter() - mark
-    del train
     trained_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     version = version_name(model, settings.document, split.test.isoformat())
     counts = {
         name: (part.keys.height, int(part.outcome.sum()))
-        for name, part in (("calibration", calibration), ("test", test))
+        for name, part in (("training", train), ("calibration", calibration), ("test", test))
     }
+    del train
     manifest = _manifest(
         version, model, settings, split, provenance, rulebook.version, trained_at, evaluation
     )

@@ -174,3 +174,18 @@ def test_snapshots_equal_one_build_per_date() -> None:
     for as_of in dates:
         alone = build_snapshots(events, PEOPLE, [as_of])
         assert together.filter(pl.col("as_of") == as_of).equals(alone)
+
+
+def test_two_records_of_the_latest_term_count_together_whatever_their_order() -> None:
+    terms = pl.DataFrame(
+        {
+            "person_id": [3, 3, 3],
+            "event_date": [date(2025, 9, 1), date(2026, 1, 5), date(2026, 1, 5)],  # moved school mid-term
+            "recorded_date": [date(2025, 12, 20), date(2026, 4, 1), date(2026, 4, 1)],
+            "sessions_possible": [140, 60, 60],
+            "sessions_attended": [126, 30, 54],
+        }
+    )
+    forward = features(attendance=terms)[3]["education_attendance_last_term"]
+    backward = features(attendance=terms.reverse())[3]["education_attendance_last_term"]
+    assert forward == backward == 100 * 84 / 120

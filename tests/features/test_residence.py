@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from features.build import build_features, build_snapshots
-from features.events import SCHEMAS, Events, as_of_grid, known
+from features.events import SCHEMAS, Events, as_of_grid
 from features.registry import model_features, registry
 from features.residence import AreaError, latest_recorded, parse_area, postcode_areas
 from tests.features.test_build import AS_OF, PEOPLE
@@ -100,8 +100,29 @@ def test_a_tie_in_date_and_frequency_goes_to_the_first_code() -> None:
         ],
         schema=SCHEMAS["addresses"],
     )
-    latest = latest_recorded(known(frame, as_of_grid([AS_OF])), "ethnicity")
+    latest = latest_recorded(frame, as_of_grid([AS_OF]), "ethnicity")
     assert latest.rows() == [(1, AS_OF, "A1", date(2026, 1, 2))]
+
+
+def test_a_tie_in_date_goes_to_the_code_recorded_most_often_before_as_of_not_only_that_day() -> None:
+    frame = pl.DataFrame(
+        [
+            record(1, date(2026, 1, 1), date(2026, 1, 2), None, "W1"),
+            record(1, date(2026, 1, 4), date(2026, 1, 5), None, "W1"),
+            record(1, date(2026, 2, 1), date(2026, 2, 2), None, "W1"),
+            # on 01/03/2026 A1 is recorded twice and W1 once, but W1 four times in all
+            record(1, date(2026, 2, 28), date(2026, 3, 1), None, "A1"),
+            record(1, date(2026, 2, 28), date(2026, 3, 1), None, "A1"),
+            record(1, date(2026, 2, 28), date(2026, 3, 1), None, "W1"),
+        ],
+        schema=SCHEMAS["addresses"],
+    )
+    grid = as_of_grid([date(2026, 1, 1), date(2026, 2, 15), date(2026, 3, 15)])
+    latest = latest_recorded(frame, grid, "ethnicity").sort("as_of")
+    assert latest.rows() == [
+        (1, date(2026, 2, 15), "W1", date(2026, 2, 2)),
+        (1, date(2026, 3, 15), "W1", date(2026, 3, 1)),
+    ]
 
 
 def test_no_postcode_on_record_counts_as_resident() -> None:
