@@ -89,7 +89,8 @@ def evaluate_test(
     """
     y = test.outcome
     sizes, bins = settings.list_sizes, settings.reliability_bins
-    probability = model.probability(test.matrix)
+    margin = model.margin(test.matrix)
+    probability = model.calibrated(margin)
     rules_met = test.keys["rules_score"].to_numpy().astype(float)
     scores = {
         MODEL: (probability, True),
@@ -102,7 +103,7 @@ def evaluate_test(
         name: evaluate(y, score, sizes, probability=is_probability, bins=bins)
         for name, (score, is_probability) in scores.items()
     }
-    metrics[MODEL] = model_metrics(y, model.margin(test.matrix), probability, settings)
+    metrics[MODEL] = model_metrics(y, margin, probability, settings)
     curves = {
         name: reliability(y, score, bins)
         for name, (score, is_probability) in scores.items()
@@ -110,7 +111,7 @@ def evaluate_test(
     }
     compared = None
     if oracle is not None:
-        compared, oracle_metrics = _oracle_comparison(model, test, probability, oracle, settings)
+        compared, oracle_metrics = _oracle_comparison(test, margin, probability, oracle, settings)
         metrics[ORACLE] = oracle_metrics
     return Evaluation(metrics, curves, compared, _targets(metrics, compared))
 
@@ -129,11 +130,11 @@ def model_metrics(
 
 
 def _oracle_comparison(
-    model: RiskModel, test: Rows, probability: np.ndarray, oracle: pl.DataFrame, settings: ModelSettings
+    test: Rows, margin: np.ndarray, probability: np.ndarray, oracle: pl.DataFrame, settings: ModelSettings
 ) -> tuple[dict[str, Any], Metrics]:
     scored = (
         test.keys.select("person_id", "as_of", "outcome")
-        .with_columns(pl.Series("p_model", probability), pl.Series("margin", model.margin(test.matrix)))
+        .with_columns(pl.Series("p_model", probability), pl.Series("margin", margin))
         .join(oracle.select("person_id", "as_of", "p_true"), on=["person_id", "as_of"])
         .filter(pl.col("p_true").is_not_null())
     )

@@ -62,7 +62,11 @@ class RiskModel:
 
     def probability(self, matrix: np.ndarray) -> np.ndarray:
         """The calibrated probability of the outcome."""
-        score = self.margin(matrix) if self.calibrator.scale == "margin" else self.raw(matrix)
+        return self.calibrated(self.margin(matrix))
+
+    def calibrated(self, margin: np.ndarray) -> np.ndarray:
+        """The calibrated probability from the log-odds (one pass over the trees serves both)."""
+        score = margin if self.calibrator.scale == "margin" else 1.0 / (1.0 + np.exp(-margin))
         return np.asarray(np.clip(self.calibrator(score), 0.0, 1.0))
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:

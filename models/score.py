@@ -23,9 +23,10 @@ def score_rows(
         person_id, as_of, probability, band, rank (1 = highest; by probability, then log-odds, then
         person id), raising and lowering (lists of factors; null beyond the explained rows), sorted by rank.
     """
-    probability = model.probability(rows.matrix)
+    margin = model.margin(rows.matrix)
+    probability = model.calibrated(margin)
     # calibration is a step function: the log-odds order people who share a calibrated probability
-    order = np.lexsort((rows.keys["person_id"].to_numpy(), -model.margin(rows.matrix), -probability))
+    order = np.lexsort((rows.keys["person_id"].to_numpy(), -margin, -probability))
     bounds = [b.lower for b in settings.bands]
     names = [b.name for b in settings.bands]
     # bands are listed highest first: a probability takes the first band whose lower bound it reaches

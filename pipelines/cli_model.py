@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -137,12 +136,12 @@ def show(version: str, warehouse: WarehouseOption = None) -> None:
 
 def _change(version: str, status: str, by: str, reason: str, warehouse: Path | None) -> None:
     from pipelines.model_registry import AlreadyInStatus, RegistryError, set_status
+    from pipelines.steps import now
     from pipelines.warehouse import connect, warehouse_path
 
-    now = datetime.now(UTC).replace(tzinfo=None)
     try:
         with connect(warehouse_path(warehouse)) as con:
-            version, superseded = set_status(con, version, status, by.strip(), reason.strip(), now)
+            version, superseded = set_status(con, version, status, by.strip(), reason.strip(), now())
     except AlreadyInStatus as note:
         console.print(f"{note}: nothing changed.")
         return
@@ -235,11 +234,12 @@ def score(
 ) -> None:
     """Score everyone the list could consider with the approved model; print counts by band only."""
     from pipelines.model_run import score_with_approved
+    from pipelines.warehouse import warehouse_path
 
     when = parse_date(as_of)
     started = time.perf_counter()
     try:
-        version, scored = score_with_approved(_warehouse(warehouse), when, explain)
+        version, scored = score_with_approved(warehouse_path(warehouse), when, explain)
     except LookupError as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
@@ -251,9 +251,3 @@ def score(
     console.print(table)
     explained = scored["raising"].is_not_null().sum()
     console.print(f"{explained:,} explained; {time.perf_counter() - started:.1f} s")
-
-
-def _warehouse(option: Path | None) -> Path:
-    from pipelines.warehouse import warehouse_path
-
-    return warehouse_path(option)

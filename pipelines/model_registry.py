@@ -82,7 +82,8 @@ def set_status(
     if not by.strip() or not reason.strip():
         raise RegistryError("say who decides (--by) and why (--reason): both are kept in the audit log")
     if version == LATEST:
-        version = models(con)[0].version if models(con) else version
+        newest = models(con)
+        version = newest[0].version if newest else version
     found = con.execute("SELECT status FROM scoring.model WHERE version = ?", [version]).fetchall()
     if not found:
         raise RegistryError(f"no model {version!r}: `cohort model list` shows the versions trained")

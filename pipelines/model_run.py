@@ -9,16 +9,16 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 import numpy as np
 import polars as pl
 
 from features.registry import model_features, registry
-from models.artefact import version_name, write_artefact
+from models.artefact import content_hash, version_name, write_artefact
 from models.dataset import Rows, snapshot_rows
 from models.evaluate import Evaluation, evaluate_test, fit_logistic
 from models.learner import RiskModel, train_model
@@ -28,11 +28,10 @@ from models.settings import ModelSettings, load_settings, parse_settings
 from models.split import Split, plan_split
 from pipelines.events import read_events, read_people
 from pipelines.model_registry import register
+from pipelines.steps import Step, direct, now
 from pipelines.warehouse import connect
 from rules.rulebook import load_rulebook
 
-T = TypeVar("T")
-Step = Callable[..., Any]
 DEFAULT_STORE = Path("data/models")
 OUTCOME_SOURCE = "police_occurrences"
 DEPENDENCE_PLOTS = 4
@@ -55,10 +54,6 @@ class TrainResult:
     seconds: dict[str, float]
 
 
-def _direct(name: str, function: Callable[..., T], *args: Any) -> T:
-    return function(*args)
-
-
 def run_training(
     warehouse: Path,
     store: Path = DEFAULT_STORE,
@@ -66,7 +61,7 @@ def run_training(
     world: Path | None = None,
     settings_file: Path | None = None,
     by: str = "cohort model train",
-    step: Callable[..., Any] = _direct,
+    step: Step = direct,
     progress: Callable[[str], None] = lambda message: None,
 ) -> TrainResult:
     """Train a model on the warehouse's history, evaluate it, store it and record it as a candidate.
@@ -125,7 +120,7 @@ def run_training(
     oracle = _oracle(world, xref) if world is not None and xref is not None else None
     evaluation = step("evaluate", evaluate_test, model, logistic, test, settings, oracle)
     seconds["evaluate"] = time.perf_counter() - mark
-    trained_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    trained_at = now().replace(microsecond=0)
     version = version_name(model, settings.document, split.test.isoformat())
     counts = {
         name: (part.keys.height, int(part.outcome.sum()))
@@ -141,7 +136,9 @@ def run_training(
     folder = write_artefact(store, model, manifest, extra)
     seconds["report"] = time.perf_counter() - mark
     with connect(warehouse) as con:
-        registered = register(con, {**manifest, "content_hash": _stored_hash(folder)}, folder, by)
+        registered = register(
+            con, {**manifest, "content_hash": content_hash(model, settings.document)}, folder, by
+        )
     seconds["total"] = time.perf_counter() - started
     return TrainResult(version, folder, registered, split, counts, evaluation, seconds)
 
@@ -264,11 +261,6 @@ def _explained_sample(model: RiskModel, test: Rows, settings: ModelSettings) -> 
     rng = np.random.default_rng(settings.sampling_seed)
     sampled = rng.choice(others, min(settings.explain_sample, others.size), replace=False)
     return np.sort(np.concatenate([listed, sampled]))
-
-
-def _stored_hash(folder: Path) -> str:
-    manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text("utf-8"))
-    return str(manifest["content_hash"])
 
 
 def score_with_approved(warehouse: Path, as_of: date, explain: int) -> tuple[str, pl.DataFrame]:
