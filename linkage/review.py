@@ -12,8 +12,8 @@ import duckdb
 import polars as pl
 
 from linkage.model import arrow_frame
+from pipelines import audit
 from pipelines.steps import now
-from pipelines.warehouse import sql
 
 Decision = Literal["accept", "reject"]
 SHOWN = ["forename", "middle_names", "surname", "dob", "sex", "postcode", "records", "sources"]
@@ -95,11 +95,9 @@ def record_decision(
             [left, right, decision, reviewer.strip(), reason.strip(), now()],
         )
         con.execute("DELETE FROM link.review_pair WHERE pair_id = ?", [pair_id])
-        con.execute(
-            sql("ingest/audit_event"),
-            {"occurred_at": now(), "actor": f"reviewer:{reviewer.strip()}", "action": "link_decision",
-             "source": None, "load_id": None, "file_name": None, "sha256": None, "rows": None,
-             "detail": f"pair {pair_id}: {decision} ({reason.strip()}); applies from the next link run"},
+        audit.record(
+            con, f"reviewer:{reviewer.strip()}", "link_decision",
+            f"pair {pair_id}: {decision} ({reason.strip()}); applies from the next link run",
         )  # fmt: skip
         con.commit()
     except BaseException:

@@ -23,6 +23,7 @@ from data_contracts.contract import load_contracts
 from linkage import identity, model
 from linkage.config import LinkSettings, load_settings
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
+from pipelines import audit
 from pipelines.steps import Step, direct, now
 from pipelines.warehouse import connect, insert_frame, read_frame, replace_rows, sql
 
@@ -176,8 +177,10 @@ def _write(
     try:
         stamp = {"run_id": run_id}
         replace_rows(con, "link.registration", described, ("registration",), stamp)
-        replace_rows(con, "link.person", persons, ("person_id",), stamp)
-        replace_rows(con, "link.xref", xref, ("source", "source_record_id"), stamp)
+        replace_rows(con, "link.person", persons, ("person_id",), stamp, history="link.person_history")
+        replace_rows(
+            con, "link.xref", xref, ("source", "source_record_id"), stamp, history="link.xref_history"
+        )
         con.execute("DELETE FROM link.review_pair")
         insert_frame(con, "link.id_change", changes.with_columns(pl.lit(run_id).alias("run_id")))
         insert_frame(
@@ -196,12 +199,11 @@ def _write(
             "WHERE run_id = $run_id",
             {**counts, "finished_at": now(), "run_id": run_id},
         )
-        con.execute(
-            sql("ingest/audit_event"),
-            {"occurred_at": now(), "actor": f"flow:{FLOW_NAME}", "action": "combine", "source": None,
-             "load_id": None, "file_name": None, "sha256": None, "rows": counts["records"],
-             "detail": f"link run {run_id}: {counts['records']} records from loads "
-                       f"{counts['load_ids']} linked into {counts['persons']} people"},
+        audit.record(
+            con, f"flow:{FLOW_NAME}", "combine",
+            f"link run {run_id}: {counts['records']} records from loads {counts['load_ids']} linked into "
+            f"{counts['persons']} people",
+            rows=counts["records"],
         )  # fmt: skip
         con.commit()
     except BaseException:

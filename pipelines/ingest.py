@@ -20,6 +20,7 @@ from data_contracts.contract import Contract
 from data_contracts.staging import to_staging
 from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
 from data_contracts.validation import ROW, find_failures, reasons_by_row
+from pipelines import audit as audit_log
 from pipelines.landing import LandingFile
 from pipelines.readers import RejectedFile, read_extract
 from pipelines.steps import now
@@ -49,13 +50,12 @@ class FileOutcome:
     quarantined_rows: pl.DataFrame | None = None  # row_number, reasons and the row as sent
 
 
-def audit(con: duckdb.DuckDBPyConnection, action: str, source: str | None, load_id: int | None,
+def _audit(con: duckdb.DuckDBPyConnection, action: str, source: str | None, load_id: int | None,
           file: LandingFile, rows: int | None, detail: str) -> None:  # fmt: skip
     """Append one event to audit.event (inside the caller's transaction)."""
-    con.execute(
-        sql("ingest/audit_event"),
-        {"occurred_at": now(), "actor": ACTOR, "action": action, "source": source, "load_id": load_id,
-         "file_name": file.name, "sha256": file.sha256, "rows": rows, "detail": detail},
+    audit_log.record(
+        con, ACTOR, action, detail, source=source, load_id=load_id, file_name=file.name, sha256=file.sha256,
+        rows=rows,
     )  # fmt: skip
 
 
@@ -81,7 +81,7 @@ def record_rejection(
     con.begin()
     try:
         load_id = _insert_load(con, run_id, file, "rejected", problem)
-        audit(con, "reject", file.source, load_id, file, None, problem)
+        _audit(con, "reject", file.source, load_id, file, None, problem)
         con.commit()
     except BaseException:
         con.rollback()
@@ -104,7 +104,7 @@ def _supersede_earlier(
         con.execute(sql("ingest/supersede_load"), {"superseded_by": load_id, "load_id": old})
         for layer in ("staging", "quarantine"):
             con.execute(f"DELETE FROM {layer}.{contract.name} WHERE load_id = ?", [old])
-        audit(
+        _audit(
             con, "supersede", contract.name, old, file, None, f"replaced by load {load_id} (the file changed)"
         )
 
@@ -160,7 +160,7 @@ def record_load(
             {"rows_raw": counts["raw"], "rows_staged": counts["staging"],
              "rows_quarantined": counts["quarantine"], "load_id": load_id},
         )  # fmt: skip
-        audit(con, "collect", name, load_id, file, counts["raw"],
+        _audit(con, "collect", name, load_id, file, counts["raw"],
               f"{counts['staging']} rows staged, {counts['quarantine']} quarantined")  # fmt: skip
         con.commit()
     except BaseException:

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from pipelines.warehouse import sql
+from pipelines import audit
 
 LATEST = "latest"
 
@@ -149,8 +149,4 @@ def _log(
     con: duckdb.DuckDBPyConnection, version: str, status: str, by: str, reason: str, now: datetime
 ) -> None:
     con.execute("INSERT INTO scoring.model_status VALUES (?, ?, ?, ?, ?)", [version, status, by, reason, now])
-    con.execute(
-        sql("ingest/audit_event"),
-        {"occurred_at": now, "actor": by, "action": f"model_{status}", "source": None, "load_id": None,
-         "file_name": None, "sha256": None, "rows": None, "detail": f"model {version}: {reason}"},
-    )  # fmt: skip
+    audit.record(con, by, f"model_{status}", f"model {version}: {reason}")

@@ -165,7 +165,7 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
 
 def replace_rows(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame, key: tuple[str, ...],
-    stamp: Mapping[str, object],
+    stamp: Mapping[str, object], history: str | None = None,
 ) -> int:  # fmt: skip
     """Make a table hold exactly a frame's rows, writing only the rows that changed.
 
@@ -173,6 +173,9 @@ def replace_rows(
     a frame row that is new or changed is inserted with the ``stamp`` columns (for example the
     run that wrote it). Unchanged rows keep their earlier stamp. Comparing a large table costs
     far less than rewriting it whole, above all its key index. Inside the caller's transaction.
+
+    With ``history``, each deleted row is first copied to that table with ``replaced_by`` set to
+    the stamp's ``run_id``, so the table can be read as it stood after any earlier run.
 
     Returns:
         The number of rows inserted.
@@ -186,10 +189,16 @@ def replace_rows(
             "CREATE OR REPLACE TEMP TABLE _changed AS "
             f"SELECT {columns} FROM _frame EXCEPT SELECT {columns} FROM {table}"
         )
-        con.execute(
-            f"DELETE FROM {table} WHERE ({keys}) IN (SELECT ({keys}) FROM _changed) "
+        replaced = (
+            f"WHERE ({keys}) IN (SELECT ({keys}) FROM _changed) "
             f"OR ({keys}) NOT IN (SELECT ({keys}) FROM _frame)"
         )
+        if history:
+            con.execute(
+                f"INSERT INTO {history} BY NAME SELECT *, $run_id AS replaced_by FROM {table} {replaced}",
+                {"run_id": stamp["run_id"]},
+            )
+        con.execute(f"DELETE FROM {table} {replaced}")
         con.execute(f"INSERT INTO {table} BY NAME SELECT *, {stamps} FROM _changed", dict(stamp))
         return int(con.execute("SELECT count(*) FROM _changed").fetchall()[0][0])
     finally:
