@@ -51,7 +51,7 @@ def apply_rules(
             pl.lit(rule.id).alias("rule_id"),
             pl.lit(rule.kind).cast(VERDICT_SCHEMA["kind"]).alias("kind"),
             met.alias("met"),
-            pl.when(met).then(_reason(rule, registered, features)).alias("reason"),
+            pl.when(met).then(written_template(rule.reason, registered, features)).alias("reason"),
             _facts(rule).alias("facts"),
         )
         for rule in rulebook.rules
@@ -112,9 +112,10 @@ def summarise(features: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     )
 
 
-def _reason(rule: Rule, registered: Mapping[str, Feature], features: pl.DataFrame) -> pl.Expr:
+def written_template(template: str, registered: Mapping[str, Feature], features: pl.DataFrame) -> pl.Expr:
+    """A reason template (rulebook.template_problem checks it) filled with each person's facts."""
     pieces: list[pl.Expr] = []
-    for literal, name, _, _ in string.Formatter().parse(rule.reason):
+    for literal, name, _, _ in string.Formatter().parse(template):
         if literal:
             pieces.append(pl.lit(literal))
         if name:

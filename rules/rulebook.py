@@ -138,23 +138,29 @@ def _check_schema(data: dict[str, Any], file_name: str, lines: dict[str, int]) -
 
 
 def _check_reason(rule: Rule, features: Mapping[str, Feature], line: int) -> None:
+    problem = template_problem(rule.reason, features)
+    if problem:
+        raise RuleError(f"{rule.file}:{line}: `reason` {problem}")
+
+
+def template_problem(template: str, features: Mapping[str, Feature]) -> str | None:
+    """What is wrong with a reason template over features and ``<feature>_dates``, or None."""
     try:
-        parts = list(string.Formatter().parse(rule.reason))
+        parts = list(string.Formatter().parse(template))
     except ValueError as error:
-        raise RuleError(
-            f"{rule.file}:{line}: `reason` is not a template: {error} (write {{feature}})"
-        ) from error
+        return f"is not a template: {error} (write {{feature}})"
     for _, name, spec, conversion in parts:
         if name is None:
             continue
         if spec or conversion:
-            raise RuleError(f"{rule.file}:{line}: `reason` placeholder {{{name}}} may not have a format")
+            return f"placeholder {{{name}}} may not have a format"
         if name in features:
             continue
         base = name.removesuffix(DATES_SUFFIX)
         if name.endswith(DATES_SUFFIX) and base in features and features[base].dated:
             continue
-        raise RuleError(
-            f"{rule.file}:{line}: `reason` uses {{{name}}}, which is not a registered feature "
+        return (
+            f"uses {{{name}}}, which is not a registered feature "
             f"(or {DATES_SUFFIX} of a dated count); see features/registry.yaml"
         )
+    return None

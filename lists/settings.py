@@ -1,0 +1,127 @@
+"""The weekly list's settings (lists/settings.yaml): capacity, the model route, review dates, notes
+and pathways, checked against their schema and the feature registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from data_contracts.schemas import schema_errors
+from features.registry import Feature, registry
+from rules.condition import Condition, ConditionError, parse_condition
+from rules.rulebook import template_problem
+
+SETTINGS_FILE = "lists/settings.yaml"
+
+
+class ListSettingsError(ValueError):
+    """The list settings break their schema, or a condition or template is not valid."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A safeguarding note, written when its condition holds."""
+
+    when: Condition
+    note: str
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """A support-first pathway, suggested when its condition holds (never, when it has none)."""
+
+    id: str
+    name: str
+    offer: str
+    when: Condition | None
+    because: str
+
+
+@dataclass(frozen=True)
+class ListSettings:
+    """Every setting of the weekly list; ``document`` is the checked YAML, pinned by each run."""
+
+    capacity: int
+    model_route: tuple[Literal["band", "probability", "top"], str | float | int]
+    review_within_days: int
+    membership_weeks: int
+    floor: float
+    ceiling: float
+    safeguarding: tuple[Note, ...]
+    pathways: tuple[Pathway, ...]
+    document: dict[str, Any]
+
+
+def parse_list_settings(
+    document: Any, file_name: str = SETTINGS_FILE, features: Mapping[str, Feature] | None = None
+) -> ListSettings:
+    """Check a settings document.
+
+    Raises:
+        ListSettingsError: naming the file, the setting and what is wrong.
+    """
+    features = registry() if features is None else features
+    errors = schema_errors("lists", "settings.schema.json", document)
+    if errors:
+        where = "/".join(str(p) for p in errors[0].path) or "(top level)"
+        raise ListSettingsError(f"{file_name}: {where}: {errors[0].message}")
+    shown = document["probability_shown"]
+    if shown["floor"] >= shown["ceiling"]:
+        raise ListSettingsError(f"{file_name}: probability_shown: floor must be below ceiling")
+
+    def condition(text: str, where: str) -> Condition:
+        try:
+            return parse_condition(" ".join(text.split()), features)
+        except ConditionError as error:
+            raise ListSettingsError(
+                f"{file_name}: {where}: `when`, at character {error.offset + 1}: {error}"
+            ) from error
+
+    def template(text: str, where: str) -> str:
+        problem = template_problem(text, features)
+        if problem:
+            raise ListSettingsError(f"{file_name}: {where}: {problem}")
+        return text
+
+    notes = tuple(
+        Note(condition(n["when"], f"safeguarding/{i}"), template(n["note"], f"safeguarding/{i}/note"))
+        for i, n in enumerate(document["safeguarding"])
+    )
+    pathways = tuple(
+        Pathway(
+            p["id"],
+            p["name"],
+            p["offer"],
+            condition(p["when"], f"pathways/{i}") if p["when"] else None,
+            template(p["because"], f"pathways/{i}/because"),
+        )  # fmt: skip
+        for i, p in enumerate(document["pathways"])
+    )
+    ids = [p.id for p in pathways]
+    if len(set(ids)) != len(ids):
+        raise ListSettingsError(f"{file_name}: pathways: every pathway needs its own id ({ids})")
+    ((route, value),) = document["model_route"].items()
+    return ListSettings(
+        capacity=document["capacity"],
+        model_route=(route, value),
+        review_within_days=document["review_within_days"],
+        membership_weeks=document["membership_weeks"],
+        floor=float(shown["floor"]),
+        ceiling=float(shown["ceiling"]),
+        safeguarding=notes,
+        pathways=pathways,
+        document=document,
+    )
+
+
+def load_list_settings(path: Path | None = None) -> ListSettings:
+    """The settings shipped in lists/settings.yaml, or those in ``path``."""
+    if path is None:
+        text = resources.files("lists").joinpath("settings.yaml").read_text("utf-8")
+        return parse_list_settings(yaml.safe_load(text))
+    return parse_list_settings(yaml.safe_load(path.read_text("utf-8")), str(path))

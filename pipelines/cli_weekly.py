@@ -1,0 +1,256 @@
+"""`cohort weekly` (draw up, publish and reproduce the list) and `cohort review` (record decisions)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from pipelines.cli_options import WarehouseOption, parse_date
+from pipelines.progress import console
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pipelines.review import ReviewOutcome
+
+weekly_app = typer.Typer(
+    help="The weekly consideration list: draw it up and publish it, list past runs, reproduce one.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who is acting, for the audit log [default: $COHORT_USER, else login]"),
+]
+
+
+def acting_user(by: str | None) -> str:
+    """Who is acting: --by, else $COHORT_USER, else the login name."""
+    return (by or os.environ.get("COHORT_USER") or getpass.getuser()).strip()
+
+
+@weekly_app.callback()
+def weekly(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option(help="Reference date, YYYY-MM-DD [default: this week's Monday].")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    lists_dir: Annotated[
+        Path | None, typer.Option(help="Where to publish [default: lists/ beside the warehouse].")
+    ] = None,
+    by: ByOption = None,
+) -> None:
+    """Draw up the list for a Monday: rules, the approved model's scores and explanations, changes since
+    the previous list; publish the workbook, CSV, Parquet, HTML report and a pseudonymised CSV.
+
+    The same run is scheduled as the Prefect flow weekly-priority-list (Mondays 06:00, see prefect.yaml).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipelines.warehouse import warehouse_path
+    from pipelines.weekly_run import WeeklyError, monday_of, run_weekly
+
+    when = parse_date(as_of) if as_of else monday_of(date.today())
+    started = time.perf_counter()
+    try:
+        result = run_weekly(warehouse_path(warehouse), when, lists_dir=lists_dir, by=acting_user(by))
+    except WeeklyError as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    if result.mode == "rules alone":
+        console.print(
+            "[yellow]No risk model is approved: this list is on the rules alone (every output says so).[/]"
+        )
+    table = Table(title=f"List run {result.run_id} for {when:%d/%m/%Y} ({result.mode})")
+    for column in ("listed", "within capacity", "new", "continuing", "left since the last list"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{result.entries:,}", f"{result.within_capacity:,}", f"{result.new:,}",
+        f"{result.entries - result.new:,}", f"{result.departures:,}",
+    )  # fmt: skip
+    console.print(table)
+    if result.key_created:
+        console.print(
+            "A new pseudonymisation key was created (owner-only); keep it: pseudonyms change with it."
+        )
+    console.print(f"Report:   {result.folder / 'report.html'}")
+    console.print(f"Workbook: {result.folder / 'list.xlsx'} (record decisions, then `cohort review import`)")
+    console.print(f"({time.perf_counter() - started:.0f} s)")
+
+
+@weekly_app.command()
+def runs(warehouse: WarehouseOption = None) -> None:
+    """List the published runs: dates, modes, versions and sizes (no personal data)."""
+    from pipelines.warehouse import connect, warehouse_path
+
+    with connect(warehouse_path(warehouse)) as con:
+        rows = con.execute(
+            "SELECT run_id, as_of, status, mode, model_version, left(rules_version, 12), entries, "
+            "within_capacity, created_by, created_at FROM lists.run ORDER BY run_id"
+        ).fetchall()
+    table = Table(title="Weekly list runs")
+    for column in ("run", "as of", "status", "mode", "model", "rules", "listed", "in capacity", "by", "made"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            *[f"{v:%d/%m/%Y}" if isinstance(v, date) and i == 1 else str(v or "") for i, v in enumerate(row)]
+        )
+    console.print(table)
+
+
+@weekly_app.command()
+def reproduce(
+    run_id: Annotated[int, typer.Argument(help="The run to rebuild (see `cohort weekly runs`).")],
+    warehouse: WarehouseOption = None,
+    by: ByOption = None,
+) -> None:
+    """Rebuild a past list from what its run pinned and prove every published file byte-identical.
+
+    Exits 1 when any file differs.
+    """
+    from pipelines.warehouse import warehouse_path
+    from pipelines.weekly_run import WeeklyError
+    from pipelines.weekly_run import reproduce as rebuild
+
+    try:
+        result = rebuild(warehouse_path(warehouse), run_id, by=acting_user(by))
+    except WeeklyError as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    table = Table(title=f"List run {run_id} rebuilt")
+    for column in ("file", "recorded sha256", "rebuilt sha256", "identical"):
+        table.add_column(column)
+    for name, recorded, rebuilt in result.files:
+        table.add_row(name, recorded[:16], rebuilt[:16], "yes" if recorded == rebuilt else "[red]NO[/red]")
+    console.print(table)
+    if result.code_then != result.code_now:
+        console.print(f"Code then {result.code_then}, now {result.code_now}.")
+    if not result.identical:
+        console.print(
+            "[red]Not identical.[/red] If only list-pseudonymised.csv differs, the pseudonymisation key has "
+            "changed since; otherwise compare the code versions above."
+        )
+        raise typer.Exit(1)
+    console.print("Every published file is byte-identical.")
+
+
+def review(
+    target: Annotated[str, typer.Argument(help="A run id to review at the terminal, or `import`.")],
+    workbook: Annotated[Path | None, typer.Argument(help="With `import`: the reviewed workbook.")] = None,
+    warehouse: WarehouseOption = None,
+    by: ByOption = None,
+    on: Annotated[
+        str | None, typer.Option(help="The day the decisions take effect, YYYY-MM-DD [default: today].")
+    ] = None,
+) -> None:
+    """Record decisions on a list: `cohort review RUN_ID` at the terminal, or
+    `cohort review import WORKBOOK` from the published workbook's decision, reason and reviewer columns.
+
+    Decisions: accept (into the cohort), decline, defer, known (already known); each needs a reason.
+    Rows that cannot be used are listed by row number and nothing else is lost; importing the same
+    workbook again changes nothing. Exits 1 when any row was not used.
+    """
+    from pipelines.review import ReviewError, import_workbook
+    from pipelines.warehouse import connect, warehouse_path
+    from pipelines.workbook import WorkbookError
+
+    decided_on = parse_date(on) if on else date.today()
+    user = acting_user(by)
+    with connect(warehouse_path(warehouse)) as con:
+        try:
+            if target == "import":
+                if workbook is None:
+                    raise typer.BadParameter("give the workbook: `cohort review import WORKBOOK`")
+                outcome = import_workbook(con, workbook, decided_on=decided_on, by=user)
+            elif target.isdigit():
+                outcome = _review_at_terminal(con, int(target), decided_on, user)
+            else:
+                raise typer.BadParameter(f"'{target}' is neither a run id nor `import`")
+        except (ReviewError, WorkbookError) as error:
+            console.print(f"[red]{error}[/red]", soft_wrap=True)
+            raise typer.Exit(1) from error
+    console.print(
+        f"List run {outcome.run_id}: {outcome.added} decisions recorded, "
+        f"{outcome.unchanged} already recorded."
+    )
+    for problem in outcome.problems:
+        console.print(f"[red]Not used[/red] {problem}", soft_wrap=True)
+    if outcome.problems:
+        raise typer.Exit(1)
+
+
+def _review_at_terminal(
+    con: duckdb.DuckDBPyConnection, run_id: int, decided_on: date, user: str
+) -> ReviewOutcome:
+    import polars as pl
+
+    from lists.entries import DECISIONS
+    from pipelines import audit
+    from pipelines.review import (
+        PURPOSE,
+        ROWS_SCHEMA,
+        ReviewOutcome,
+        listed_run,
+        record_decisions,
+        review_cards,
+    )
+
+    run = listed_run(con, run_id)
+    cards = review_cards(con, run)
+    audit.record(
+        con, f"user:{user}", "view",
+        f"list run {run_id}: {len(cards)} entries opened for review at the terminal",
+        purpose=PURPOSE, rows=len(cards),
+    )  # fmt: skip
+    rows = []
+    for card in cards:
+        console.print(_card_panel(card))
+        choice = (
+            typer.prompt(f"Decision ({', '.join(DECISIONS)}, skip, quit)", default="skip").strip().lower()
+        )
+        if choice == "quit":
+            break
+        if choice not in DECISIONS:
+            continue
+        reason = typer.prompt("Reason").strip()
+        suggested = "; ".join(p["name"] for p in card["pathways"])
+        pathway = typer.prompt("Pathway", default=suggested or "none").strip()
+        rows.append((len(rows) + 1, card["person_id"], choice, reason, user, pathway))
+    frame = pl.DataFrame(rows, schema=ROWS_SCHEMA, orient="row")
+    added, unchanged = record_decisions(
+        con, run, frame, decided_on=decided_on, source="the terminal", actor=f"user:{user}"
+    )
+    return ReviewOutcome(run_id, added, unchanged, [])
+
+
+def _card_panel(card: dict[str, Any]) -> Panel:
+    capacity = " (within capacity)" if card["within_capacity"] else ""
+    lines = [
+        f"Rank {card['rank']}{capacity} - route: {card['route']} - risk: {card['band'] or 'no model'}"
+        f" - age {card['age']} - {card['change']}",
+    ]
+    for rule in card["rules_met"]:
+        lines.append(f"  rule: {rule['text']} {rule['reason']}")
+    for factor in card["raising"]:
+        lines.append(f"  raises risk: {factor['text']} ({factor['source']})")
+    for factor in card["lowering"]:
+        lines.append(f"  lowers risk: {factor['text']} ({factor['source']})")
+    for note in card["safeguarding"]:
+        lines.append(f"  safeguarding: {note}")
+    for pathway in card["pathways"]:
+        lines.append(f"  suggested: {pathway['name']} ({pathway['because']})")
+    if card.get("last_decision"):
+        lines.append(f"  last decision: {card['last_decision']}")
+    return Panel(
+        "\n".join(lines), title=str(card["name"]), subtitle=f"review by {card['review_by']:%d/%m/%Y}"
+    )

@@ -1,0 +1,398 @@
+"""The weekly consideration list (`cohort weekly`, flow `weekly-priority-list`): the one I/O seam
+around the pure steps in lists/.
+
+A run pins everything it used in ``lists.run`` (the data loads, the linkage run, the review decisions
+up to an id, the rule files' text, the model version, the settings, the code version), so
+:func:`reproduce` rebuilds the same list from the same warehouse later, however much has been
+loaded, linked or decided since, and proves the published files byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+import yaml
+
+from features.build import build_snapshots
+from features.registry import registry
+from lists.build import DECISIONS_SCHEMA, PREVIOUS_SCHEMA, departures, entries, select
+from lists.entries import ListRun
+from lists.settings import ListSettings, parse_list_settings
+from models.artefact import Artefact, ArtefactError, read_artefact
+from models.dataset import AGES, Rows, feature_matrix
+from models.explain import explanation_frame
+from models.score import score_rows
+from models.settings import ModelSettings, parse_settings
+from pipelines import audit
+from pipelines.events import Pinned, current_pins, read_events, read_names, read_people
+from pipelines.model_registry import approved_model, history
+from pipelines.model_run import code_version
+from pipelines.publish import PSEUDONYMISED, load_or_create_key, publish
+from pipelines.steps import Step, direct, now
+from pipelines.warehouse import connect, read_frame
+from rules.engine import apply_rules, decide
+from rules.rulebook import Rulebook, default_rulebook_dir, load_rulebook
+
+ANALYSTS = "the partnership's analyst team"
+PARTNERS = "partners outside the analyst team (pseudonymised)"
+PURPOSE = "weekly consideration list for the focused deterrence programme"
+
+
+class WeeklyError(RuntimeError):
+    """The list cannot be drawn up or rebuilt; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class WeeklyResult:
+    """What one weekly run made."""
+
+    run_id: int
+    as_of: date
+    entries: int
+    within_capacity: int
+    new: int
+    departures: int
+    mode: str
+    folder: Path
+    files: dict[str, str]  # file name -> sha256
+    key_created: bool  # a new pseudonymisation key was made for this run
+    seconds: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A list drawn up: its entries and the people who left it since the previous one."""
+
+    entries: pl.DataFrame
+    departures: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A past list rebuilt: each published file's recorded and rebuilt sha256."""
+
+    run_id: int
+    files: list[tuple[str, str, str]]  # (name, recorded, rebuilt)
+    code_then: str
+    code_now: str
+
+    @property
+    def identical(self) -> bool:
+        return all(recorded == rebuilt for _, recorded, rebuilt in self.files)
+
+
+def monday_of(day: date) -> date:
+    """The Monday of ``day``'s week: the weekly list's default as_of."""
+    return day - timedelta(days=day.weekday())
+
+
+def default_lists_dir(warehouse: Path) -> Path:
+    """Where lists are published unless told: lists/ beside the warehouse."""
+    return warehouse.parent / "lists"
+
+
+def default_key_file(warehouse: Path) -> Path:
+    """The pseudonymisation key: $COHORT_PSEUDONYM_KEY_FILE, else secrets/pseudonym.key beside the warehouse
+    (never in the repository)."""
+    configured = os.environ.get("COHORT_PSEUDONYM_KEY_FILE")
+    return Path(configured) if configured else warehouse.parent / "secrets" / "pseudonym.key"
+
+
+def run_weekly(
+    warehouse: Path,
+    as_of: date,
+    *,
+    lists_dir: Path | None = None,
+    by: str,
+    step: Step = direct,
+    settings_file: Path | None = None,
+    rulebook_dir: Path | None = None,
+    key_file: Path | None = None,
+) -> WeeklyResult:
+    """Draw up, publish and record the list for ``as_of``.
+
+    Raises:
+        WeeklyError: nothing is linked yet, or the approved model cannot be read.
+    """
+    timings: dict[str, float] = {}
+
+    def timed(name: str, function: Callable[..., Any], *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return step(name, function, *args)
+        finally:
+            timings[name] = time.perf_counter() - started
+
+    settings_text = settings_file.read_text("utf-8") if settings_file else _shipped_settings_text()
+    settings = parse_list_settings(yaml.safe_load(settings_text), str(settings_file or "lists/settings.yaml"))
+    rule_files = _rule_files(rulebook_dir or default_rulebook_dir())
+    rulebook = load_rulebook(rulebook_dir)
+    key, key_created = load_or_create_key(key_file or default_key_file(warehouse))
+    with connect(warehouse) as con:
+        pinned = current_pins(con)
+        if pinned.link_run is None:
+            raise WeeklyError("nobody is linked yet: run `cohort ingest` and then `cohort link` first")
+        approved = approved_model(con)
+        artefact = _artefact(approved.path) if approved else None
+        approval = _approval(con, artefact.version) if artefact else None
+        previous = con.execute(
+            "SELECT run_id, as_of FROM lists.run WHERE status = 'published' AND as_of < ? "
+            "ORDER BY as_of DESC, run_id DESC LIMIT 1",
+            [as_of],
+        ).fetchall()
+        run_id = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM lists.run").fetchall()[0][0])
+        run = ListRun(
+            run_id=run_id, as_of=as_of, created_at=now().replace(microsecond=0), created_by=by,
+            mode="rules alone" if artefact is None else "rules and model",
+            model_version=artefact.version if artefact else None, model_approval=approval,
+            rules_version=rulebook.version, code_version=code_version(), capacity=settings.capacity,
+            previous_run_id=previous[0][0] if previous else None,
+            previous_as_of=previous[0][1] if previous else None,
+        )  # fmt: skip
+        drawn: Drawn = timed("draw up the list", draw_up, con, run, pinned, rulebook, settings, artefact)
+        root = lists_dir or default_lists_dir(warehouse)
+        folder = root / f"{as_of.isoformat()}-run-{run_id}"
+        partial = root / f".{folder.name}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        files: dict[str, str] = timed("publish", publish, partial, run, drawn.entries, drawn.departures, key)
+        parameters = {"list_settings": settings_text, "model_approval": approval}
+        try:
+            timed("record the run", _record, con, run, pinned, rule_files, parameters, drawn, folder, files)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return WeeklyResult(
+        run_id, as_of, drawn.entries.height, int(drawn.entries["within_capacity"].sum()),
+        int((drawn.entries["change"] == "new").sum()), drawn.departures.height, run.mode, folder, files,
+        key_created, timings,
+    )  # fmt: skip
+
+
+def draw_up(
+    con: duckdb.DuckDBPyConnection,
+    run: ListRun,
+    pinned: Pinned,
+    rulebook: Rulebook,
+    settings: ListSettings,
+    artefact: Artefact | None,
+) -> Drawn:
+    """Read what the run pinned and draw the list up (the same for a run and its reproduction)."""
+    events, people = read_events(con, pinned), read_people(con, pinned)
+    registered = registry()
+    features = build_snapshots(events, people, [run.as_of], dated=True, ages=AGES)
+    verdicts = apply_rules(features, rulebook, registered)
+    decided = decide(verdicts)
+    previous = _previous_entries(con, run.previous_run_id)
+    decisions = read_frame(
+        con,
+        "SELECT decision_id, person_id, decision, reason, reviewer, decided_on, run_id FROM review.decision "
+        f"WHERE decision_id <= {int(pinned.decisions_until)}",
+        DECISIONS_SCHEMA,
+    )
+    scores, explained = None, None
+    open_to = features.join(
+        decided.filter(pl.col("in_population") & ~pl.col("excluded")).select("person_id"), on="person_id"
+    ).sort("person_id")
+    if artefact is not None:
+        model_settings = _model_settings(artefact)
+        rows = Rows(
+            open_to.select("person_id", "as_of"),
+            feature_matrix(open_to, artefact.model.features),
+            artefact.model.features,
+        )
+        scores = score_rows(artefact.model, rows, model_settings, registered, explain=0)
+        selected = select(decided, scores, settings, [b.name for b in model_settings.bands])
+        listed = selected["person_id"].to_list()
+        at = open_to.with_row_index("_i").filter(pl.col("person_id").is_in(listed))
+        explained = explanation_frame(
+            at["person_id"].to_list(), artefact.model, rows.matrix[at["_i"].to_numpy()], registered,
+            model_settings.top_factors,
+        )  # fmt: skip
+    else:
+        selected = select(decided, None, settings)
+    wanted = sorted(set(selected["person_id"].to_list()) | set(previous["person_id"].to_list()))
+    names = read_names(con, wanted, pinned)
+    listed_entries = entries(
+        selected, as_of=run.as_of, features=features, verdicts=verdicts, rulebook=rulebook,
+        explained=explained, people=names, previous=previous, decisions=decisions, settings=settings,
+        registered=registered,
+    )  # fmt: skip
+    left = departures(
+        previous, selected, as_of=run.as_of, decided=decided, verdicts=verdicts, scores=scores, people=names,
+        rulebook=rulebook,
+    )  # fmt: skip
+    return Drawn(listed_entries, left)
+
+
+def reproduce(warehouse: Path, run_id: int, *, by: str, key_file: Path | None = None) -> Reproduction:
+    """Rebuild a past list from what its run pinned and compare every published file's bytes.
+
+    Raises:
+        WeeklyError: no such run, its model artefact is missing or changed, or its rules are not
+            the ones it recorded.
+    """
+    key, _ = load_or_create_key(key_file or default_key_file(warehouse))
+    with connect(warehouse) as con:
+        found = con.execute(
+            "SELECT as_of, created_at, created_by, mode, load_ids, link_run, decisions_until, rules_version, "
+            "rulebook, model_version, code_version, parameters, previous_run_id, files FROM lists.run "
+            "WHERE run_id = ?",
+            [run_id],
+        ).fetchall()
+        if not found:
+            raise WeeklyError(f"there is no list run {run_id}: `cohort weekly runs` lists them")
+        (as_of, created_at, created_by, mode, load_ids, link_run, until, rules_version, rule_files, version,
+         code_then, parameters, previous_id, files) = found[0]  # fmt: skip
+        parameters = json.loads(parameters)
+        settings = parse_list_settings(yaml.safe_load(parameters["list_settings"]), f"list run {run_id}")
+        with tempfile.TemporaryDirectory(prefix="cohort-rules-") as folder:
+            for name, text in json.loads(rule_files).items():
+                (Path(folder) / name).write_text(text, encoding="utf-8")
+            rulebook = load_rulebook(Path(folder))
+        if rulebook.version != rules_version:
+            raise WeeklyError(f"list run {run_id}: its stored rule files do not hash to {rules_version[:12]}")
+        artefact = None
+        if version is not None:
+            path = con.execute("SELECT path FROM scoring.model WHERE version = ?", [version]).fetchall()
+            if not path:
+                raise WeeklyError(f"list run {run_id} used model {version}, which is not in the registry")
+            artefact = _artefact(Path(path[0][0]))
+        previous_as_of = (
+            con.execute("SELECT as_of FROM lists.run WHERE run_id = ?", [previous_id]).fetchall()[0][0]
+            if previous_id is not None
+            else None
+        )
+        run = ListRun(
+            run_id=run_id, as_of=as_of, created_at=created_at, created_by=created_by, mode=mode,
+            model_version=version, model_approval=parameters["model_approval"], rules_version=rules_version,
+            code_version=code_then, capacity=settings.capacity, previous_run_id=previous_id,
+            previous_as_of=previous_as_of,
+        )  # fmt: skip
+        pinned = Pinned(tuple(load_ids), link_run, int(until))
+        drawn = draw_up(con, run, pinned, rulebook, settings, artefact)
+        with tempfile.TemporaryDirectory(prefix="cohort-reproduce-") as scratch:
+            rebuilt = publish(Path(scratch) / "list", run, drawn.entries, drawn.departures, key)
+        recorded = json.loads(files)
+        audit.record(
+            con, f"user:{by}", "reproduce",
+            f"list run {run_id} rebuilt: {sum(recorded[n] == rebuilt.get(n) for n in recorded)} of "
+            f"{len(recorded)} files identical",
+            purpose="prove a published list can be rebuilt from what it pinned",
+        )  # fmt: skip
+    compared = [(name, digest, rebuilt.get(name, "missing")) for name, digest in recorded.items()]
+    return Reproduction(run_id, compared, code_then, code_version())
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, run: ListRun, pinned: Pinned, rule_files: dict[str, str],
+    parameters: dict[str, Any], drawn: Drawn, folder: Path, files: dict[str, str],
+) -> None:  # fmt: skip
+    """Store the run, its entries and departures, and the audit events, in one transaction."""
+    listed = drawn.entries
+    con.begin()
+    try:
+        con.execute(
+            "UPDATE lists.run SET status = 'superseded' WHERE as_of = ? AND status = 'published'", [run.as_of]
+        )
+        con.execute(
+            "INSERT INTO lists.run VALUES "
+            "(?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run.run_id, run.as_of, run.created_at, run.created_by, run.mode, list(pinned.load_ids),
+                pinned.link_run, pinned.decisions_until, run.rules_version, json.dumps(rule_files),
+                run.model_version, run.code_version, json.dumps(parameters), run.previous_run_id,
+                listed.height, int(listed["within_capacity"].sum()), str(folder.resolve()), json.dumps(files),
+            ],
+        )  # fmt: skip
+        explanation = listed.select(
+            pl.struct("rules_met", "raising", "lowering", "safeguarding", "pathways", "last_decision")
+            .struct.json_encode()
+            .alias("explanation")
+        )
+        stored = listed.select(
+            pl.lit(run.run_id).alias("run_id"), "person_id", "rank", "within_capacity", "route",
+            "probability", "band", "age", "change", "previous_rank", "review_by",
+        ).with_columns(explanation["explanation"])  # fmt: skip
+        _insert(con, "lists.entry", stored)
+        _insert(
+            con, "lists.departure",
+            drawn.departures.select(pl.lit(run.run_id).alias("run_id"), "person_id", "previous_rank", "why"),
+        )  # fmt: skip
+        actor = f"user:{run.created_by}"
+        audit.record(
+            con, actor, "publish",
+            f"list run {run.run_id} for {run.as_of:%d/%m/%Y} ({run.mode}): {listed.height} people, "
+            f"{drawn.departures.height} left since run {run.previous_run_id}",
+            purpose=PURPOSE, rows=listed.height,
+        )  # fmt: skip
+        for name, digest in files.items():
+            audit.record(
+                con, actor, "export", f"list run {run.run_id}: {name}", purpose=PURPOSE,
+                recipients=PARTNERS if name == PSEUDONYMISED else ANALYSTS, file_name=name, sha256=digest,
+                rows=listed.height,
+            )  # fmt: skip
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("_rows", frame.to_arrow())
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+    finally:
+        con.unregister("_rows")
+
+
+def _previous_entries(con: duckdb.DuckDBPyConnection, run_id: int | None) -> pl.DataFrame:
+    if run_id is None:
+        return pl.DataFrame(schema=PREVIOUS_SCHEMA)
+    return read_frame(
+        con,
+        f"SELECT person_id, rank, route, band FROM lists.entry WHERE run_id = {int(run_id)}",
+        PREVIOUS_SCHEMA,
+    )
+
+
+def _artefact(path: Path) -> Artefact:
+    try:
+        return read_artefact(path)
+    except ArtefactError as error:
+        raise WeeklyError(f"the approved model cannot be used: {error}") from error
+
+
+def _model_settings(artefact: Artefact) -> ModelSettings:
+    """The model is scored as it was trained and evaluated: with its own bands and explanations."""
+    return parse_settings(artefact.manifest["settings"], str(artefact.path / "manifest.json"))
+
+
+def _approval(con: duckdb.DuckDBPyConnection, version: str) -> str:
+    """Who approved the model, when and why (a demo approval says so in its reason)."""
+    approved = [h for h in history(con, version) if h[0] == "approved"]
+    _, by, reason, at = approved[-1]
+    assert isinstance(at, datetime)
+    return f"approved by {by} on {at:%d/%m/%Y}: {reason}"
+
+
+def _shipped_settings_text() -> str:
+    from importlib import resources
+
+    return resources.files("lists").joinpath("settings.yaml").read_text("utf-8")
+
+
+def _rule_files(directory: Path) -> dict[str, str]:
+    return {path.name: path.read_text("utf-8") for path in sorted(directory.glob("*.yaml"))}
