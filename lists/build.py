@@ -143,7 +143,7 @@ def explain_rules(verdicts: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
     """person_id and ``rules_met``: each eligibility rule met, its text and reason, in rulebook order."""
     order = {rule.id: i for i, rule in enumerate(rulebook.rules)}
     texts = pl.DataFrame(
-        {"rule_id": [r.id for r in rulebook.rules], "text": [r.text for r in rulebook.rules]},
+        {"rule_id": [r.id for r in rulebook.rules], "text": [r.text.rstrip(".") for r in rulebook.rules]},
         schema={"rule_id": pl.String(), "text": pl.String()},
     )
     return (
@@ -296,7 +296,7 @@ def departures(
     if gone.height == 0:
         return pl.DataFrame(schema=DEPARTURE_SCHEMA)
     texts = pl.DataFrame(
-        {"rule_id": [r.id for r in rulebook.rules], "text": [r.text for r in rulebook.rules]},
+        {"rule_id": [r.id for r in rulebook.rules], "text": [r.text.rstrip(".") for r in rulebook.rules]},
         schema={"rule_id": pl.String(), "text": pl.String()},
     )
     theirs = verdicts.filter(pl.col("person_id").is_in(gone["person_id"].implode())).join(texts, on="rule_id")

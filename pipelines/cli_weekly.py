@@ -212,7 +212,7 @@ def _review_at_terminal(
         f"list run {run_id}: {len(cards)} entries opened for review at the terminal",
         purpose=PURPOSE, rows=len(cards),
     )  # fmt: skip
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for card in cards:
         console.print(_card_panel(card))
         choice = (

@@ -188,7 +188,7 @@ def import_workbook(
         int(p)
         for (p,) in con.execute("SELECT person_id FROM lists.entry WHERE run_id = ?", [run.run_id]).fetchall()
     }
-    rows = workbook.rows.select(ROWS_SCHEMA.names()).cast(ROWS_SCHEMA)  # type: ignore[arg-type]
+    rows = workbook.rows.select(ROWS_SCHEMA.names()).cast(ROWS_SCHEMA)
     usable, problems = check_rows(rows, listed, run.run_id)
     added, unchanged = record_decisions(
         con, run, usable, decided_on=decided_on, source=f"workbook {path.name}", actor=f"user:{by}"

@@ -1,0 +1,309 @@
+"""The analysts' review workbook (list.xlsx): written with the list, read back with their decisions.
+
+The writer and the reader share the layout below: the mode note on row 1, the header on row 3, one row
+per person from row 4, then the review columns. Cells are written as text or numbers explicitly, never
+through xlsxwriter's guessing ``write``, so no text can become a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+
+from lists.entries import DECISIONS, ListRun
+
+LIST_SHEET = "List"
+LEFT_SHEET = "Left the list"
+ABOUT_SHEET = "About"
+HEADER_ROW = 3
+"""The header's row as Excel numbers it (1-based): the mode note is on row 1, a how-to line on row 2."""
+REVIEW_COLUMNS = ("decision", "reason", "reviewer")
+EDITABLE = ("suggested pathways", *REVIEW_COLUMNS)
+FROZEN_THROUGH = "name"
+RUN_ID = "run id"
+LIST_CHECK = "list check"
+WIDTHS = {
+    "run": 6, "as of": 11, "mode": 10, "rank": 6, "within capacity": 9, "route": 7, "person id": 10,
+    "name": 20, "date of birth": 11, "age": 5, "band": 9, "probability": 11, "rules met": 44,
+    "risk raised by": 40, "risk lowered by": 32, "safeguarding note": 32, "suggested pathways": 40,
+    "change": 16, "last decision": 14, "review by": 11, "decision": 12, "reason": 36, "reviewer": 18,
+}  # fmt: skip
+DEPARTURE_COLUMNS = {"person_id": "person id", "name": "name", "previous_rank": "previous rank", "why": "why"}
+
+
+def write_workbook(run: ListRun, flat: pl.DataFrame, departures: pl.DataFrame, list_check: str) -> bytes:
+    """The review workbook's bytes: the same every time for the same arguments.
+
+    Args:
+        run: the run that drew the list up.
+        flat: the published list (publish.published_frame), text already neutralised.
+        departures: the people who left the list (DEPARTURE_SCHEMA), text already neutralised.
+        list_check: the sha256 of list.csv, which an imported review must match.
+    """
+    buffer = io.BytesIO()
+    # in memory, xlsxwriter stamps every part of the zip 1980-01-01; created fixes the document's own dates
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    book.set_properties({"title": f"Weekly list, run {run.run_id}", "created": created_utc(run)})
+    _list_sheet(book, run, flat)
+    _left_sheet(book, departures)
+    _about_sheet(book, run, list_check)
+    book.close()
+    return buffer.getvalue()
+
+
+def created_utc(run: ListRun) -> datetime:
+    """When the run was made, as naive UTC (a naive created_at is UTC already): no output depends on zones."""
+    created = run.created_at
+    return created if created.tzinfo is None else created.astimezone(UTC).replace(tzinfo=None)
+
+
+def created_text(run: ListRun) -> str:
+    """created_at as the outputs show it: "2024-03-04 09:30:00 UTC"."""
+    return f"{created_utc(run):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _list_sheet(book: Any, run: ListRun, flat: pl.DataFrame) -> None:
+    sheet = book.add_worksheet(LIST_SHEET)
+    columns = [*flat.columns, *REVIEW_COLUMNS]
+    base = {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#d0d0d0"}
+    formats = {
+        (within, editable): book.add_format(
+            base
+            | ({"bg_color": "#fff2cc", "locked": False} if editable else {})
+            | ({"bg_color": "#e2efda"} if within and not editable else {})
+            | ({"bold": True} if within else {})
+        )
+        for within in (False, True)
+        for editable in (False, True)
+    }
+    note = {"bold": True, "font_size": 12} | ({"font_color": "#a40000"} if run.rules_alone else {})
+    sheet.write_string(0, 0, run.mode_note, book.add_format(note))
+    sheet.write_string(
+        1, 0,
+        f"Run {run.run_id}, as of {run.as_of:%d/%m/%Y}, {run.capacity} places. "
+        "Rows within capacity are green. "
+        f"Record a decision ({', '.join(DECISIONS)}), a reason and your name in the yellow columns; "
+        "see the About sheet.",
+    )  # fmt: skip
+    header = book.add_format(base | {"bold": True, "bg_color": "#d9d9d9", "locked": True})
+    top = HEADER_ROW - 1
+    for col, name in enumerate(columns):
+        sheet.write_string(top, col, name, header)
+        sheet.set_column(col, col, WIDTHS.get(name, 14))
+    for offset, row in enumerate(flat.iter_rows(named=True)):
+        within = row["within capacity"] == "yes"
+        for col, name in enumerate(columns):
+            _cell(sheet, top + 1 + offset, col, row.get(name), formats[within, name in EDITABLE])
+    last = top + max(flat.height, 1)
+    decision = columns.index("decision")
+    if flat.height:
+        sheet.data_validation(top + 1, decision, last, decision, {
+            "validate": "list", "source": list(DECISIONS), "error_title": "Not a decision",
+            "error_message": f"Choose one of: {', '.join(DECISIONS)}.",
+        })  # fmt: skip
+    sheet.autofilter(top, 0, last, len(columns) - 1)
+    sheet.freeze_panes(HEADER_ROW, columns.index(FROZEN_THROUGH) + 1)
+    # guards against slips, not people: there is no password, and filtering and resizing stay open
+    sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
+
+
+def _cell(sheet: Any, row: int, col: int, value: object, fmt: Any) -> None:
+    if value is None or value == "":
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        sheet.write_number(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value), fmt)
+
+
+def _left_sheet(book: Any, departures: pl.DataFrame) -> None:
+    sheet = book.add_worksheet(LEFT_SHEET)
+    header = book.add_format({"bold": True, "bg_color": "#d9d9d9"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    for col, (field, label) in enumerate(DEPARTURE_COLUMNS.items()):
+        sheet.write_string(0, col, label, header)
+        sheet.set_column(col, col, {"name": 20, "why": 50}.get(field, 12))
+        for row, value in enumerate(departures.get_column(field).to_list(), start=1):
+            _cell(sheet, row, col, value, wrap)
+    sheet.freeze_panes(1, 0)
+
+
+def _about_sheet(book: Any, run: ListRun, list_check: str) -> None:
+    sheet = book.add_worksheet(ABOUT_SHEET)
+    bold = book.add_format({"bold": True, "valign": "top"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    sheet.set_column(0, 0, 18)
+    sheet.set_column(1, 1, 100)
+    facts: list[tuple[str, str | int]] = [
+        (RUN_ID, run.run_id),
+        ("as of", run.as_of.strftime("%d/%m/%Y")),
+        ("mode", run.mode_note),
+        ("model version", run.model_version or "none (rules alone)"),
+        ("rules version", run.rules_version),
+        ("code version", run.code_version),
+        ("created at", created_text(run)),
+        ("capacity", run.capacity),
+        (LIST_CHECK, list_check),
+        ("decisions", ", ".join(DECISIONS)),
+        ("how to review", (
+            "On the List sheet, for each person you have reviewed, choose a decision from the drop-down "
+            f"({', '.join(DECISIONS)}), write the reason (required for every decision) and your name as "
+            "reviewer. You may edit the suggested pathways. Leave rows you have not reviewed empty, and "
+            "do not change the other columns, the sheet names or this sheet: the list check above ties "
+            "this workbook to the list it was published with. The sheet is protected against slips "
+            "only, without a password."
+        )),
+        ("how to import", "Save the workbook as .xlsx, then run: cohort review import WORKBOOK"),
+        ("advisory", "The list is advisory: a person decides, and every entry says why it is there."),
+    ]  # fmt: skip
+    for row, (label, value) in enumerate(facts):
+        sheet.write_string(row, 0, label, bold)
+        _cell(sheet, row, 1, value, wrap)
+
+
+@dataclass(frozen=True)
+class ReviewedWorkbook:
+    """A review workbook as an analyst returned it: the rows they filled in, and which list it belongs to."""
+
+    run_id: int
+    list_check: str  # the sha256 of list.csv from the About sheet
+    rows: pl.DataFrame  # row (Excel's number), person_id, decision, reason, reviewer, pathway: reviewed rows
+
+
+class WorkbookError(ValueError):
+    """A workbook that cannot be read as a review: the message says where, and what to do."""
+
+
+REVIEWED_SCHEMA = pl.Schema(
+    {
+        "row": pl.Int64(),
+        "person_id": pl.Int64(),
+        "decision": pl.String(),
+        "reason": pl.String(),
+        "reviewer": pl.String(),
+        "pathway": pl.String(),
+    }
+)
+NOT_OURS = "this is not a workbook published by cohort weekly"
+
+
+def read_reviewed_workbook(path: Path) -> ReviewedWorkbook:
+    """The run, the list check and the reviewed rows of a returned review workbook.
+
+    Decisions are not checked against the list here: the caller knows the list.
+
+    Raises:
+        WorkbookError: the file is not a readable .xlsx, not one of ours, or lacks a column.
+    """
+    sheets = _load(path)
+    about = _about(path, sheets)
+    run_id = _integer(about.get(RUN_ID))
+    if run_id is None or not about.get(LIST_CHECK):
+        raise WorkbookError(f"{path}: sheet {ABOUT_SHEET!r} has no {RUN_ID!r} or {LIST_CHECK!r}: {NOT_OURS}")
+    if LIST_SHEET not in sheets:
+        raise WorkbookError(f"{path}: there is no sheet named {LIST_SHEET!r}: {NOT_OURS}")
+    return ReviewedWorkbook(run_id, str(about[LIST_CHECK]), _reviewed(path, sheets[LIST_SHEET]))
+
+
+def _load(path: Path) -> dict[str, pl.DataFrame]:
+    """Every sheet as text columns with no header, row i being Excel's row i + 1."""
+    import fastexcel
+
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        raise WorkbookError(f"{path} is not an .xlsx workbook: save it from Excel as .xlsx and import that")
+    try:
+        book = fastexcel.read_excel(str(path))
+        # skip_rows=0 keeps the leading rows, so row numbers stay those Excel shows
+        return {
+            name: book.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
+            for name in book.sheet_names
+        }
+    except Exception as error:  # fastexcel raises its own hierarchy, or OSError
+        raise WorkbookError(
+            f"{path} cannot be read as an .xlsx workbook ({str(error).splitlines()[0][:200]}): "
+            "open it in Excel and save it again as .xlsx"
+        ) from error
+
+
+def _about(path: Path, sheets: dict[str, pl.DataFrame]) -> dict[str, str]:
+    """The About sheet's facts: label in the first column, value in the second."""
+    if ABOUT_SHEET not in sheets:
+        raise WorkbookError(f"{path}: there is no sheet named {ABOUT_SHEET!r}: {NOT_OURS}")
+    about = sheets[ABOUT_SHEET]
+    if about.width < 2:
+        raise WorkbookError(
+            f"{path}: sheet {ABOUT_SHEET!r} has no facts in its first two columns: {NOT_OURS}"
+        )
+    labels, values = about.to_series(0).to_list(), about.to_series(1).to_list()
+    return {str(_clean(k)): _clean(v) or "" for k, v in zip(labels, values, strict=True) if _clean(k)}
+
+
+def _reviewed(path: Path, sheet: pl.DataFrame) -> pl.DataFrame:
+    """The rows with any of decision, reason or reviewer filled in, with Excel's row numbers."""
+    where = f"{path}, sheet {LIST_SHEET!r}"
+    if sheet.height < HEADER_ROW:
+        raise WorkbookError(f"{where} has no header on row {HEADER_ROW}: {NOT_OURS}")
+    header = [_clean(v) for v in sheet.row(HEADER_ROW - 1)]
+    wanted = ("person id", *EDITABLE)
+    missing = [name for name in wanted if name not in header]
+    if missing:
+        raise WorkbookError(
+            f"{where}, row {HEADER_ROW}: missing column(s) {', '.join(map(repr, missing))}: "
+            "restore the header row as published (columns may not be renamed or removed) and import again"
+        )
+    picked = {name: sheet.to_series(header.index(name)).to_list()[HEADER_ROW:] for name in wanted}
+    rows: list[dict[str, object]] = []
+    for offset, person in enumerate(picked["person id"]):
+        review = {name: _clean(picked[name][offset]) for name in EDITABLE}
+        if not any(review[name] for name in REVIEW_COLUMNS):
+            continue
+        row = HEADER_ROW + 1 + offset
+        decision = review["decision"]
+        rows.append({
+            "row": row, "person_id": _person_id(where, row, person),
+            "decision": decision.lower() if decision else None, "reason": review["reason"],
+            "reviewer": review["reviewer"], "pathway": review["suggested pathways"],
+        })  # fmt: skip
+    return pl.DataFrame(rows, schema=REVIEWED_SCHEMA)
+
+
+def _clean(value: object) -> str | None:
+    """Text stripped of surrounding whitespace; None for an empty cell."""
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def _integer(value: object) -> int | None:
+    """A whole number read from text, also as Excel stores numbers ("12", "12.0"); None otherwise."""
+    text = _clean(value)
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _person_id(where: str, row: int, value: object) -> int:
+    person = _integer(value)
+    if person is None:
+        shown = "it is empty" if _clean(value) is None else f"{_clean(value)!r} is not a person id"
+        raise WorkbookError(
+            f"{where}, row {row}, column 'person id': the row is reviewed but {shown}: "
+            "restore the person id as published (copy it from list.csv) and import again"
+        )
+    return person
