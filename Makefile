@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,15 +28,14 @@ $(BIN)/cohort: pyproject.toml
 
 install: $(BIN)/cohort ## Create the virtual environment and install cohort with its dev tools
 
-demo: install ## Generate the default synthetic world (50,000 residents), ingest, link, apply the rules, train and score the risk model
+demo: install ## Generate the default synthetic world (50,000 residents), ingest, link, train and approve the model (a demo approval), publish the weekly list for the world's last Monday
 	$(BIN)/cohort synth --residents $(RESIDENTS) --seed $(SEED) --end-date $(END_DATE) --out $(WORLD)
 	$(BIN)/cohort ingest --landing $(WORLD)/landing --warehouse $(WAREHOUSE) --run-date $(END_DATE)
 	$(BIN)/cohort link --warehouse $(WAREHOUSE)
 	$(BIN)/cohort rules book --out data/reports/rulebook.md
-	$(BIN)/cohort rules apply --as-of $(END_DATE) --warehouse $(WAREHOUSE)
 	$(BIN)/cohort model train --warehouse $(WAREHOUSE) --world $(WORLD)
-	$(BIN)/cohort model approve latest --by demo --reason "synthetic demo world: approved to show scoring" --warehouse $(WAREHOUSE)
-	$(BIN)/cohort model score --as-of $(END_DATE) --warehouse $(WAREHOUSE)
+	$(BIN)/cohort model approve latest --by demo --reason "DEMO APPROVAL on a synthetic world, to show the weekly list; not a board decision" --warehouse $(WAREHOUSE)
+	$(BIN)/cohort weekly --as-of $(END_DATE) --warehouse $(WAREHOUSE) --by demo
 
 test: install ## Run the tests
 	$(BIN)/python -m pytest -q
@@ -75,6 +74,9 @@ bench-features: install ## Benchmark point-in-time features (one as_of and 36 mo
 
 bench-model: install ## Benchmark training (36 snapshots) and scoring + explaining the top 2,000 on a linked warehouse
 	$(BIN)/python benchmarks/bench_model.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb} $${COHORT_WORLD:+--world $$COHORT_WORLD}
+
+bench-weekly: install ## Benchmark two weekly lists (draw up, publish, record) and reproducing the second, on a linked warehouse
+	$(BIN)/python benchmarks/bench_weekly.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb} --approve-latest
 
 clean: ## Remove generated data and caches (keeps the virtual environment)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results

@@ -50,8 +50,9 @@ class ListError(ValueError):
     """The settings and the model disagree (for example a model route band the model lacks)."""
 
 
-def model_selected(scores: pl.DataFrame, settings: ListSettings, bands: Sequence[str]) -> pl.Expr:
-    """True for the scores the model route puts forward (``bands`` is the model's, highest first)."""
+def model_selected(settings: ListSettings, bands: Sequence[str]) -> pl.Expr:
+    """True for the scores (band, probability, score_rank) the model route puts forward (``bands`` is
+    the model's, highest first)."""
     kind, value = settings.model_route
     if kind == "band":
         if value not in bands:
@@ -100,7 +101,7 @@ def select(
     else:
         scored = scores.select("person_id", "probability", "band", pl.col("rank").alias("score_rank"))
         joined = open_to.join(scored, on="person_id", how="left")
-        by_model = model_selected(joined, settings, bands).fill_null(False)
+        by_model = model_selected(settings, bands).fill_null(False)
         ranked = (
             joined.with_columns(by_model.alias("by_model"))
             .filter(pl.col("eligible") | pl.col("by_model"))
@@ -139,13 +140,18 @@ def probability_text(settings: ListSettings) -> pl.Expr:
     )
 
 
-def explain_rules(verdicts: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
-    """person_id and ``rules_met``: each eligibility rule met, its text and reason, in rulebook order."""
-    order = {rule.id: i for i, rule in enumerate(rulebook.rules)}
-    texts = pl.DataFrame(
+def rule_texts(rulebook: Rulebook) -> pl.DataFrame:
+    """rule_id and the rule's text as a phrase (no closing full stop), to put before its reason."""
+    return pl.DataFrame(
         {"rule_id": [r.id for r in rulebook.rules], "text": [r.text.rstrip(".") for r in rulebook.rules]},
         schema={"rule_id": pl.String(), "text": pl.String()},
     )
+
+
+def explain_rules(verdicts: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
+    """person_id and ``rules_met``: each eligibility rule met, its text and reason, in rulebook order."""
+    order = {rule.id: i for i, rule in enumerate(rulebook.rules)}
+    texts = rule_texts(rulebook)
     return (
         verdicts.filter(pl.col("met") & (pl.col("kind") == "eligibility"))
         .join(texts, on="rule_id")
@@ -271,6 +277,11 @@ def entries(
     )
 
 
+def month_day(day: pl.Expr) -> pl.Expr:
+    """A date's month and day as one comparable number (17 November: 1117); Int32, as the parts are Int8."""
+    return day.dt.month().cast(pl.Int32) * 100 + day.dt.day().cast(pl.Int32)
+
+
 def departures(
     previous: pl.DataFrame,
     selected: pl.DataFrame,
@@ -281,6 +292,7 @@ def departures(
     scores: pl.DataFrame | None,
     people: pl.DataFrame,
     rulebook: Rulebook,
+    settings: ListSettings,
 ) -> pl.DataFrame:
     """Who was on the previous list and is not on this one, and why (DEPARTURE_SCHEMA, by previous rank).
 
@@ -295,10 +307,7 @@ def departures(
     gone = previous.join(selected.select("person_id"), on="person_id", how="anti")
     if gone.height == 0:
         return pl.DataFrame(schema=DEPARTURE_SCHEMA)
-    texts = pl.DataFrame(
-        {"rule_id": [r.id for r in rulebook.rules], "text": [r.text.rstrip(".") for r in rulebook.rules]},
-        schema={"rule_id": pl.String(), "text": pl.String()},
-    )
+    texts = rule_texts(rulebook)
     theirs = verdicts.filter(pl.col("person_id").is_in(gone["person_id"].implode())).join(texts, on="rule_id")
     exclusion = (
         theirs.filter(pl.col("met") & (pl.col("kind") == "exclusion"))
@@ -328,10 +337,8 @@ def departures(
         .with_columns(
             (
                 as_of.year
-                - pl.col("dob").dt.year()
-                - (
-                    pl.col("dob").dt.month() * 100 + pl.col("dob").dt.day() > as_of.month * 100 + as_of.day
-                ).cast(pl.Int32)
+                - pl.col("dob").dt.year().cast(pl.Int32)
+                - (month_day(pl.col("dob")) > as_of.month * 100 + as_of.day).cast(pl.Int32)
             ).alias("_years"),
         )
     )
@@ -340,7 +347,16 @@ def departures(
     if scores is None:
         risk: pl.Expr = pl.lit("no model is approved this week")
     else:
-        risk = pl.format("risk fell (band {} -> {})", "band", pl.col("band_now").fill_null("not scored"))
+        kind, value = settings.model_route
+        if kind == "band":
+            below = f"below the model's '{value}' band"
+        elif kind == "probability":
+            below = f"below the model's threshold of {float(value):.0%}"
+        else:
+            below = f"out of the model's top {value}"
+        risk = pl.format(
+            "risk fell " + below + " (band {} -> {})", "band", pl.col("band_now").fill_null("not scored")
+        )
     why = (
         pl.when(pl.col("dob").is_null())
         .then(pl.lit("their records now belong to another person id (linkage merged or split them)"))

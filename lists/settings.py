@@ -97,11 +97,17 @@ def parse_list_settings(
             p["id"],
             p["name"],
             p["offer"],
-            condition(p["when"], f"pathways/{i}") if p["when"] else None,
+            condition(p["when"], f"pathways/{i}") if p["when"] is not None else None,
             template(p["because"], f"pathways/{i}/because"),
         )  # fmt: skip
         for i, p in enumerate(document["pathways"])
     )
+    for i, p in enumerate(document["pathways"]):
+        if p["when"] is not None and not (p["when"].strip() and p["because"].strip()):
+            raise ListSettingsError(
+                f"{file_name}: pathways/{i}: a pathway suggested by a condition needs both `when` and "
+                "`because` (write `when: null` for one analysts add by hand)"
+            )
     ids = [p.id for p in pathways]
     if len(set(ids)) != len(ids):
         raise ListSettingsError(f"{file_name}: pathways: every pathway needs its own id ({ids})")

@@ -162,6 +162,8 @@ def run_weekly(
         )  # fmt: skip
         drawn: Drawn = timed("draw up the list", draw_up, con, run, pinned, rulebook, settings, artefact)
         root = lists_dir or default_lists_dir(warehouse)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(root, 0o700)
         folder = root / f"{as_of.isoformat()}-run-{run_id}"
         partial = root / f".{folder.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
@@ -232,7 +234,7 @@ def draw_up(
     )  # fmt: skip
     left = departures(
         previous, selected, as_of=run.as_of, decided=decided, verdicts=verdicts, scores=scores, people=names,
-        rulebook=rulebook,
+        rulebook=rulebook, settings=settings,
     )  # fmt: skip
     return Drawn(listed_entries, left)
 
