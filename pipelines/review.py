@@ -23,20 +23,12 @@ from lists.settings import parse_list_settings
 from pipelines import audit
 from pipelines.events import Pinned, read_names
 from pipelines.steps import now
-from pipelines.warehouse import read_frame
-from pipelines.workbook import read_reviewed_workbook
+from pipelines.warehouse import insert_frame, read_frame
+from pipelines.workbook import REVIEWED_SCHEMA, read_reviewed_workbook
 
 PURPOSE = "review of the weekly consideration list"
-ROWS_SCHEMA = pl.Schema(
-    {
-        "row": pl.Int64(),
-        "person_id": pl.Int64(),
-        "decision": pl.String(),
-        "reason": pl.String(),
-        "reviewer": pl.String(),
-        "pathway": pl.String(),
-    }
-)
+ROWS_SCHEMA = REVIEWED_SCHEMA
+"""A decision row: the row it came from, the person, the decision, reason, reviewer and pathway."""
 
 
 class ReviewError(ValueError):
@@ -150,11 +142,7 @@ def record_decisions(
             pl.lit(recorded_at).alias("recorded_at"),
             pl.when(pl.col("decision") == "accept").then(pl.lit(end)).alias("cohort_end_date"),
         )
-        con.register("_decisions", stored.to_arrow())
-        try:
-            con.execute("INSERT INTO review.decision BY NAME SELECT * FROM _decisions")
-        finally:
-            con.unregister("_decisions")
+        insert_frame(con, "review.decision", stored)
         counts = ", ".join(f"{n} {d}" for d, n in sorted(new.group_by("decision").len().iter_rows()))
         audit.record(
             con, actor, "decision", f"list run {run.run_id}: {new.height} decisions from {source} ({counts})",

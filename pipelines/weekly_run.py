@@ -40,7 +40,7 @@ from pipelines.model_registry import approved_model, history
 from pipelines.model_run import code_version
 from pipelines.publish import PSEUDONYMISED, load_or_create_key, publish
 from pipelines.steps import Step, direct, now
-from pipelines.warehouse import connect, read_frame
+from pipelines.warehouse import connect, insert_frame, read_frame
 from rules.engine import apply_rules, decide
 from rules.rulebook import Rulebook, default_rulebook_dir, load_rulebook
 
@@ -328,8 +328,8 @@ def _record(
             pl.lit(run.run_id).alias("run_id"), "person_id", "rank", "within_capacity", "route",
             "probability", "band", "age", "change", "previous_rank", "review_by",
         ).with_columns(explanation["explanation"])  # fmt: skip
-        _insert(con, "lists.entry", stored)
-        _insert(
+        insert_frame(con, "lists.entry", stored)
+        insert_frame(
             con, "lists.departure",
             drawn.departures.select(pl.lit(run.run_id).alias("run_id"), "person_id", "previous_rank", "why"),
         )  # fmt: skip
@@ -350,14 +350,6 @@ def _record(
     except BaseException:
         con.rollback()
         raise
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
-    con.register("_rows", frame.to_arrow())
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
-    finally:
-        con.unregister("_rows")
 
 
 def _previous_entries(con: duckdb.DuckDBPyConnection, run_id: int | None) -> pl.DataFrame:
