@@ -50,18 +50,40 @@ def current_pins(con: duckdb.DuckDBPyConnection) -> Pinned:
     return Pinned(tuple(row[0] for row in loads), link[0][0] if link else None, int(decided[0][0]))
 
 
+def _runs_sql(pinned: Pinned) -> str:
+    """SELECT the linkage runs up to and including the pinned one."""
+    return (
+        "SELECT run_id FROM link.run WHERE status = 'succeeded' AND finished_at <= "
+        f"(SELECT finished_at FROM link.run WHERE run_id = '{pinned.link_run}')"
+    )
+
+
 def _as_at(table: str, pinned: Pinned | None, columns: str) -> str:
     """A linkage table as it stood after the pinned linkage run (every row written by that run or
     before it and not replaced by then)."""
     if pinned is None:
         return f"SELECT {columns} FROM link.{table}"
-    runs = (
-        "SELECT run_id FROM link.run WHERE status = 'succeeded' AND finished_at <= "
-        f"(SELECT finished_at FROM link.run WHERE run_id = '{pinned.link_run}')"
-    )
+    runs = _runs_sql(pinned)
     return (
         f"SELECT {columns} FROM link.{table} WHERE run_id IN ({runs}) UNION ALL "
         f"SELECT {columns} FROM link.{table}_history WHERE run_id IN ({runs}) AND replaced_by NOT IN ({runs})"
+    )
+
+
+def merged_ids_sql(pinned: Pinned | None) -> str:
+    """A CTE ``merged(person_id, now_id)``: every person id linkage has merged into another, with the
+    id its records belong to now (following merge after merge), as at the pinned linkage run.
+
+    Decisions were made about a person id; when linkage merges that person into another, the
+    decision follows the records. A split leaves the decision with the id that keeps it.
+    """
+    runs = "" if pinned is None else f" AND run_id IN ({_runs_sql(pinned)})"
+    merges = f"SELECT person_id, into_person_id FROM link.id_change WHERE kind = 'merge'{runs}"
+    return (
+        f"RECURSIVE chain(person_id, now_id) AS (SELECT person_id, into_person_id FROM ({merges}) "
+        f"UNION SELECT c.person_id, m.into_person_id FROM chain c JOIN ({merges}) m "
+        "ON m.person_id = c.now_id), "
+        "merged AS (SELECT person_id, now_id FROM chain WHERE now_id NOT IN (SELECT person_id FROM chain))"
     )
 
 
@@ -103,7 +125,9 @@ def read_events(con: duckdb.DuckDBPyConnection, pinned: Pinned | None = None) ->
             .filter(pl.col("postcode").is_not_null() | pl.col("ethnicity").is_not_null())
         )
     until = "" if pinned is None else f" WHERE decision_id <= {int(pinned.decisions_until)}"
-    decisions = read_frame(con, f"{sql('events/decisions')}{until}", SCHEMAS["decisions"])
+    decisions = read_frame(
+        con, f"WITH {merged_ids_sql(pinned)} {sql('events/decisions')}{until}", SCHEMAS["decisions"]
+    )
     return Events.of(**frames, addresses=pl.concat(addresses), decisions=decisions)
 
 

@@ -35,7 +35,7 @@ from models.explain import explanation_frame
 from models.score import score_rows
 from models.settings import ModelSettings, parse_settings
 from pipelines import audit
-from pipelines.events import Pinned, current_pins, read_events, read_names, read_people
+from pipelines.events import Pinned, current_pins, merged_ids_sql, read_events, read_names, read_people
 from pipelines.model_registry import approved_model, history
 from pipelines.model_run import code_version
 from pipelines.publish import PSEUDONYMISED, load_or_create_key, publish
@@ -200,8 +200,9 @@ def draw_up(
     previous = _previous_entries(con, run.previous_run_id)
     decisions = read_frame(
         con,
-        "SELECT decision_id, person_id, decision, reason, reviewer, decided_on, run_id FROM review.decision "
-        f"WHERE decision_id <= {int(pinned.decisions_until)}",
+        f"WITH {merged_ids_sql(pinned)} SELECT decision_id, coalesce(m.now_id, d.person_id) AS person_id, "
+        "decision, reason, reviewer, decided_on, run_id FROM review.decision d LEFT JOIN merged m USING "
+        f"(person_id) WHERE decision_id <= {int(pinned.decisions_until)}",
         DECISIONS_SCHEMA,
     )
     scores, explained = None, None

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.events import Pinned, read_people
+from pipelines.events import Pinned, read_events, read_people
 from pipelines.warehouse import connect, replace_rows
 
 PEOPLE = pl.Schema(
     {"person_id": pl.Int64(), "dob": pl.Date(), "sex": pl.String(), "records": pl.Int32(),
      "sources": pl.List(pl.String())}
 )  # fmt: skip
+RUN = "INSERT INTO link.run (run_id, started_at, finished_at, status) VALUES (?, ?, ?, 'succeeded')"
 
 
 def people(rows: list[tuple[int, date, str]]) -> pl.DataFrame:
@@ -36,11 +37,7 @@ def test_people_read_as_each_linkage_run_left_them(tmp_path: Path) -> None:
             ),
             start=1,
         ):
-            con.execute(
-                "INSERT INTO link.run (run_id, started_at, finished_at, status) "
-                "VALUES (?, ?, ?, 'succeeded')",
-                [f"r{run}", finished, finished],
-            )
+            con.execute(RUN, [f"r{run}", finished, finished])
             replace_rows(
                 con,
                 "link.person",
@@ -61,3 +58,27 @@ def test_people_read_as_each_linkage_run_left_them(tmp_path: Path) -> None:
         assert at(None).equals(third.select(columns))
         # only the replaced rows are kept: person 1 and 2 from r1, person 3 from r2
         assert con.execute("SELECT count(*) FROM link.person_history").fetchall()[0][0] == 3
+
+
+def test_a_decision_follows_its_person_through_linkage_merges_as_at_each_run(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb") as con:
+        for run, finished in (
+            ("r1", datetime(2026, 11, 2)),
+            ("r2", datetime(2026, 11, 9)),
+            ("r3", datetime(2026, 11, 16)),
+        ):
+            con.execute(RUN, [run, finished, finished])
+        # person 2 is merged into 3 by r2, and 3 into 5 by r3; a split of 5 into 6 moves nothing
+        con.execute(
+            "INSERT INTO link.id_change VALUES ('r2', 'merge', 2, 3, 4), ('r3', 'merge', 3, 5, 6), "
+            "('r3', 'split', 5, 6, 1)"
+        )
+        con.execute(
+            "INSERT INTO review.decision BY NAME SELECT 1 AS decision_id, 1 AS run_id, 2 AS person_id, "
+            "'accept' AS decision, 'panel agreed' AS reason, 'A. Analyst' AS reviewer, "
+            "DATE '2026-11-03' AS decided_on, TIMESTAMP '2026-11-03 10:00:00' AS recorded_at"
+        )
+        for run, person in (("r1", 2), ("r2", 3), ("r3", 5), (None, 5)):
+            pinned = None if run is None else Pinned((), run, 1)
+            assert read_events(con, pinned).decisions["person_id"].to_list() == [person], run
+        assert read_events(con, Pinned((), "r3", 0)).decisions.height == 0  # decided after the run
