@@ -91,7 +91,7 @@ def test_the_weekly_list_from_rules_alone_to_review_and_reproduction(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         statuses = dict(con.execute("SELECT run_id, status FROM lists.run").fetchall())
         entries = pl.from_arrow(
-            con.execute("SELECT * FROM lists.entry WHERE run_id = 2 ORDER BY rank").to_arrow_table()
+            con.sql("SELECT * FROM lists.entry WHERE run_id = 2 ORDER BY rank").to_arrow_table()
         )
     assert statuses == {1: "superseded", 2: "published"}  # the same as_of made again
     assert isinstance(entries, pl.DataFrame)
