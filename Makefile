@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ demo: install ## Generate the default synthetic world (50,000 residents), ingest
 	$(BIN)/cohort model train --warehouse $(WAREHOUSE) --world $(WORLD)
 	$(BIN)/cohort model approve latest --by demo --reason "DEMO APPROVAL on a synthetic world, to show the weekly list; not a board decision" --warehouse $(WAREHOUSE)
 	$(BIN)/cohort weekly --as-of $(END_DATE) --warehouse $(WAREHOUSE) --by demo
+
+serve: install ## Run the deployments in prefect.yaml on schedule on this machine (a local Prefect server and worker; Ctrl-C stops)
+	$(BIN)/cohort serve
 
 test: install ## Run the tests
 	$(BIN)/python -m pytest -q

@@ -23,6 +23,7 @@ from splink.backends.duckdb import DuckDBAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from linkage.config import LinkSettings
+from pipelines.steps import retried
 
 UNIQUE_ID = "registration"
 MEMORY_LIMIT = "8GB"
@@ -282,6 +283,7 @@ def clusters(registrations: pl.Series, edges: pl.DataFrame, threshold: float) ->
     return arrow_frame(out.to_arrow_table())
 
 
+@retried
 def save_charts(linker: Linker, folder: Path) -> list[Path]:
     """The run's match-weight and m/u charts as self-contained HTML files (no network needed)."""
     charts: dict[str, Any] = {

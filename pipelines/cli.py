@@ -14,6 +14,7 @@ from pipelines.cli_link import link_app
 from pipelines.cli_model import model_app
 from pipelines.cli_options import parse_date
 from pipelines.cli_rules import rules_app
+from pipelines.cli_serve import serve
 from pipelines.cli_weekly import review, weekly_app
 from pipelines.progress import console, stages
 
@@ -29,6 +30,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(model_app, name="model")
 app.add_typer(weekly_app, name="weekly")
 app.command()(review)
+app.command()(serve)
 
 
 @app.callback()

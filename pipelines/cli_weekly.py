@@ -57,15 +57,25 @@ def weekly(
     """
     if ctx.invoked_subcommand is not None:
         return
+    import duckdb
+
+    from pipelines.steps import StageFailed, hint_for, staged
     from pipelines.warehouse import warehouse_path
     from pipelines.weekly_run import WeeklyError, monday_of, run_weekly
 
     when = parse_date(as_of) if as_of else monday_of(date.today())
     started = time.perf_counter()
     try:
-        result = run_weekly(warehouse_path(warehouse), when, lists_dir=lists_dir, by=acting_user(by))
-    except WeeklyError as error:
+        result = run_weekly(
+            warehouse_path(warehouse), when, lists_dir=lists_dir, by=acting_user(by), step=staged
+        )
+    except (WeeklyError, StageFailed) as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    except duckdb.IOException as error:
+        console.print(
+            f"[red]{error}[/red] What to do: {hint_for(error) or 'see the message'}", soft_wrap=True
+        )
         raise typer.Exit(1) from error
     if result.mode == "rules alone":
         console.print(

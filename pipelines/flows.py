@@ -1,26 +1,87 @@
-"""Prefect flows: they wire the pipeline's steps together and nothing else."""
+"""Prefect flows: they wire the pipeline's steps together and nothing else.
+
+Each step runs as a Prefect task run (:func:`prefect_step`). Steps marked I/O with
+``pipelines.steps.retried`` are retried; a step that still fails is raised as
+:class:`~pipelines.steps.StageFailed`, naming the stage, its input and what to do.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State, TaskRun
 
 from linkage.run import LinkResult, run_link
 from pipelines.ingest_run import IngestFailed, IngestResult, run_ingest
 from pipelines.model_run import DEFAULT_STORE, TrainResult, run_training
+from pipelines.steps import Retry, StageFailed, inputs_of, retry_policy
 from pipelines.warehouse import warehouse_path
+
+if TYPE_CHECKING:
+    from pipelines.weekly_run import WeeklyResult
 
 T = TypeVar("T")
 
+_flow_inputs: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("cohort_flow_inputs", default=())
+
+
+@contextmanager
+def flow_inputs(**named: Path | None) -> Iterator[None]:
+    """Name the flow's inputs (``warehouse=path``) in any StageFailed raised by a step inside."""
+    token = _flow_inputs.set(tuple((name, str(path)) for name, path in named.items() if path is not None))
+    try:
+        yield
+    finally:
+        _flow_inputs.reset(token)
+
 
 def prefect_step(name: str, function: Callable[..., T], *args: Any) -> T:
-    """Run one step as a Prefect task run (no caching: steps write to the warehouse)."""
-    return task(name=name, cache_policy=NO_CACHE, persist_result=False)(function)(*args)
+    """Run one step as a Prefect task run (no caching: steps write to the warehouse).
+
+    A function marked ``@retried`` is retried on the errors it names. A failure is raised as
+    ``StageFailed(name, error)``, which names the step's input files and says what to do.
+    """
+    policy = retry_policy(function)
+    step = task(
+        name=name,
+        cache_policy=NO_CACHE,
+        persist_result=False,
+        retries=policy.retries if policy else 0,
+        retry_delay_seconds=policy.delay_seconds if policy else 0,
+        retry_condition_fn=_retry_condition(policy) if policy else None,
+    )(function)
+    try:
+        return step(*args)
+    except StageFailed:
+        raise
+    except Exception as error:
+        raise StageFailed(name, error, _inputs(args)) from error
+
+
+def _inputs(args: tuple[Any, ...]) -> tuple[str, ...]:
+    """The step's files and folders, then the flow's named inputs (each path once)."""
+    named = _flow_inputs.get()
+    own = [path for path in inputs_of(args) if path not in {p for _, p in named}]
+    return (*own, *(f"{name} {path}" for name, path in named))
+
+
+def _retry_condition(policy: Retry) -> Callable[[Any, TaskRun, State[Any]], bool]:
+    def worth_retrying(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
+        return policy.applies_to(state.data if isinstance(state.data, BaseException) else None)
+
+    return worth_retrying
+
+
+def _path(value: Path | str | None) -> Path | None:
+    """A path parameter: Prefect passes strings from a deployment's parameters."""
+    return Path(value) if value else None
 
 
 @flow(name="ingest-extracts")
@@ -34,13 +95,11 @@ def ingest_extracts(
 
     Fails (after loading everything valid and writing the report) when a quality gate fails.
     """
-    result = run_ingest(
-        Path(landing),
-        warehouse_path(Path(warehouse) if warehouse else None),
-        run_date or date.today(),
-        report_dir=Path(report_dir) if report_dir else None,
-        step=prefect_step,
-    )
+    path = warehouse_path(_path(warehouse))
+    with flow_inputs(landing=Path(landing), warehouse=path):
+        result = run_ingest(
+            Path(landing), path, run_date or date.today(), report_dir=_path(report_dir), step=prefect_step
+        )
     get_run_logger().info(
         "ingest %s: %d files loaded, %d failed gates, report %s",
         result.status, sum(o.status == "loaded" for o in result.outcomes), len(result.failed_gates),
@@ -54,9 +113,9 @@ def ingest_extracts(
 @flow(name="link-identities")
 def link_identities(warehouse: Path | None = None, retrain: bool = False) -> LinkResult:
     """Link every staged record to a person, after ingest (see `cohort link`)."""
-    result = run_link(
-        warehouse_path(Path(warehouse) if warehouse else None), retrain=retrain, step=prefect_step
-    )
+    path = warehouse_path(_path(warehouse))
+    with flow_inputs(warehouse=path):
+        result = run_link(path, retrain=retrain, step=prefect_step)
     get_run_logger().info(
         "link %s: %d records, %d people, %d pairs for review, %d merges, %d splits",
         result.run_id, result.records, result.persons, result.pairs_for_review, result.merges, result.splits,
@@ -69,13 +128,39 @@ def train_risk_model(
     warehouse: Path | None = None, store: Path = DEFAULT_STORE, world: Path | None = None
 ) -> TrainResult:
     """Train, evaluate and store a candidate risk model (see `cohort model train`); never approves it."""
-    result = run_training(
-        warehouse_path(Path(warehouse) if warehouse else None), Path(store),
-        world=Path(world) if world else None, by="flow train-risk-model", step=prefect_step,
-    )  # fmt: skip
+    path = warehouse_path(_path(warehouse))
+    with flow_inputs(warehouse=path, store=Path(store)):
+        result = run_training(
+            path, Path(store), world=_path(world), by="flow train-risk-model", step=prefect_step
+        )
     model = result.evaluation.metrics["risk model"]
     get_run_logger().info(
         "model %s: test AUC %.3f, ECE %.4f; %s", result.version, model.auc, model.ece or 0.0,
         "recorded as a candidate" if result.registered else "already recorded",
+    )  # fmt: skip
+    return result
+
+
+@flow(name="weekly-priority-list")
+def weekly_priority_list(
+    as_of: date | None = None, warehouse: Path | None = None, lists_dir: Path | None = None
+) -> WeeklyResult:
+    """Draw up, publish and record the weekly consideration list (see `cohort weekly`).
+
+    ``as_of`` defaults to the Monday of the current week; ``lists_dir`` to lists/ beside the warehouse.
+    Logs a one-line summary (no personal data).
+    """
+    from pipelines.weekly_run import monday_of, run_weekly
+
+    path, folder = warehouse_path(_path(warehouse)), _path(lists_dir)
+    with flow_inputs(warehouse=path, lists_dir=folder):
+        result = run_weekly(
+            path, as_of or monday_of(date.today()), lists_dir=folder, by="flow weekly-priority-list",
+            step=prefect_step,
+        )  # fmt: skip
+    get_run_logger().info(
+        "weekly list run %d for %s: %d entries, %d within capacity, mode %s, folder %s",
+        result.run_id, result.as_of.isoformat(), result.entries, result.within_capacity, result.mode,
+        result.folder,
     )  # fmt: skip
     return result

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from data_contracts.contract import Contract
+from pipelines.steps import retried
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def match_contract(
     )
 
 
+@retried
 def discover(landing: Path, contracts: dict[str, Contract]) -> list[LandingFile]:
     """Every visible file directly in the landing folder, oldest extract first.
 

@@ -21,6 +21,7 @@ import polars as pl
 
 from lists.entries import DEPARTURE_SCHEMA, ENTRY_SCHEMA, ROUTES, ListRun
 from pipelines.files import write_private
+from pipelines.steps import retried
 from pipelines.workbook import created_text, write_workbook
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ def load_or_create_key(path: Path) -> tuple[bytes, bool]:
     return key, False
 
 
+@retried
 def publish(
     folder: Path, run: ListRun, entries: pl.DataFrame, departures: pl.DataFrame, key: bytes
 ) -> dict[str, str]:

@@ -76,7 +76,8 @@ def test_review_decisions_are_read_and_known_from_the_day_after_entry(linked: Pa
     with connect(warehouse) as con:
         person = con.sql("SELECT min(person_id) FROM link.person").fetchall()[0][0]
         con.execute(
-            "INSERT INTO review.decision BY POSITION VALUES (1, NULL, ?, 'accept', 'agreed at panel', 'analyst', "
+            "INSERT INTO review.decision BY POSITION VALUES "
+            "(1, NULL, ?, 'accept', 'agreed at panel', 'analyst', "
             "DATE '2026-11-09', TIMESTAMP '2026-11-09 15:00:00', NULL, NULL)",
             [person],
         )
