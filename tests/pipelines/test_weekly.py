@@ -175,7 +175,7 @@ def test_the_weekly_list_from_rules_alone_to_review_and_reproduction(
     # ... and a changed published file is caught
     with connect(warehouse) as con:
         con.execute(
-            "UPDATE lists.run SET files = replace(files, '\"list.csv\": \"', '\"list.csv\": \"0') "
+            'UPDATE lists.run SET files = replace(files, \'"list.csv": "\', \'"list.csv": "0\') '
             "WHERE run_id = 2"
         )
     assert "NO" in invoke("weekly", "reproduce", "2", *w, code=1)
