@@ -167,9 +167,11 @@ def run_weekly(
         folder = root / f"{as_of.isoformat()}-run-{run_id}"
         partial = root / f".{folder.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
-        files: dict[str, str] = timed("publish", publish, partial, run, drawn.entries, drawn.departures, key)
         parameters = {"list_settings": settings_text, "model_approval": approval}
-        try:
+        try:  # nothing is left behind unless the files and the run's record both succeed
+            files: dict[str, str] = timed(
+                "publish", publish, partial, run, drawn.entries, drawn.departures, key
+            )
             timed("record the run", _record, con, run, pinned, rule_files, parameters, drawn, folder, files)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
