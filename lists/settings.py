@@ -125,9 +125,13 @@ def parse_list_settings(
     )
 
 
+def settings_text(path: Path | None = None) -> str:
+    """The text of the settings shipped in lists/settings.yaml, or of those in ``path`` (a run pins it)."""
+    if path is None:
+        return resources.files("lists").joinpath("settings.yaml").read_text("utf-8")
+    return path.read_text("utf-8")
+
+
 def load_list_settings(path: Path | None = None) -> ListSettings:
     """The settings shipped in lists/settings.yaml, or those in ``path``."""
-    if path is None:
-        text = resources.files("lists").joinpath("settings.yaml").read_text("utf-8")
-        return parse_list_settings(yaml.safe_load(text))
-    return parse_list_settings(yaml.safe_load(path.read_text("utf-8")), str(path))
+    return parse_list_settings(yaml.safe_load(settings_text(path)), str(path or SETTINGS_FILE))

@@ -28,7 +28,7 @@ from features.build import build_snapshots
 from features.registry import registry
 from lists.build import DECISIONS_SCHEMA, PREVIOUS_SCHEMA, departures, entries, select
 from lists.entries import ListRun
-from lists.settings import ListSettings, parse_list_settings
+from lists.settings import SETTINGS_FILE, ListSettings, parse_list_settings, settings_text
 from models.artefact import Artefact, ArtefactError, read_artefact
 from models.dataset import AGES, Rows, feature_matrix
 from models.explain import explanation_frame
@@ -42,7 +42,7 @@ from pipelines.publish import PSEUDONYMISED, load_or_create_key, publish
 from pipelines.steps import Step, direct, now
 from pipelines.warehouse import connect, insert_frame, read_frame
 from rules.engine import apply_rules, decide
-from rules.rulebook import Rulebook, default_rulebook_dir, load_rulebook
+from rules.rulebook import Rulebook, load_rulebook, rulebook_from_files
 
 ANALYSTS = "the partnership's analyst team"
 PARTNERS = "partners outside the analyst team (pseudonymised)"
@@ -134,9 +134,8 @@ def run_weekly(
         finally:
             timings[name] = time.perf_counter() - started
 
-    settings_text = settings_file.read_text("utf-8") if settings_file else _shipped_settings_text()
-    settings = parse_list_settings(yaml.safe_load(settings_text), str(settings_file or "lists/settings.yaml"))
-    rule_files = _rule_files(rulebook_dir or default_rulebook_dir())
+    text = settings_text(settings_file)
+    settings = parse_list_settings(yaml.safe_load(text), str(settings_file or SETTINGS_FILE))
     rulebook = load_rulebook(rulebook_dir)
     key, key_created = load_or_create_key(key_file or default_key_file(warehouse))
     with connect(warehouse) as con:
@@ -167,12 +166,12 @@ def run_weekly(
         folder = root / f"{as_of.isoformat()}-run-{run_id}"
         partial = root / f".{folder.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
-        parameters = {"list_settings": settings_text, "model_approval": approval}
+        parameters = {"list_settings": text, "model_approval": approval}
         try:  # nothing is left behind unless the files and the run's record both succeed
             files: dict[str, str] = timed(
                 "publish", publish, partial, run, drawn.entries, drawn.departures, key
             )
-            timed("record the run", _record, con, run, pinned, rule_files, parameters, drawn, folder, files)
+            timed("record the run", _record, con, run, pinned, rulebook, parameters, drawn, folder, files)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
@@ -263,10 +262,7 @@ def reproduce(warehouse: Path, run_id: int, *, by: str, key_file: Path | None = 
          code_then, parameters, previous_id, files) = found[0]  # fmt: skip
         parameters = json.loads(parameters)
         settings = parse_list_settings(yaml.safe_load(parameters["list_settings"]), f"list run {run_id}")
-        with tempfile.TemporaryDirectory(prefix="cohort-rules-") as folder:
-            for name, text in json.loads(rule_files).items():
-                (Path(folder) / name).write_text(text, encoding="utf-8")
-            rulebook = load_rulebook(Path(folder))
+        rulebook = rulebook_from_files(json.loads(rule_files), f"list run {run_id}")
         if rulebook.version != rules_version:
             raise WeeklyError(f"list run {run_id}: its stored rule files do not hash to {rules_version[:12]}")
         artefact = None
@@ -302,7 +298,7 @@ def reproduce(warehouse: Path, run_id: int, *, by: str, key_file: Path | None = 
 
 
 def _record(
-    con: duckdb.DuckDBPyConnection, run: ListRun, pinned: Pinned, rule_files: dict[str, str],
+    con: duckdb.DuckDBPyConnection, run: ListRun, pinned: Pinned, rulebook: Rulebook,
     parameters: dict[str, Any], drawn: Drawn, folder: Path, files: dict[str, str],
 ) -> None:  # fmt: skip
     """Store the run, its entries and departures, and the audit events, in one transaction."""
@@ -317,7 +313,7 @@ def _record(
             "(?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run.run_id, run.as_of, run.created_at, run.created_by, run.mode, list(pinned.load_ids),
-                pinned.link_run, pinned.decisions_until, run.rules_version, json.dumps(rule_files),
+                pinned.link_run, pinned.decisions_until, run.rules_version, json.dumps(dict(rulebook.files)),
                 run.model_version, run.code_version, json.dumps(parameters), run.previous_run_id,
                 listed.height, int(listed["within_capacity"].sum()), str(folder.resolve()), json.dumps(files),
             ],
@@ -383,13 +379,3 @@ def _approval(con: duckdb.DuckDBPyConnection, version: str) -> str:
     _, by, reason, at = approved[-1]
     assert isinstance(at, datetime)
     return f"approved by {by} on {at:%d/%m/%Y}: {reason}"
-
-
-def _shipped_settings_text() -> str:
-    from importlib import resources
-
-    return resources.files("lists").joinpath("settings.yaml").read_text("utf-8")
-
-
-def _rule_files(directory: Path) -> dict[str, str]:
-    return {path.name: path.read_text("utf-8") for path in sorted(directory.glob("*.yaml"))}

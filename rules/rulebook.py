@@ -59,6 +59,7 @@ class Rulebook:
 
     rules: tuple[Rule, ...]
     version: str  # sha256 of the rule files' names and contents
+    files: tuple[tuple[str, str], ...] = ()  # (file name, text) of every rule file, as read
 
     def of_kind(self, kind: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.kind == kind]
@@ -76,18 +77,30 @@ def load_rulebook(directory: Path | None = None, features: Mapping[str, Feature]
         RuleError: the first problem found, as ``<file>:<line>: <what is wrong>``.
     """
     directory = directory or default_rulebook_dir()
-    features = registry() if features is None else features
-    files = sorted(directory.glob("*.yaml"))
+    files = {path.name: path.read_bytes().decode("utf-8") for path in sorted(directory.glob("*.yaml"))}
     if not files:
         raise RuleError(f"{directory}: no rule files (*.yaml) found; point --rulebook at the rules folder")
-    rules = [parse_rule(path.read_text("utf-8"), path.name, features) for path in files]
+    return rulebook_from_files(files, str(directory), features)
+
+
+def rulebook_from_files(
+    files: Mapping[str, str], where: str, features: Mapping[str, Feature] | None = None
+) -> Rulebook:
+    """Check rule files given as {file name: text} (a folder's, or those a list run pinned).
+
+    Raises:
+        RuleError: the first problem found, as ``<file>:<line>: <what is wrong>``.
+    """
+    features = registry() if features is None else features
+    names = sorted(files)
+    rules = [parse_rule(files[name], name, features) for name in names]
     if not any(rule.kind == "eligibility" for rule in rules):
-        raise RuleError(f"{directory}: no eligibility rule, so nobody could ever be listed")
+        raise RuleError(f"{where}: no eligibility rule, so nobody could ever be listed")
     ordered = sorted(rules, key=lambda r: (KINDS.index(r.kind), r.file))
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return Rulebook(tuple(ordered), digest.hexdigest())
+    for name in names:
+        digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
+    return Rulebook(tuple(ordered), digest.hexdigest(), tuple((name, files[name]) for name in names))
 
 
 def parse_rule(text: str, file_name: str, features: Mapping[str, Feature]) -> Rule:
