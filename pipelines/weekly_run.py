@@ -309,7 +309,9 @@ def _record(
             "UPDATE lists.run SET status = 'superseded' WHERE as_of = ? AND status = 'published'", [run.as_of]
         )
         con.execute(
-            "INSERT INTO lists.run VALUES "
+            "INSERT INTO lists.run (run_id, as_of, created_at, created_by, status, mode, load_ids, link_run, "
+            "decisions_until, rules_version, rulebook, model_version, code_version, parameters, previous_run_id, "
+            "entries, within_capacity, folder, files) VALUES "
             "(?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run.run_id, run.as_of, run.created_at, run.created_by, run.mode, list(pinned.load_ids),
