@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly serve clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly bench-governance serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ $(BIN)/cohort: pyproject.toml
 
 install: $(BIN)/cohort ## Create the virtual environment and install cohort with its dev tools
 
-demo: install ## Generate the default synthetic world (50,000 residents), ingest, link, train and approve the model (a demo approval), publish the weekly list for the world's last Monday
+demo: install ## Generate the default synthetic world (50,000 residents), ingest, link, train and approve the model (a demo approval), publish the weekly list for the world's last Monday, make the board pack
 	$(BIN)/cohort synth --residents $(RESIDENTS) --seed $(SEED) --end-date $(END_DATE) --out $(WORLD)
 	$(BIN)/cohort ingest --landing $(WORLD)/landing --warehouse $(WAREHOUSE) --run-date $(END_DATE)
 	$(BIN)/cohort link --warehouse $(WAREHOUSE)
@@ -36,6 +36,8 @@ demo: install ## Generate the default synthetic world (50,000 residents), ingest
 	$(BIN)/cohort model train --warehouse $(WAREHOUSE) --world $(WORLD)
 	$(BIN)/cohort model approve latest --by demo --reason "DEMO APPROVAL on a synthetic world, to show the weekly list; not a board decision" --warehouse $(WAREHOUSE)
 	$(BIN)/cohort weekly --as-of $(END_DATE) --warehouse $(WAREHOUSE) --by demo
+	$(BIN)/cohort board-pack --warehouse $(WAREHOUSE) --by demo
+	$(BIN)/cohort audit verify --warehouse $(WAREHOUSE)
 
 serve: install ## Run the deployments in prefect.yaml on schedule on this machine (a local Prefect server and worker; Ctrl-C stops)
 	$(BIN)/cohort serve
@@ -80,6 +82,9 @@ bench-model: install ## Benchmark training (36 snapshots) and scoring + explaini
 
 bench-weekly: install ## Benchmark two weekly lists (draw up, publish, record) and reproducing the second, on a linked warehouse
 	$(BIN)/python benchmarks/bench_weekly.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb} --approve-latest
+
+bench-governance: install ## Benchmark the board pack, audit verify and export, retention check, subject access and audit-scores (3,000,000 rows) on a warehouse with lists
+	$(BIN)/python benchmarks/bench_governance.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb}
 
 clean: ## Remove generated data and caches (keeps the virtual environment)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results

@@ -48,6 +48,7 @@ def main() -> None:
             "within_capacity": result.within_capacity,
             "new": result.new,
             "left": result.departures,
+            "fairness_breaches": [b["message"] for b in result.fairness["breaches"]],
             "seconds": round(seconds, 1),
             "stages_s": {k: round(v, 1) for k, v in result.seconds.items()},
             "file_kb": {n: round((result.folder / n).stat().st_size / 1024) for n in result.files},

@@ -29,3 +29,13 @@ def _validator(package: str, file_name: str) -> jsonschema.Draft202012Validator:
 def schema_errors(package: str, file_name: str, document: object) -> list[jsonschema.ValidationError]:
     """Every way ``document`` breaks the schema, in document order (the first is the one to report)."""
     return sorted(_validator(package, file_name).iter_errors(document), key=lambda e: list(e.path))
+
+
+def schema_problem(package: str, file_name: str, document: object, checked: str) -> str | None:
+    """The first way ``document`` (read from ``checked``) breaks the schema, as "FILE: FIELD: what is
+    wrong", or None when it conforms."""
+    errors = schema_errors(package, file_name, document)
+    if not errors:
+        return None
+    where = "/".join(str(p) for p in errors[0].path) or "(top level)"
+    return f"{checked}: {where}: {errors[0].message}"

@@ -194,7 +194,12 @@ def _fairlearn_rates(y: np.ndarray, chosen: np.ndarray, labels: pl.Series) -> di
 
 
 def _score_group(
-    label: str, y: np.ndarray, s: np.ndarray, chosen: np.ndarray, settings: FairnessSettings, probability: bool
+    label: str,
+    y: np.ndarray,
+    s: np.ndarray,
+    chosen: np.ndarray,
+    settings: FairnessSettings,
+    probability: bool,
 ) -> dict[str, Any]:
     n, outcomes, picked = int(y.size), int(y.sum()), int(chosen.sum())
     hits = int((chosen & (y == 1)).sum())

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from data_contracts.schemas import schema_errors
+from data_contracts.schemas import schema_problem
 from features.registry import Feature, registry
 from rules.condition import Condition, ConditionError, parse_condition
 
@@ -71,10 +71,9 @@ def parse_fairness_settings(
     Raises:
         FairnessSettingsError: naming the file, the setting and what is wrong.
     """
-    errors = schema_errors("governance", "fairness.schema.json", document)
-    if errors:
-        where = "/".join(str(p) for p in errors[0].path) or "(top level)"
-        raise FairnessSettingsError(f"{file_name}: {where}: {errors[0].message}")
+    problem = schema_problem("governance", "fairness.schema.json", document, file_name)
+    if problem:
+        raise FairnessSettingsError(problem)
     bands = tuple(AgeBand(b["label"], b["from"], b["to"]) for b in document["age_bands"])
     for i, band in enumerate(bands):
         if band.low > band.high:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import yaml
 
-from data_contracts.schemas import schema_errors
+from data_contracts.schemas import schema_problem
 from features.registry import Feature, registry
 from rules.condition import Condition, ConditionError, parse_condition
 from rules.rulebook import template_problem
@@ -66,10 +66,9 @@ def parse_list_settings(
         ListSettingsError: naming the file, the setting and what is wrong.
     """
     features = registry() if features is None else features
-    errors = schema_errors("lists", "settings.schema.json", document)
-    if errors:
-        where = "/".join(str(p) for p in errors[0].path) or "(top level)"
-        raise ListSettingsError(f"{file_name}: {where}: {errors[0].message}")
+    problem = schema_problem("lists", "settings.schema.json", document, file_name)
+    if problem:
+        raise ListSettingsError(problem)
     shown = document["probability_shown"]
     if shown["floor"] >= shown["ceiling"]:
         raise ListSettingsError(f"{file_name}: probability_shown: floor must be below ceiling")

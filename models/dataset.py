@@ -27,17 +27,22 @@ AGES = (14, 25)
 SNAPSHOTS_PER_BUILD = 4  # features for a few dates at a time keep memory flat at force scale
 PRIOR_OFFENCES = "police_offences_ever"
 """The count-of-prior-offences heuristic ranks by this feature."""
+AUDIT_COLUMNS = ("person_age", "person_sex", "person_ethnicity", "person_deprivation_decile")
+"""What the fairness audit groups rows by (governance.fairness.audit_groups)."""
 
 
 @dataclass(frozen=True)
 class Rows:
     """Snapshot rows: ``keys`` has person_id, as_of, outcome (null while the window is open),
     weight, rules_score (eligibility rules met, 0 if none) and prior_offences; ``matrix`` has
-    the model features in ``features`` order (float32, NaN where unknown)."""
+    the model features in ``features`` order (float32, NaN where unknown); ``audit`` has each row's
+    age and protected characteristics (AUDIT_COLUMNS), for the fairness audit alone: they never
+    reach the matrix unless the registry allows a feature as a model input (age)."""
 
     keys: pl.DataFrame
     matrix: np.ndarray
     features: tuple[str, ...]
+    audit: pl.DataFrame | None = None
 
     @property
     def outcome(self) -> np.ndarray:
@@ -111,7 +116,7 @@ def snapshot_rows(
         progress: called with the number of dates done after each build.
     """
     occurrences = offences_with_codes(events)
-    keys, matrices = [], []
+    keys, matrices, audit = [], [], []
     dates = sorted(as_ofs)
     for start in range(0, len(dates), SNAPSHOTS_PER_BUILD):
         chunk = dates[start : start + SNAPSHOTS_PER_BUILD]
@@ -136,11 +141,12 @@ def snapshot_rows(
             )
         )
         matrices.append(feature_matrix(built, features))
+        audit.append(built.select(AUDIT_COLUMNS))
         if progress:
             progress(len(chunk))
     if not keys:
         return Rows(pl.DataFrame(), np.empty((0, len(features)), np.float32), tuple(features))
-    return Rows(pl.concat(keys), np.concatenate(matrices), tuple(features))
+    return Rows(pl.concat(keys), np.concatenate(matrices), tuple(features), pl.concat(audit))
 
 
 def feature_matrix(frame: pl.DataFrame, features: Sequence[str]) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from data_contracts.schemas import schema_errors
+from data_contracts.schemas import schema_problem
 
 SETTINGS_FILE = "models/settings.yaml"
 
@@ -58,10 +58,9 @@ def parse_settings(document: Any, file_name: str = SETTINGS_FILE) -> ModelSettin
     Raises:
         SettingsError: naming the file, the setting and what is wrong.
     """
-    errors = schema_errors("models", "settings.schema.json", document)
-    if errors:
-        where = "/".join(str(p) for p in errors[0].path) or "(top level)"
-        raise SettingsError(f"{file_name}: {where}: {errors[0].message}")
+    problem = schema_problem("models", "settings.schema.json", document, file_name)
+    if problem:
+        raise SettingsError(problem)
     bands = tuple(Band(b["name"], float(b["from"])) for b in document["bands"])
     lowers = [b.lower for b in bands]
     if any(higher <= lower for higher, lower in zip(lowers, lowers[1:], strict=False)) or lowers[-1] != 0:

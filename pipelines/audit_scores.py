@@ -87,7 +87,9 @@ def prepare(frame: pl.DataFrame, file_name: str, outcome: str, score: str, group
         pl.when(pl.col(outcome).is_null() | (pl.col(outcome).cast(pl.String).str.strip_chars() == ""))
         .then(pl.lit(f"no {outcome}"))
         .when(pl.col("_outcome").is_null())
-        .then(pl.format(f"{outcome} '{{}}' is not 1/0, true/false or yes/no", pl.col(outcome).cast(pl.String)))
+        .then(
+            pl.format(f"{outcome} '{{}}' is not 1/0, true/false or yes/no", pl.col(outcome).cast(pl.String))
+        )
         .when(pl.col(score).is_null() | (pl.col(score).cast(pl.String).str.strip_chars() == ""))
         .then(pl.lit(f"no {score}"))
         .when(pl.col("_score").is_null() | pl.col("_score").is_nan())
@@ -103,7 +105,10 @@ def prepare(frame: pl.DataFrame, file_name: str, outcome: str, score: str, group
             f"check --outcome and --score"
         )
     group_frame = used.select(
-        [pl.col(g).cast(pl.String).str.strip_chars().replace("", None).fill_null(NOT_RECORDED) for g in groups]
+        [
+            pl.col(g).cast(pl.String).str.strip_chars().replace("", None).fill_null(NOT_RECORDED)
+            for g in groups
+        ]
     )
     return Prepared(
         outcome=used["_outcome"],

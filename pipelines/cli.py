@@ -10,9 +10,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pipelines.cli_audit import audit_app
+from pipelines.cli_governance import audit_scores, board_pack
 from pipelines.cli_link import link_app
 from pipelines.cli_model import model_app
 from pipelines.cli_options import parse_date
+from pipelines.cli_privacy import retention_app, subject_access
 from pipelines.cli_rules import rules_app
 from pipelines.cli_serve import serve
 from pipelines.cli_weekly import review, weekly_app
@@ -29,8 +32,13 @@ app.add_typer(link_app, name="link")
 app.add_typer(rules_app, name="rules")
 app.add_typer(model_app, name="model")
 app.add_typer(weekly_app, name="weekly")
+app.add_typer(audit_app, name="audit")
 app.command()(review)
 app.command()(serve)
+app.add_typer(retention_app, name="retention")
+app.command(name="subject-access")(subject_access)
+app.command(name="audit-scores")(audit_scores)
+app.command(name="board-pack")(board_pack)
 
 
 @app.callback()

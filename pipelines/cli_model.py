@@ -59,6 +59,7 @@ def train(
     """Train on monthly snapshots, calibrate, evaluate beside the baselines, store as a candidate."""
     from models.learner import LearnerError
     from models.split import NotEnoughHistory
+    from pipelines.cli_governance import print_breaches
     from pipelines.model_run import TrainingError, run_training
     from pipelines.warehouse import warehouse_path
 
@@ -79,8 +80,13 @@ def train(
     console.print(table)
     for name, target in result.evaluation.targets.items():
         console.print(_target_line(name, target))
+    print_breaches(result.fairness, f"model {result.version} on its test window")
     state = "recorded as a candidate" if result.registered else "already recorded (same data, same model)"
     console.print(f"Stored in {result.path}, {state}. Report: {result.path / 'report.html'}")
+    console.print(
+        f"Model card and transparency record: {result.card.paths['model-card.html'].parent} "
+        f"({result.card.to_complete} fields for a person to complete)"
+    )
     console.print("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
 
 
@@ -251,3 +257,62 @@ def score(
     console.print(table)
     explained = scored["raising"].is_not_null().sum()
     console.print(f"{explained:,} explained; {time.perf_counter() - started:.1f} s")
+
+
+@model_app.command()
+def card(
+    version: Annotated[
+        str, typer.Argument(help="A model version, 'latest', 'approved', or the path of an artefact folder.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for the card [default: governance/model-cards/VERSION beside the model store, "
+            "e.g. data/governance/model-cards/VERSION for data/models/VERSION]."
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write a model's card (HTML, JSON) and its ATRS transparency record (JSON, Markdown), owner-only."""
+    from governance.legal_basis import LegalBasisError
+    from governance.model_card import write_model_card
+    from models.artefact import ArtefactError
+    from pipelines.model_registry import LATEST, models
+    from pipelines.warehouse import connect, warehouse_path
+
+    found, folder = warehouse_path(warehouse), Path(version)
+    given = (folder / "manifest.json").is_file()
+    path: Path | None
+    if not found.is_file() and not given:
+        raise typer.BadParameter(f"no warehouse at {found}: give --warehouse, or an artefact folder")
+    try:
+        if not found.is_file():
+            written = write_model_card(folder, out)  # no registry: the card says the status is not known
+        else:
+            with connect(found) as con:
+                trained = models(con)
+                if given:
+                    path = folder
+                elif version == "approved":
+                    path = next((m.path for m in trained if m.status == "approved"), None)
+                elif version == LATEST:
+                    path = trained[0].path if trained else None
+                else:
+                    path = next((m.path for m in trained if m.version == version), None)
+                if path is None and version == "approved":
+                    raise typer.BadParameter(
+                        f"no model is approved in {found}: `cohort model approve VERSION`"
+                    )
+                if path is None:
+                    raise typer.BadParameter(
+                        f"no {version!r} model in {found}: `cohort model list` shows the versions trained"
+                    )
+                written = write_model_card(path, out, con)
+    except (ArtefactError, LegalBasisError, ValueError) as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    for name, file in written.paths.items():
+        console.print(f"{name}: {file}", soft_wrap=True)
+    console.print(
+        f"{written.to_complete} ATRS fields still to complete by a person (atrs.md says who answers each)."
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +13,11 @@ import typer
 WarehouseOption = Annotated[
     Path | None,
     typer.Option(help="DuckDB warehouse file [default: $COHORT_WAREHOUSE, else data/warehouse.duckdb]."),
+]
+
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who is acting, for the audit log [default: $COHORT_USER, else login]"),
 ]
 
 AsOfOption = Annotated[
@@ -24,3 +31,8 @@ def parse_date(value: str) -> date:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError as error:
         raise typer.BadParameter(f"'{value}' is not a date in YYYY-MM-DD form") from error
+
+
+def acting_user(by: str | None) -> str:
+    """Who is acting: --by, else $COHORT_USER, else the login name."""
+    return (by or os.environ.get("COHORT_USER") or getpass.getuser()).strip()

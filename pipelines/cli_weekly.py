@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import time
 from datetime import date
 from pathlib import Path
@@ -13,7 +11,8 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from pipelines.cli_options import WarehouseOption, parse_date
+from pipelines.cli_governance import print_breaches
+from pipelines.cli_options import ByOption, WarehouseOption, acting_user, parse_date
 from pipelines.progress import console
 
 if TYPE_CHECKING:
@@ -26,16 +25,6 @@ weekly_app = typer.Typer(
     no_args_is_help=False,
     invoke_without_command=True,
 )
-
-ByOption = Annotated[
-    str | None,
-    typer.Option("--by", help="Who is acting, for the audit log [default: $COHORT_USER, else login]"),
-]
-
-
-def acting_user(by: str | None) -> str:
-    """Who is acting: --by, else $COHORT_USER, else the login name."""
-    return (by or os.environ.get("COHORT_USER") or getpass.getuser()).strip()
 
 
 @weekly_app.callback()
@@ -89,6 +78,7 @@ def weekly(
         f"{result.entries - result.new:,}", f"{result.departures:,}",
     )  # fmt: skip
     console.print(table)
+    print_breaches(result.fairness, f"list run {result.run_id}")
     if result.key_created:
         console.print(
             "A new pseudonymisation key was created (owner-only); keep it: pseudonyms change with it."

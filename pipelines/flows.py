@@ -138,6 +138,7 @@ def train_risk_model(
         "model %s: test AUC %.3f, ECE %.4f; %s", result.version, model.auc, model.ece or 0.0,
         "recorded as a candidate" if result.registered else "already recorded",
     )  # fmt: skip
+    _log_breaches(result.fairness, f"model {result.version}")
     return result
 
 
@@ -163,4 +164,11 @@ def weekly_priority_list(
         result.run_id, result.as_of.isoformat(), result.entries, result.within_capacity, result.mode,
         result.folder,
     )  # fmt: skip
+    _log_breaches(result.fairness, f"list run {result.run_id}")
     return result
+
+
+def _log_breaches(fairness: dict[str, Any], what: str) -> None:
+    """Warn in the flow's log of each fairness breach (the board pack shows them too)."""
+    for breach in fairness["breaches"]:
+        get_run_logger().warning("fairness breach for %s: %s", what, breach["message"])

@@ -18,9 +18,13 @@ import numpy as np
 import polars as pl
 
 from features.registry import model_features, registry
+from governance.fairness_settings import load_fairness_settings
+from governance.model_card import CardWritten, write_model_card
+from lists.settings import load_list_settings
 from models.artefact import content_hash, version_name, write_artefact
 from models.dataset import Rows, snapshot_rows
 from models.evaluate import Evaluation, evaluate_test, fit_logistic
+from models.fairness import test_window_fairness
 from models.learner import RiskModel, train_model
 from models.plots import precision_at_plot, reliability_plot, shap_dependence_plot, shap_summary_plot
 from models.report import render_report
@@ -35,6 +39,7 @@ from rules.rulebook import load_rulebook
 DEFAULT_STORE = Path("data/models")
 OUTCOME_SOURCE = "police_occurrences"
 DEPENDENCE_PLOTS = 4
+FAIRNESS_FILE = "fairness.json"
 
 
 class TrainingError(RuntimeError):
@@ -51,6 +56,8 @@ class TrainResult:
     split: Split
     rows: dict[str, tuple[int, int]]  # part -> (rows, outcomes)
     evaluation: Evaluation
+    fairness: dict[str, Any]  # governance.fairness "cohort.fairness.scores/1" on the test window
+    card: CardWritten  # the model card and transparency record (governance.model_card)
     seconds: dict[str, float]
 
 
@@ -119,6 +126,10 @@ def run_training(
     logistic = step("logistic-baseline", fit_logistic, train)
     oracle = _oracle(world, xref) if world is not None and xref is not None else None
     evaluation = step("evaluate", evaluate_test, model, logistic, test, settings, oracle)
+    fairness = step(
+        "fairness-audit", test_window_fairness, model, test, settings, load_list_settings(),
+        load_fairness_settings(),
+    )  # fmt: skip
     seconds["evaluate"] = time.perf_counter() - mark
     trained_at = now().replace(microsecond=0)
     version = version_name(model, settings.document, split.test.isoformat())
@@ -131,16 +142,19 @@ def run_training(
         version, model, settings, split, provenance, rulebook.version, trained_at, evaluation
     )
     manifest["rows"] = counts
+    manifest["fairness"] = {"file": FAIRNESS_FILE, "breaches": len(fairness["breaches"])}
     mark = time.perf_counter()
     extra = _report_files(model, test, evaluation, manifest, settings)
+    extra[FAIRNESS_FILE] = json.dumps(fairness, indent=2)
     folder = write_artefact(store, model, manifest, extra)
     seconds["report"] = time.perf_counter() - mark
     with connect(warehouse) as con:
         registered = register(
             con, {**manifest, "content_hash": content_hash(model, settings.document)}, folder, by
         )
+        card = write_model_card(folder, con=con)
     seconds["total"] = time.perf_counter() - started
-    return TrainResult(version, folder, registered, split, counts, evaluation, seconds)
+    return TrainResult(version, folder, registered, split, counts, evaluation, fairness, card, seconds)
 
 
 def _provenance(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -239,6 +253,11 @@ def _report_files(
         precision_at_plot({name: m.at for name, m in evaluation.metrics.items()}, plots / "precision_at.png")
         sample = _explained_sample(model, test, settings)
         contributions = model.contributions(test.matrix[sample])[:, :-1]
+        mean_abs = np.abs(contributions).mean(axis=0)
+        manifest["explanation"] = {
+            "mean_abs_shap": {f: float(v) for f, v in zip(model.features, mean_abs, strict=True)},
+            "rows": int(sample.size),
+        }
         shap_summary_plot(contributions, test.matrix[sample], model.features, plots / "shap_summary.png")
         top = np.argsort(-np.abs(contributions).mean(axis=0), kind="stable")[:DEPENDENCE_PLOTS]
         dependence = [model.features[c] for c in top]

@@ -18,7 +18,9 @@ from typing import Any
 
 import jinja2
 import polars as pl
+from markupsafe import Markup
 
+from governance.render import render
 from lists.entries import DEPARTURE_SCHEMA, ENTRY_SCHEMA, ROUTES, ListRun
 from pipelines.files import write_private
 from pipelines.steps import retried
@@ -165,7 +167,12 @@ def load_or_create_key(path: Path) -> tuple[bytes, bool]:
 
 @retried
 def publish(
-    folder: Path, run: ListRun, entries: pl.DataFrame, departures: pl.DataFrame, key: bytes
+    folder: Path,
+    run: ListRun,
+    entries: pl.DataFrame,
+    departures: pl.DataFrame,
+    key: bytes,
+    fairness: dict[str, Any] | None = None,
 ) -> dict[str, str]:
     """Write the list's files into folder; return {file name: sha256 hex} in a fixed order.
 
@@ -175,6 +182,7 @@ def publish(
         entries: the list (ENTRY_SCHEMA), sorted by rank.
         departures: the people who left the list since the previous one (DEPARTURE_SCHEMA).
         key: the pseudonymisation key (load_or_create_key).
+        fairness: the list's fairness audit (governance.fairness), shown in the report.
 
     Returns:
         The sha256 of every file written, in FILES order.
@@ -188,7 +196,7 @@ def publish(
     list_check = hashlib.sha256(content[LIST_CSV]).hexdigest()
     content[LIST_PARQUET] = _parquet(flat)
     content[WORKBOOK] = write_workbook(run, flat, neutralise_strings(departures), list_check)
-    content[REPORT] = render_report(run, entries, departures, list_check).encode("utf-8")
+    content[REPORT] = render_report(run, entries, departures, list_check, fairness).encode("utf-8")
     content[PSEUDONYMISED] = pseudonymised_frame(run, entries, key).write_csv().encode("utf-8")
     for name in FILES:
         write_private(folder / name, content[name])
@@ -202,7 +210,13 @@ def _parquet(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def render_report(run: ListRun, entries: pl.DataFrame, departures: pl.DataFrame, list_check: str) -> str:
+def render_report(
+    run: ListRun,
+    entries: pl.DataFrame,
+    departures: pl.DataFrame,
+    list_check: str,
+    fairness: dict[str, Any] | None = None,
+) -> str:
     """The weekly report: one self-contained HTML document (no scripts, fonts, images or styles fetched)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("pipelines", "templates"),
@@ -221,6 +235,8 @@ def render_report(run: ListRun, entries: pl.DataFrame, departures: pl.DataFrame,
         left=left,
         charts=_charts(entries, departures),
         within=sum(1 for p in people if p["within_capacity"]),
+        fairness=fairness,
+        fairness_tables=Markup(render("fairness_tables.html.j2", fairness=fairness)) if fairness else None,
     )
 
 

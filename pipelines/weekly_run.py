@@ -26,8 +26,11 @@ import yaml
 
 from features.build import build_snapshots
 from features.registry import registry
+from governance.fairness_settings import SETTINGS_FILE as FAIRNESS_SETTINGS_FILE
+from governance.fairness_settings import FairnessSettings, fairness_settings_text, parse_fairness_settings
 from lists.build import DECISIONS_SCHEMA, PREVIOUS_SCHEMA, departures, entries, select
 from lists.entries import ListRun
+from lists.fairness import list_fairness
 from lists.settings import SETTINGS_FILE, ListSettings, parse_list_settings, settings_text
 from models.artefact import Artefact, ArtefactError, read_artefact
 from models.dataset import AGES, Rows, feature_matrix
@@ -66,16 +69,19 @@ class WeeklyResult:
     mode: str
     folder: Path
     files: dict[str, str]  # file name -> sha256
+    fairness: dict[str, Any]  # governance.fairness "cohort.fairness.list/1"
     key_created: bool  # a new pseudonymisation key was made for this run
     seconds: dict[str, float]
 
 
 @dataclass(frozen=True)
 class Drawn:
-    """A list drawn up: its entries and the people who left it since the previous one."""
+    """A list drawn up: its entries, the people who left it since the previous one, and its fairness
+    audit (None when reproducing a run made before fairness audits were recorded)."""
 
     entries: pl.DataFrame
     departures: pl.DataFrame
+    fairness: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ def run_weekly(
     settings_file: Path | None = None,
     rulebook_dir: Path | None = None,
     key_file: Path | None = None,
+    fairness_file: Path | None = None,
 ) -> WeeklyResult:
     """Draw up, publish and record the list for ``as_of``.
 
@@ -136,6 +143,10 @@ def run_weekly(
 
     text = settings_text(settings_file)
     settings = parse_list_settings(yaml.safe_load(text), str(settings_file or SETTINGS_FILE))
+    fairness_text = fairness_settings_text(fairness_file)
+    audit_settings = parse_fairness_settings(
+        yaml.safe_load(fairness_text), str(fairness_file or FAIRNESS_SETTINGS_FILE)
+    )
     rulebook = load_rulebook(rulebook_dir)
     key, key_created = load_or_create_key(key_file or default_key_file(warehouse))
     with connect(warehouse) as con:
@@ -159,17 +170,19 @@ def run_weekly(
             previous_run_id=previous[0][0] if previous else None,
             previous_as_of=previous[0][1] if previous else None,
         )  # fmt: skip
-        drawn: Drawn = timed("draw up the list", draw_up, con, run, pinned, rulebook, settings, artefact)
+        drawn: Drawn = timed(
+            "draw up the list", draw_up, con, run, pinned, rulebook, settings, artefact, audit_settings
+        )
         root = lists_dir or default_lists_dir(warehouse)
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(root, 0o700)
         folder = root / f"{as_of.isoformat()}-run-{run_id}"
         partial = root / f".{folder.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
-        parameters = {"list_settings": text, "model_approval": approval}
+        parameters = {"list_settings": text, "model_approval": approval, "fairness_settings": fairness_text}
         try:  # nothing is left behind unless the files and the run's record both succeed
             files: dict[str, str] = timed(
-                "publish", publish, partial, run, drawn.entries, drawn.departures, key
+                "publish", publish, partial, run, drawn.entries, drawn.departures, key, drawn.fairness
             )
             timed("record the run", _record, con, run, pinned, rulebook, parameters, drawn, folder, files)
         except BaseException:
@@ -177,10 +190,11 @@ def run_weekly(
             raise
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
+    assert drawn.fairness is not None
     return WeeklyResult(
         run_id, as_of, drawn.entries.height, int(drawn.entries["within_capacity"].sum()),
         int((drawn.entries["change"] == "new").sum()), drawn.departures.height, run.mode, folder, files,
-        key_created, timings,
+        drawn.fairness, key_created, timings,
     )  # fmt: skip
 
 
@@ -191,8 +205,10 @@ def draw_up(
     rulebook: Rulebook,
     settings: ListSettings,
     artefact: Artefact | None,
+    audit_settings: FairnessSettings | None,
 ) -> Drawn:
-    """Read what the run pinned and draw the list up (the same for a run and its reproduction)."""
+    """Read what the run pinned and draw the list up (the same for a run and its reproduction), and
+    audit its fairness with ``audit_settings`` (None: not audited, as runs before the audit)."""
     events, people = read_events(con, pinned), read_people(con, pinned)
     registered = registry()
     features = build_snapshots(events, people, [run.as_of], dated=True, ages=AGES)
@@ -238,7 +254,8 @@ def draw_up(
         previous, selected, as_of=run.as_of, decided=decided, verdicts=verdicts, scores=scores, people=names,
         rulebook=rulebook, settings=settings,
     )  # fmt: skip
-    return Drawn(listed_entries, left)
+    fairness = None if audit_settings is None else list_fairness(features, decided, selected, audit_settings)
+    return Drawn(listed_entries, left, fairness)
 
 
 def reproduce(warehouse: Path, run_id: int, *, by: str, key_file: Path | None = None) -> Reproduction:
@@ -258,10 +275,19 @@ def reproduce(warehouse: Path, run_id: int, *, by: str, key_file: Path | None = 
         ).fetchall()
         if not found:
             raise WeeklyError(f"there is no list run {run_id}: `cohort weekly runs` lists them")
+        erased = con.execute("SELECT erased_at FROM lists.run WHERE run_id = ?", [run_id]).fetchall()[0][0]
+        if erased is not None:
+            raise WeeklyError(f"list run {run_id} was erased on {erased:%d/%m/%Y} (retention): no rebuild")
         (as_of, created_at, created_by, mode, load_ids, link_run, until, rules_version, rule_files, version,
          code_then, parameters, previous_id, files) = found[0]  # fmt: skip
         parameters = json.loads(parameters)
         settings = parse_list_settings(yaml.safe_load(parameters["list_settings"]), f"list run {run_id}")
+        pinned_fairness = parameters.get("fairness_settings")  # absent on runs before the audit
+        audit_settings = (
+            parse_fairness_settings(yaml.safe_load(pinned_fairness), f"list run {run_id}")
+            if pinned_fairness is not None
+            else None
+        )
         rulebook = rulebook_from_files(json.loads(rule_files), f"list run {run_id}")
         if rulebook.version != rules_version:
             raise WeeklyError(f"list run {run_id}: its stored rule files do not hash to {rules_version[:12]}")
@@ -283,9 +309,11 @@ def reproduce(warehouse: Path, run_id: int, *, by: str, key_file: Path | None = 
             previous_as_of=previous_as_of,
         )  # fmt: skip
         pinned = Pinned(tuple(load_ids), link_run, int(until))
-        drawn = draw_up(con, run, pinned, rulebook, settings, artefact)
+        drawn = draw_up(con, run, pinned, rulebook, settings, artefact, audit_settings)
         with tempfile.TemporaryDirectory(prefix="cohort-reproduce-") as scratch:
-            rebuilt = publish(Path(scratch) / "list", run, drawn.entries, drawn.departures, key)
+            rebuilt = publish(
+                Path(scratch) / "list", run, drawn.entries, drawn.departures, key, drawn.fairness
+            )
         recorded = json.loads(files)
         audit.record(
             con, f"user:{by}", "reproduce",
@@ -310,14 +338,15 @@ def _record(
         )
         con.execute(
             "INSERT INTO lists.run (run_id, as_of, created_at, created_by, status, mode, load_ids, link_run, "
-            "decisions_until, rules_version, rulebook, model_version, code_version, parameters, previous_run_id, "
-            "entries, within_capacity, folder, files) VALUES "
-            "(?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "decisions_until, rules_version, rulebook, model_version, code_version, parameters, "
+            "previous_run_id, entries, within_capacity, folder, files, fairness, fairness_breaches) VALUES "
+            "(?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run.run_id, run.as_of, run.created_at, run.created_by, run.mode, list(pinned.load_ids),
                 pinned.link_run, pinned.decisions_until, run.rules_version, json.dumps(dict(rulebook.files)),
                 run.model_version, run.code_version, json.dumps(parameters), run.previous_run_id,
                 listed.height, int(listed["within_capacity"].sum()), str(folder.resolve()), json.dumps(files),
+                json.dumps(drawn.fairness), len(drawn.fairness["breaches"]) if drawn.fairness else None,
             ],
         )  # fmt: skip
         explanation = listed.select(

@@ -71,7 +71,10 @@ def test_rates_counts_and_intervals_match_hand_computed_values() -> None:
     assert a["calibration_gap"] == pytest.approx(0.42 - 0.4)
     # Wilson intervals, checked against scipy's
     low, high = binomtest(2, 5).proportion_ci(confidence_level=0.95, method="wilson")
-    assert (a["selection_rate"]["low"], a["selection_rate"]["high"]) == (pytest.approx(low), pytest.approx(high))
+    assert (a["selection_rate"]["low"], a["selection_rate"]["high"]) == (
+        pytest.approx(low),
+        pytest.approx(high),
+    )
 
 
 def test_rates_agree_with_fairlearn_on_a_larger_table() -> None:
@@ -102,7 +105,10 @@ def test_a_group_beyond_a_limit_is_a_breach_and_small_groups_are_not_judged() ->
     assert "group 'B': selection rate 60.0%" in b_breach["message"] and "3 of 5" in b_breach["message"]
     assert not b_breach["clear"]  # 3 of 5 is well within what chance could give
     # the same table judged only on groups of at least 6: nothing is judged
-    assert audit_scores(OUTCOME, SCORE, SELECTED, GROUPS, settings(min_group_size=6), describe={})["breaches"] == []
+    assert (
+        audit_scores(OUTCOME, SCORE, SELECTED, GROUPS, settings(min_group_size=6), describe={})["breaches"]
+        == []
+    )
     # a measure set to null is reported but never judged
     off = settings(min_group_size=1, selection_rate_ratio=None, false_positive_rate_ratio=None,
                    false_negative_rate_ratio=None, positive_predictive_value_difference=None,
@@ -116,14 +122,18 @@ def test_a_clear_breach_needs_the_whole_interval_beyond_the_limit() -> None:
     chosen = np.zeros(n, dtype=bool)
     chosen[: n // 4] = True  # half of "big" is selected, nobody in "other"
     y = np.zeros(n, dtype=int)
-    audit = audit_scores(y, chosen.astype(float), chosen, pl.DataFrame({"g": labels}), settings(), describe={})
-    (breach,) = [b for b in audit["breaches"] if b["group"] == "big" and b["measure"] == "selection_rate_ratio"]
+    audit = audit_scores(
+        y, chosen.astype(float), chosen, pl.DataFrame({"g": labels}), settings(), describe={}
+    )
+    (breach,) = [
+        b for b in audit["breaches"] if b["group"] == "big" and b["measure"] == "selection_rate_ratio"
+    ]
     assert breach["clear"] and breach["value"] == pytest.approx(2.0)
 
 
 def test_group_without_outcomes_has_no_false_negative_rate() -> None:
-    audit = audit_scores([0, 0, 1], [0.1, 0.9, 0.9], [False, True, True], pl.DataFrame({"g": ["a", "a", "b"]}),
-                         settings(), describe={})  # fmt: skip
+    groups = pl.DataFrame({"g": ["a", "a", "b"]})
+    audit = audit_scores([0, 0, 1], [0.1, 0.9, 0.9], [False, True, True], groups, settings(), describe={})
     fnr = by_group(audit, "g")["a"]["metrics"]["false_negative_rate"]
     assert fnr == {"value": None, "low": None, "high": None, "numerator": 0, "denominator": 0}
 
@@ -136,7 +146,12 @@ def test_list_shares_against_serious_violence_and_population() -> None:
     })  # fmt: skip
     groups = pl.DataFrame({"g": ["A"] * 6 + ["B"] * 4})
     audit = audit_list(frame, groups, settings(min_group_size=1))
-    assert audit["totals"] == {"population": 10, "serious_violence": 5, "listed": 4, "listed_with_serious_violence": 3}
+    assert audit["totals"] == {
+        "population": 10,
+        "serious_violence": 5,
+        "listed": 4,
+        "listed_with_serious_violence": 3,
+    }
     a = by_group(audit, "g")["A"]
     assert a["listed_share"]["value"] == pytest.approx(3 / 4)
     assert a["serious_violence_share"]["value"] == pytest.approx(3 / 5)
@@ -150,7 +165,9 @@ def test_list_shares_against_serious_violence_and_population() -> None:
 
 
 def test_documents_match_the_published_schema() -> None:
-    schema = json.loads(resources.files("governance").joinpath("fairness_audit.schema.json").read_text("utf-8"))
+    schema = json.loads(
+        resources.files("governance").joinpath("fairness_audit.schema.json").read_text("utf-8")
+    )
     scores = audit_scores(OUTCOME, SCORE, SELECTED, GROUPS, settings(min_group_size=1),
                           describe={"outcome": "y", "score": "s", "threshold": 0.5, "selection": "s >= 0.5",
                                     "rows": {"read": 10, "used": 10, "excluded": []}})  # fmt: skip
@@ -173,16 +190,33 @@ def test_audit_groups_from_protected_features() -> None:
     groups = audit_groups(frame, load_fairness_settings())
     assert groups.to_dicts() == [
         {"ethnicity": "Black", "sex": "male", "age band": "14-15", "deprivation decile": "1 (most deprived)"},
-        {"ethnicity": "White", "sex": "female", "age band": "16-17", "deprivation decile": "10 (least deprived)"},
-        {"ethnicity": NOT_RECORDED, "sex": NOT_RECORDED, "age band": "21-25", "deprivation decile": NOT_RECORDED},
-        {"ethnicity": "Mixed or Multiple", "sex": NOT_RECORDED, "age band": "other ages", "deprivation decile": "4"},
+        {
+            "ethnicity": "White",
+            "sex": "female",
+            "age band": "16-17",
+            "deprivation decile": "10 (least deprived)",
+        },
+        {
+            "ethnicity": NOT_RECORDED,
+            "sex": NOT_RECORDED,
+            "age band": "21-25",
+            "deprivation decile": NOT_RECORDED,
+        },
+        {
+            "ethnicity": "Mixed or Multiple",
+            "sex": NOT_RECORDED,
+            "age band": "other ages",
+            "deprivation decile": "4",
+        },
     ]
 
 
 def test_wilson_interval_edges() -> None:
     assert wilson(0, 0, 0.95) == (None, None)
     low, high = wilson(0, 10, 0.95)
-    assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(binomtest(0, 10).proportion_ci(method="wilson").high)
+    assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(
+        binomtest(0, 10).proportion_ci(method="wilson").high
+    )
 
 
 @pytest.mark.parametrize(

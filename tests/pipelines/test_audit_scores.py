@@ -40,7 +40,9 @@ def test_audit_writes_report_json_and_excluded_rows(scores: Path, tmp_path: Path
     assert result.exit_code == 0, result.output
     assert "Audited 7 of 10 rows" in result.output
     document = json.loads((tmp_path / "audit.json").read_text())
-    schema = json.loads(resources.files("governance").joinpath("fairness_audit.schema.json").read_text("utf-8"))
+    schema = json.loads(
+        resources.files("governance").joinpath("fairness_audit.schema.json").read_text("utf-8")
+    )
     jsonschema.validate(document, schema)
     assert document["rows"]["excluded"] == [
         {"reason": "no score", "rows": 1},
@@ -79,9 +81,12 @@ def test_errors_name_the_file_and_column(scores: Path, arguments: list[str], mes
 
 def test_parquet_input_and_default_report_name(tmp_path: Path) -> None:
     path = tmp_path / "history.parquet"
-    pl.DataFrame({"p": [0.9, 0.1, 0.6, 0.2], "y": [1, 0, 0, 0], "sex": ["F", "M", "F", "M"]}).write_parquet(path)
+    pl.DataFrame({"p": [0.9, 0.1, 0.6, 0.2], "y": [1, 0, 0, 0], "sex": ["F", "M", "F", "M"]}).write_parquet(
+        path
+    )
     result = runner.invoke(
-        app, ["audit-scores", str(path), "--outcome", "y", "--score", "p", "--threshold", "0.5", "--group", "sex"]
+        app,
+        ["audit-scores", str(path), "--outcome", "y", "--score", "p", "--threshold", "0.5", "--group", "sex"],
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "history-fairness.html").exists()

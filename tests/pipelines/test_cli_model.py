@@ -9,6 +9,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import polars as pl
 import pytest
@@ -62,6 +63,22 @@ def test_train_approve_and_score_a_model_on_the_small_world(linked: Path, tmp_pa
     assert manifest["split"]["test"] == "2025-11-16" and len(manifest["split"]["train"]) == 8
     assert manifest["settings"]["learner"]["n_estimators"] == 40
     assert json.loads((folder / "evaluation.json").read_text())["metrics"]["risk model"]["auc"] > 0.5
+    # the fairness audit of the test window, by the four characteristics, stored with the model
+    fairness = json.loads((folder / "fairness.json").read_text())
+    schema = json.loads(resources.files("governance").joinpath("fairness_audit.schema.json").read_text())
+    jsonschema.validate(fairness, schema)
+    assert [a["attribute"] for a in fairness["attributes"]] == [
+        "ethnicity",
+        "sex",
+        "age band",
+        "deprivation decile",
+    ]
+    assert fairness["overall"]["count"] == manifest["rows"]["test"][0]
+    assert fairness["overall"]["outcomes"] == manifest["rows"]["test"][1]
+    for attribute in fairness["attributes"]:
+        assert sum(g["count"] for g in attribute["groups"]) == fairness["overall"]["count"]
+    assert manifest["fairness"] == {"file": "fairness.json", "breaches": len(fairness["breaches"])}
+    assert "Fairness: " in output
 
     again = invoke("model", "train", *w, "--store", str(store), "--settings", str(settings))
     assert f"Stored in {folder}, already recorded (same data, same model)" in " ".join(again.split())

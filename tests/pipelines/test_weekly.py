@@ -104,6 +104,21 @@ def test_the_weekly_list_from_rules_alone_to_review_and_reproduction(
     flat = pl.read_csv(result.folder / "list.csv")
     assert not any(p.endswith("100%") for p in flat["probability"])
 
+    # every run audits who is listed, by group, and records any breach on the run and its report
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        stored, breaches = con.execute(
+            "SELECT fairness, fairness_breaches FROM lists.run WHERE run_id = 2"
+        ).fetchall()[0]
+    fairness = json.loads(stored)
+    assert fairness == result.fairness and breaches == len(fairness["breaches"])
+    assert fairness["totals"]["listed"] == entries.height
+    for attribute in fairness["attributes"]:
+        assert sum(g["listed"] for g in attribute["groups"]) == entries.height
+        assert sum(g["population"] for g in attribute["groups"]) == fairness["totals"]["population"]
+    report = (result.folder / "report.html").read_text()
+    assert "Fairness: who is listed, by group" in report and "By ethnicity" in report
+    assert ("beyond a limit of the fairness audit" in report) == bool(breaches)
+
     # review in the workbook: good rows stored, bad rows named, a second import changes nothing
     reviewed = world / "reviewed.xlsx"
     declined, accepted, _, _, _ = fill(
