@@ -11,10 +11,11 @@ governance/fairness_audit.schema.json for the documents' shape):
 - :func:`audit_list`, for a list drawn up on a date: each group's share of the list against its share
   of the population aged 14-25 and of the people with recorded serious violence.
 
-A group breaches a limit of governance/fairness.yaml when its value falls outside it and the measure's
-denominator is large enough to judge (``min_group_size``). A breach is "clear" when even the end of the
+A group is beyond a limit of governance/fairness.yaml when its value falls outside it and the measure's
+denominator is large enough to judge (``min_group_size``). It is "clear" when even the end of the
 group's confidence interval nearest the limit lies beyond it: chance alone is then an unlikely
-explanation.
+explanation. With ``breach_when: clear`` (the default) only clear ones are breaches and the rest are
+listed "to watch"; with ``beyond`` every one is a breach.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def audit_scores(
         attributes.append({"attribute": attribute, "groups": rows})
     document: dict[str, Any] = {"schema": SCORES_SCHEMA, **describe, "settings": _settings(settings)}
     document |= {"overall": overall, "attributes": attributes}
-    document["breaches"] = _score_breaches(attributes, overall, settings)
+    document["breaches"], document["watch"] = _split(_score_breaches(attributes, overall, settings), settings)
     return document
 
 
@@ -384,8 +385,20 @@ def audit_list(frame: pl.DataFrame, groups: pl.DataFrame, settings: FairnessSett
         "settings": _settings(settings),
         "totals": totals,
         "attributes": attributes,
-        "breaches": _list_breaches(attributes, totals, settings),
-    }
+    } | dict(
+        zip(
+            ("breaches", "watch"), _split(_list_breaches(attributes, totals, settings), settings), strict=True
+        )
+    )
+
+
+def _split(
+    beyond: list[dict[str, Any]], settings: FairnessSettings
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The groups beyond a limit, as (breaches, to watch) under ``settings.breach_when``."""
+    if settings.breach_when == "beyond":
+        return beyond, []
+    return [b for b in beyond if b["clear"]], [b for b in beyond if not b["clear"]]
 
 
 def _list_breaches(
@@ -440,6 +453,7 @@ def _settings(settings: FairnessSettings) -> dict[str, Any]:
     return {
         "confidence": settings.confidence,
         "min_group_size": settings.min_group_size,
+        "breach_when": settings.breach_when,
         "limits": {
             name: None if limit is None else {"min": limit.low, "max": limit.high}
             for name, limit in settings.limits.items()

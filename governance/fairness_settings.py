@@ -57,6 +57,7 @@ class FairnessSettings:
 
     confidence: float
     min_group_size: int
+    breach_when: str  # "clear": the interval lies wholly beyond the limit; "beyond": the value alone is
     age_bands: tuple[AgeBand, ...]
     serious_violence: Condition
     limits: Mapping[str, Limit | None]
@@ -97,6 +98,7 @@ def parse_fairness_settings(
     return FairnessSettings(
         confidence=float(document["confidence"]),
         min_group_size=int(document["min_group_size"]),
+        breach_when=str(document["breach_when"]),
         age_bands=bands,
         serious_violence=condition,
         limits=limits,

@@ -65,9 +65,14 @@ def audit_scores(
 
 def print_breaches(document: dict[str, Any], what: str) -> None:
     """Say whether the fairness audit of ``what`` found a group beyond a limit, and which."""
-    breaches = document["breaches"]
+    breaches, watch = document["breaches"], document.get("watch", [])
+    if watch:
+        console.print(
+            f"[yellow]Fairness: {len(watch)} group measure(s) beyond a limit for {what} but within what "
+            "chance could give (listed in the report, to watch).[/yellow]"
+        )
     if not breaches:
-        console.print(f"[green]Fairness: no group is beyond a limit for {what}.[/green]")
+        console.print(f"[green]Fairness: no breach of the limits for {what}.[/green]")
         return
     console.print(f"[red]Fairness: {len(breaches)} breach(es) for {what}, for the board to examine:[/red]")
     for breach in breaches:

@@ -96,7 +96,7 @@ def test_rates_agree_with_fairlearn_on_a_larger_table() -> None:
 
 
 def test_a_group_beyond_a_limit_is_a_breach_and_small_groups_are_not_judged() -> None:
-    tight = settings(min_group_size=1, selection_rate_ratio={"min": 0.9, "max": 1.1})
+    tight = settings(min_group_size=1, selection_rate_ratio={"min": 0.9, "max": 1.1}, breach_when="beyond")
     breaches = audit_scores(OUTCOME, SCORE, SELECTED, GROUPS, tight, describe={})["breaches"]
     selection = {(b["group"], b["measure"]) for b in breaches if b["measure"] == "selection_rate_ratio"}
     assert selection == {("A", "selection_rate_ratio"), ("B", "selection_rate_ratio")}
@@ -104,15 +104,18 @@ def test_a_group_beyond_a_limit_is_a_breach_and_small_groups_are_not_judged() ->
     assert b_breach["value"] == pytest.approx(1.2)
     assert "group 'B': selection rate 60.0%" in b_breach["message"] and "3 of 5" in b_breach["message"]
     assert not b_breach["clear"]  # 3 of 5 is well within what chance could give
+    # by default only clear breaches are breaches: the same groups are listed to watch
+    watched = audit_scores(OUTCOME, SCORE, SELECTED, GROUPS, settings(min_group_size=1,
+                           selection_rate_ratio={"min": 0.9, "max": 1.1}), describe={})  # fmt: skip
+    assert watched["breaches"] == [] and watched["watch"] == breaches
     # the same table judged only on groups of at least 6: nothing is judged
-    assert (
-        audit_scores(OUTCOME, SCORE, SELECTED, GROUPS, settings(min_group_size=6), describe={})["breaches"]
-        == []
-    )
+    large_only = settings(min_group_size=6, breach_when="beyond")
+    unjudged = audit_scores(OUTCOME, SCORE, SELECTED, GROUPS, large_only, describe={})
+    assert unjudged["breaches"] == unjudged["watch"] == []
     # a measure set to null is reported but never judged
     off = settings(min_group_size=1, selection_rate_ratio=None, false_positive_rate_ratio=None,
                    false_negative_rate_ratio=None, positive_predictive_value_difference=None,
-                   calibration_gap=None)  # fmt: skip
+                   calibration_gap=None, breach_when="beyond")  # fmt: skip
     assert audit_scores(OUTCOME, SCORE, SELECTED, GROUPS, off, describe={})["breaches"] == []
 
 
@@ -145,7 +148,7 @@ def test_list_shares_against_serious_violence_and_population() -> None:
         "serious_violence": [True, True, False, True, False, False, True, True, False, False],
     })  # fmt: skip
     groups = pl.DataFrame({"g": ["A"] * 6 + ["B"] * 4})
-    audit = audit_list(frame, groups, settings(min_group_size=1))
+    audit = audit_list(frame, groups, settings(min_group_size=1, breach_when="beyond"))
     assert audit["totals"] == {
         "population": 10,
         "serious_violence": 5,
