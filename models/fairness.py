@@ -20,7 +20,7 @@ from models.score import score_rows
 from models.settings import ModelSettings
 
 
-def test_window_fairness(
+def fairness_on_test_window(
     model: RiskModel,
     test: Rows,
     settings: ModelSettings,

@@ -24,7 +24,7 @@ from lists.settings import load_list_settings
 from models.artefact import content_hash, version_name, write_artefact
 from models.dataset import Rows, snapshot_rows
 from models.evaluate import Evaluation, evaluate_test, fit_logistic
-from models.fairness import test_window_fairness
+from models.fairness import fairness_on_test_window
 from models.learner import RiskModel, train_model
 from models.plots import precision_at_plot, reliability_plot, shap_dependence_plot, shap_summary_plot
 from models.report import render_report
@@ -127,7 +127,7 @@ def run_training(
     oracle = _oracle(world, xref) if world is not None and xref is not None else None
     evaluation = step("evaluate", evaluate_test, model, logistic, test, settings, oracle)
     fairness = step(
-        "fairness-audit", test_window_fairness, model, test, settings, load_list_settings(),
+        "fairness-audit", fairness_on_test_window, model, test, settings, load_list_settings(),
         load_fairness_settings(),
     )  # fmt: skip
     seconds["evaluate"] = time.perf_counter() - mark
