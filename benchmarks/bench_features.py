@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 from datetime import date
 
 import duckdb
+from measure import peak_gb  # benchmarks/measure.py
 
 from features.build import build_snapshots
 from pipelines.events import read_events, read_people
@@ -29,10 +29,6 @@ def monthly(last: date, count: int) -> list[date]:
     """The first of each month, ``count`` of them, ending with ``last``'s month."""
     months = [last.year * 12 + last.month - 1 - k for k in range(count)]
     return sorted(date(m // 12, m % 12 + 1, 1) for m in months)
-
-
-def peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def main() -> None:

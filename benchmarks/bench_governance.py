@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import tempfile
 import time
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from measure import peak_gb  # benchmarks/measure.py
 
 from governance.fairness_settings import load_fairness_settings
 from pipelines import audit
@@ -28,10 +28,6 @@ from pipelines.steps import now
 from pipelines.subject_access import export_subject
 from pipelines.warehouse import connect
 from pipelines.weekly_run import default_key_file
-
-
-def peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def timed(figures: dict[str, Any], name: str, function: Any, *args: Any, **kwargs: Any) -> Any:

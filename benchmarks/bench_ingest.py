@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,16 +24,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
+from measure import peak_gb  # benchmarks/measure.py
 
 from data_contracts.contract import load_contracts
 from pipelines.ingest_run import run_ingest
 from worlds import ensure_world  # benchmarks/worlds.py
 
 T = TypeVar("T")
-
-
-def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def read_floor(landing: Path, store: duckdb.DuckDBPyConnection | None = None) -> tuple[float, int]:
@@ -118,7 +114,7 @@ def main() -> None:
                 "status": result.status,
                 "rerun_skipped": sum(o.status == "skipped" for o in again.outcomes),
                 "warehouse_mb": round(warehouse_mb, 1),
-                "peak_rss_gb": round(peak_rss_gb(), 2),
+                "peak_rss_gb": round(peak_gb(), 2),
             },
             indent=1,
         )

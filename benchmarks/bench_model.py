@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 from datetime import date
 from pathlib import Path
 
 import duckdb
+from measure import peak_gb  # benchmarks/measure.py
 
 from features.registry import registry
 from models.artefact import read_artefact
@@ -27,10 +27,6 @@ from models.settings import load_settings
 from pipelines.events import read_events, read_people
 from pipelines.model_run import run_training
 from rules.rulebook import load_rulebook
-
-
-def peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def main() -> None:

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from measure import peak_gb  # benchmarks/measure.py
+
 from synth.params import WorldParams
 from synth.world import generate_world
-
-
-def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def main() -> None:
@@ -36,7 +33,7 @@ def main() -> None:
 
     def stage(description: str, total: int) -> Callable[[int], None]:
         now = time.perf_counter()
-        stages.append((str(clock["name"]), now - float(clock["last"]), peak_rss_gb()))
+        stages.append((str(clock["name"]), now - float(clock["last"]), peak_gb()))
         clock.update(last=now, name=description)
         return lambda n: None
 
@@ -53,7 +50,7 @@ def main() -> None:
             {
                 "residents": args.residents,
                 "seconds": round(total, 1),
-                "peak_rss_gb": round(peak_rss_gb(), 2),
+                "peak_rss_gb": round(peak_gb(), 2),
                 "files": totals["files"],
                 "rows": totals["rows"],
                 "output_mb": round(size, 1),

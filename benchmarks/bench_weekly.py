@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import time
 from datetime import date, timedelta
 from pathlib import Path
+
+from measure import peak_gb  # benchmarks/measure.py
 
 from pipelines.model_registry import approved_model, set_status
 from pipelines.steps import now
 from pipelines.warehouse import connect
 from pipelines.weekly_run import reproduce, run_weekly
-
-
-def peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
 def main() -> None:

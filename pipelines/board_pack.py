@@ -134,20 +134,18 @@ def make_board_pack(
 
 
 def _run(con: duckdb.DuckDBPyConnection, run_id: int | None) -> dict[str, Any] | None:
-    where = "run_id = ?" if run_id is not None else "status = 'published'"
-    found = con.execute(
+    where = f"run_id = {int(run_id)}" if run_id is not None else "status = 'published'"
+    rows = _rows(
+        con,
         "SELECT run_id, as_of, created_at, created_by, status, mode, rules_version, rulebook, model_version, "
         "code_version, parameters, entries, within_capacity, fairness, fairness_breaches, erased_at "
         f"FROM lists.run WHERE {where} ORDER BY as_of DESC, run_id DESC LIMIT 1",
-        [run_id] if run_id is not None else [],
     )
-    columns = [d[0] for d in found.description]
-    rows = found.fetchall()
     if not rows:
         if run_id is not None:
             raise BoardPackError(f"there is no list run {run_id}: `cohort weekly runs` lists them")
         return None
-    return dict(zip(columns, rows[0], strict=True))
+    return rows[0]
 
 
 def _previous_pack(con: duckdb.DuckDBPyConnection) -> PackBasis | None:
@@ -179,11 +177,9 @@ def _model(con: duckdb.DuckDBPyConnection, version: str | None) -> dict[str, Any
     fairness = json.loads(fairness_file.read_text("utf-8")) if fairness_file.is_file() else None
     card, figures = artefact_card(artefact, fairness, history=history(con, version))
     return {
-        "version": version,
         "manifest": artefact.manifest,
         "fairness": fairness,
         "card_html": render_card_fragment(card, figures),
-        "status": history(con, version),
     }
 
 
