@@ -15,12 +15,13 @@ import time
 from datetime import date
 
 import duckdb
-from measure import peak_gb  # benchmarks/measure.py
 
 from features.build import build_snapshots
 from pipelines.events import read_events, read_people
 from rules.engine import apply_rules, decide
 from rules.rulebook import load_rulebook
+
+from measure import peak_gb  # benchmarks/measure.py
 
 AGES = (14, 25)
 

@@ -17,17 +17,18 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from measure import peak_gb  # benchmarks/measure.py
 
 from governance.fairness_settings import load_fairness_settings
 from pipelines import audit
 from pipelines.audit_scores import audit_file
 from pipelines.board_pack import make_board_pack
+from pipelines.clock import system_clock
 from pipelines.retention import check_retention, load_schedule
-from pipelines.steps import now
 from pipelines.subject_access import export_subject
 from pipelines.warehouse import connect
 from pipelines.weekly_run import default_key_file
+
+from measure import peak_gb  # benchmarks/measure.py
 
 
 def timed(figures: dict[str, Any], name: str, function: Any, *args: Any, **kwargs: Any) -> Any:
@@ -48,26 +49,33 @@ def main() -> None:
         with connect(args.warehouse) as con:
             pack = timed(
                 figures, "board_pack", make_board_pack, con, args.warehouse, run_id=None,
-                out=scratch / "packs", by="benchmark", made_at=now().replace(microsecond=0),
+                out=scratch / "packs", by="benchmark", made_at=system_clock().replace(microsecond=0),
             )  # fmt: skip
             figures["board_pack"] |= {"kb": round(pack.path.stat().st_size / 1024), "breaches": pack.breaches}
-            checked = timed(figures, "audit_verify", audit.verify, con, None)
+            checked = timed(figures, "audit_verify", audit.verify, con, None, system_clock())
             figures["audit_verify"] |= {"events": checked.checked, "intact": checked.intact}
-            exported = timed(figures, "audit_export", audit.export, con, scratch / "audit")
+            exported = timed(
+                figures, "audit_export", audit.export, con, scratch / "audit", now=system_clock()
+            )
             figures["audit_export"] |= {"events": exported.count}
             top = con.execute(
                 "SELECT e.person_id FROM lists.entry e JOIN lists.run r USING (run_id) "
                 "WHERE r.status = 'published' ORDER BY r.as_of DESC, e.rank LIMIT 1"
             ).fetchall()
         due = timed(
-            figures, "retention_check", check_retention, args.warehouse, load_schedule(), now().date()
+            figures,
+            "retention_check",
+            check_retention,
+            args.warehouse,
+            load_schedule(),
+            system_clock().date(),
         )
         figures["retention_check"] |= {"classes": len(due)}
         if top:
             timed(
                 figures, "subject_access", export_subject, args.warehouse, int(top[0][0]), scratch / "sar",
                 requester="benchmark", reason="benchmark of subject access", by="benchmark",
-                key_file=default_key_file(args.warehouse),
+                key_file=default_key_file(args.warehouse), now=system_clock(),
             )  # fmt: skip
         rng = np.random.default_rng(0)
         n = args.score_rows

@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
-from measure import peak_gb  # benchmarks/measure.py
 
 from data_contracts.contract import load_contracts
+from pipelines.clock import system_clock
 from pipelines.ingest_run import run_ingest
+
+from measure import peak_gb  # benchmarks/measure.py
 from worlds import ensure_world  # benchmarks/worlds.py
 
 T = TypeVar("T")
@@ -87,10 +89,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cohort-bench-") as folder:
         warehouse = Path(folder) / "warehouse.duckdb"
         started = time.perf_counter()
-        result = run_ingest(landing, warehouse, args.run_date, step=timed)
+        result = run_ingest(landing, warehouse, args.run_date, step=timed, clock=system_clock)
         ingest = time.perf_counter() - started
         started = time.perf_counter()
-        again = run_ingest(landing, warehouse, args.run_date)
+        again = run_ingest(landing, warehouse, args.run_date, clock=system_clock)
         rerun = time.perf_counter() - started
         warehouse_mb = warehouse.stat().st_size / 1024**2
 

@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from data_contracts.contract import load_contracts
+
 from worlds import ensure_world  # benchmarks/worlds.py
 
 COHORT = [sys.executable, "-m", "pipelines.cli"]

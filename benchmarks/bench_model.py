@@ -17,16 +17,18 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-from measure import peak_gb  # benchmarks/measure.py
 
 from features.registry import registry
 from models.artefact import read_artefact
 from models.dataset import snapshot_rows
 from models.score import score_rows
 from models.settings import load_settings
+from pipelines.clock import system_clock
 from pipelines.events import read_events, read_people
 from pipelines.model_run import run_training
 from rules.rulebook import load_rulebook
+
+from measure import peak_gb  # benchmarks/measure.py
 
 
 def main() -> None:
@@ -37,7 +39,9 @@ def main() -> None:
     parser.add_argument("--as-of", type=date.fromisoformat, default=date(2026, 11, 16))
     parser.add_argument("--explain", type=int, default=2000)
     args = parser.parse_args()
-    result = run_training(args.warehouse, args.store, world=args.world, by="benchmark", progress=print)
+    result = run_training(
+        args.warehouse, args.store, clock=system_clock, world=args.world, by="benchmark", progress=print
+    )
     trained_peak = peak_gb()
     settings = load_settings()
     model = read_artefact(result.path).model

@@ -15,10 +15,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from measure import peak_gb  # benchmarks/measure.py
-
 from synth.params import WorldParams
 from synth.world import generate_world
+
+from measure import peak_gb  # benchmarks/measure.py
 
 
 def main() -> None:

@@ -14,12 +14,12 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from measure import peak_gb  # benchmarks/measure.py
-
+from pipelines.clock import system_clock
 from pipelines.model_registry import approved_model, set_status
-from pipelines.steps import now
 from pipelines.warehouse import connect
 from pipelines.weekly_run import reproduce, run_weekly
+
+from measure import peak_gb  # benchmarks/measure.py
 
 
 def main() -> None:
@@ -32,11 +32,13 @@ def main() -> None:
     if args.approve_latest:
         with connect(args.warehouse) as con:
             if approved_model(con) is None:
-                set_status(con, "latest", "approved", "benchmark", "benchmark of the weekly list", now())
+                set_status(
+                    con, "latest", "approved", "benchmark", "benchmark of the weekly list", system_clock()
+                )
     figures = {}
     for as_of in (args.as_of - timedelta(days=7), args.as_of):
         started = time.perf_counter()
-        result = run_weekly(args.warehouse, as_of, lists_dir=args.lists, by="benchmark")
+        result = run_weekly(args.warehouse, as_of, now=system_clock(), lists_dir=args.lists, by="benchmark")
         seconds = time.perf_counter() - started
         figures[as_of.isoformat()] = {
             "run_id": result.run_id,
@@ -51,7 +53,7 @@ def main() -> None:
             "file_kb": {n: round((result.folder / n).stat().st_size / 1024) for n in result.files},
         }
     started = time.perf_counter()
-    rebuilt = reproduce(args.warehouse, result.run_id, by="benchmark")
+    rebuilt = reproduce(args.warehouse, result.run_id, by="benchmark", now=system_clock())
     figures["reproduce"] = {
         "run_id": result.run_id,
         "identical": rebuilt.identical,

@@ -388,7 +388,8 @@ def write_model_card(
     artefact_path: Path,
     out_folder: Path | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
-    generated_at: datetime | None = None,
+    *,
+    generated_at: datetime,
 ) -> CardWritten:
     """Read an artefact (its fairness.json if present, its status history if ``con`` is given) and
     write its card and ATRS record owner-only into ``out_folder`` [default: default_card_folder].
@@ -398,7 +399,6 @@ def write_model_card(
         ValueError: fairness.json is not valid JSON.
     """
     from pipelines.model_registry import history
-    from pipelines.steps import now
 
     artefact = read_artefact(artefact_path)
     fairness_path = artefact.path / FAIRNESS_FILE
@@ -409,7 +409,7 @@ def write_model_card(
         except json.JSONDecodeError as error:
             raise ValueError(f"{fairness_path}: not valid JSON ({error}); retrain the model") from error
     changes = history(con, artefact.version) if con is not None else []
-    made = generated_at if generated_at is not None else now().replace(microsecond=0)
+    made = generated_at.replace(microsecond=0)
     files = card_files(artefact, fairness, history=changes, generated_at=made)
     folder = out_folder if out_folder is not None else default_card_folder(artefact.path)
     paths = {name: write_private(folder / name, text) for name, text in files.items()}

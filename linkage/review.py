@@ -6,6 +6,7 @@ an accepted pair is linked whatever its score, a rejected pair never is.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import duckdb
@@ -13,7 +14,6 @@ import polars as pl
 
 from linkage.model import arrow_frame
 from pipelines import audit
-from pipelines.steps import now
 
 Decision = Literal["accept", "reject"]
 SHOWN = ["forename", "middle_names", "surname", "dob", "sex", "postcode", "records", "sources"]
@@ -72,9 +72,10 @@ def _text(value: object) -> str:
 
 
 def record_decision(
-    con: duckdb.DuckDBPyConnection, pair_id: str, decision: Decision, reviewer: str, reason: str
-) -> None:
-    """Record a reviewer's decision on a queued pair (replacing any earlier one) and audit it.
+    con: duckdb.DuckDBPyConnection, pair_id: str, decision: Decision, reviewer: str, reason: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Record a reviewer's decision on a queued pair, made at ``now`` (replacing any earlier one); audit it.
 
     Raises:
         UnknownPair: if the pair is not in the queue.
@@ -92,12 +93,13 @@ def record_decision(
     try:
         con.execute(
             "INSERT OR REPLACE INTO link.review_decision VALUES (?, ?, ?, ?, ?, ?)",
-            [left, right, decision, reviewer.strip(), reason.strip(), now()],
+            [left, right, decision, reviewer.strip(), reason.strip(), now],
         )
         con.execute("DELETE FROM link.review_pair WHERE pair_id = ?", [pair_id])
         audit.record(
             con, f"reviewer:{reviewer.strip()}", "link_decision",
             f"pair {pair_id}: {decision} ({reason.strip()}); applies from the next link run",
+            at=now,
         )  # fmt: skip
         con.commit()
     except BaseException:

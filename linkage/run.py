@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -24,7 +25,8 @@ from linkage import identity, model
 from linkage.config import LinkSettings, load_settings
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
 from pipelines import audit
-from pipelines.steps import Step, direct, now
+from pipelines.clock import Clock
+from pipelines.steps import Step, direct
 from pipelines.warehouse import connect, insert_frame, read_frame, replace_rows, sql
 
 FLOW_NAME = "link-identities"
@@ -72,12 +74,18 @@ def _artefact_folder(warehouse: Path, run_id: str) -> Path:
 
 
 def run_link(
-    warehouse: Path, settings: LinkSettings | None = None, retrain: bool = False, step: Step = direct
+    warehouse: Path,
+    *,
+    clock: Clock,
+    settings: LinkSettings | None = None,
+    retrain: bool = False,
+    step: Step = direct,
 ) -> LinkResult:
     """Link every staged record to a person, keeping person ids stable across runs.
 
     Args:
         warehouse: the DuckDB warehouse.
+        clock: the wall clock (the CLI and the flow pass :func:`pipelines.clock.system_clock`).
         settings: the linkage settings (default: linkage/settings.yaml).
         retrain: train a new model even if an earlier run's model could be reused.
         step: runs each named step (Prefect's makes each a task run).
@@ -92,13 +100,13 @@ def run_link(
     run_id = uuid4().hex[:8]
     with connect(warehouse) as con:
         con.execute(
-            "INSERT INTO link.run (run_id, started_at, status) VALUES (?, ?, 'running')", [run_id, now()]
+            "INSERT INTO link.run (run_id, started_at, status) VALUES (?, ?, 'running')", [run_id, clock()]
         )
         try:
-            result = _link(con, warehouse, run_id, settings, retrain, step)
+            result = _link(con, warehouse, run_id, settings, retrain, step, clock)
         except BaseException:
             con.execute(
-                "UPDATE link.run SET status = 'failed', finished_at = ? WHERE run_id = ?", [now(), run_id]
+                "UPDATE link.run SET status = 'failed', finished_at = ? WHERE run_id = ?", [clock(), run_id]
             )
             raise
     return result
@@ -106,7 +114,7 @@ def run_link(
 
 def _link(
     con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, settings: LinkSettings, retrain: bool,
-    step: Step,
+    step: Step, clock: Clock,
 ) -> LinkResult:  # fmt: skip
     records = step("read staged records", read_records, con)
     if records.height == 0:
@@ -161,7 +169,7 @@ def _link(
         "artefacts": str(folder),
     }
     step("write people and cross-references", _write, con, run_id, described, persons, xref, changes, queue,
-         counts)  # fmt: skip
+         counts, clock())  # fmt: skip
     return LinkResult(
         run_id, counts["trained"], records.height, described.height, persons.height, counts["pairs_linked"],
         queue.height, counts["merges"], counts["splits"], folder,
@@ -171,7 +179,7 @@ def _link(
 def _write(
     con: duckdb.DuckDBPyConnection, run_id: str, described: pl.DataFrame, persons: pl.DataFrame,
     xref: pl.DataFrame,
-    changes: pl.DataFrame, queue: pl.DataFrame, counts: dict[str, Any],
+    changes: pl.DataFrame, queue: pl.DataFrame, counts: dict[str, Any], finished_at: datetime,
 ) -> None:  # fmt: skip
     con.begin()
     try:
@@ -197,13 +205,13 @@ def _write(
         con.execute(
             f"UPDATE link.run SET {assignments}, status = 'succeeded', finished_at = $finished_at "
             "WHERE run_id = $run_id",
-            {**counts, "finished_at": now(), "run_id": run_id},
+            {**counts, "finished_at": finished_at, "run_id": run_id},
         )
         audit.record(
             con, f"flow:{FLOW_NAME}", "combine",
             f"link run {run_id}: {counts['records']} records from loads {counts['load_ids']} linked into "
             f"{counts['persons']} people",
-            rows=counts["records"],
+            rows=counts["records"], at=finished_at,
         )  # fmt: skip
         con.commit()
     except BaseException:

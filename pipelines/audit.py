@@ -38,7 +38,6 @@ import duckdb
 import polars as pl
 
 from pipelines.files import write_private
-from pipelines.steps import now
 from pipelines.warehouse import sql
 
 # Each action's category under s.62(1). A list run ranks people on police, education and health
@@ -48,6 +47,8 @@ CATEGORIES: dict[str, str] = {
     "collect": "collection",  # an extract file loaded
     "reject": "collection",  # an extract file received but refused whole
     "supersede": "collection",  # a changed copy of a file replaced the earlier load
+    "hold": "collection",  # a shorter re-delivery of a loaded file held for a person
+    "accept_shorter": "alteration",  # a person let a held shorter copy replace the longer one
     "combine": "combination",  # a linkage run joined records from every agency into people
     "publish": "combination",  # a weekly list drawn up from the linked data
     "link_decision": "alteration",  # a reviewer settled whether two records are one person
@@ -128,6 +129,7 @@ def record(
     action: str,
     detail: str,
     *,
+    at: datetime,
     purpose: str | None = None,
     recipients: str | None = None,
     source: str | None = None,
@@ -136,9 +138,10 @@ def record(
     sha256: str | None = None,
     rows: int | None = None,
 ) -> None:
-    """Append one event, timed by the wall clock and chained to the event before it.
+    """Append one event, timed ``at``, chained to the event before it.
 
     Args:
+        at: when it happened (the caller's clock).
         actor: the person (``reviewer:NAME``, ``user:NAME``) or flow (``flow:NAME``) that acted.
         action: one of ``CATEGORIES`` (collect, combine, view, export, decision, model_approved, ...).
         detail: what happened, never naming a person or their data.
@@ -158,7 +161,7 @@ def record(
         head = [_seal(con)]
     load_id, rows = (None if n is None else int(n) for n in (load_id, rows))  # numpy ints are not JSON
     event = Event(
-        head[0][0] + 1 if head else 1, now(), actor, action, category, source, load_id, file_name, sha256,
+        head[0][0] + 1 if head else 1, at, actor, action, category, source, load_id, file_name, sha256,
         rows, detail, purpose, recipients, (head[0][1] or "") if head else "", None,
     )  # fmt: skip
     con.execute(sql("ingest/audit_event"), asdict(replace(event, event_hash=event_hash(event))))
@@ -226,11 +229,12 @@ def checkpoint_path(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}.audit-checkpoint.json")
 
 
-def verify(con: duckdb.DuckDBPyConnection, checkpoint: Path | None) -> Verification:
+def verify(con: duckdb.DuckDBPyConnection, checkpoint: Path | None, now: datetime) -> Verification:
     """Check the hash chain and, against the checkpoint, the tail; update the checkpoint when intact.
 
     Args:
         checkpoint: the checkpoint file (JSON: event_id, event_hash, when), or None not to use one.
+        now: when the check is made (written to the checkpoint).
 
     Returns:
         The events checked, the head and every problem found. Reads the warehouse only.
@@ -242,7 +246,7 @@ def verify(con: duckdb.DuckDBPyConnection, checkpoint: Path | None) -> Verificat
         problems += _checkpoint_problems(log, checkpoint)
     head = log[-1] if log else None
     if checkpoint is not None and sealed and head is not None and not problems:
-        saved = {"event_id": head.event_id, "event_hash": head.event_hash, "when": now().isoformat()}
+        saved = {"event_id": head.event_id, "event_hash": head.event_hash, "when": now.isoformat()}
         write_private(checkpoint, json.dumps(saved, indent=2) + "\n")
     return Verification(
         len(log), head.event_id if head else None, head.event_hash if head else None, problems,
@@ -311,11 +315,17 @@ class ExportSummary:
 
 
 def export(
-    con: duckdb.DuckDBPyConnection, out: Path, *, since: date | None = None, until: date | None = None
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    *,
+    now: datetime,
+    since: date | None = None,
+    until: date | None = None,
 ) -> ExportSummary:
     """Write the events (all columns, oldest first) as ``events.jsonl`` and a ``manifest.json``, owner-only.
 
-    The first event's previous_hash is in the file, so a part of the log checks on its own.
+    The first event's previous_hash is in the file, so a part of the log checks on its own;
+    ``now`` is written to the manifest as the time of export.
 
     Raises:
         FileExistsError: ``out`` already holds an export (choose a new folder).
@@ -334,7 +344,7 @@ def export(
         "first_event_id": first_id, "last_event_id": last_id,
         "previous_hash_of_first": chosen[0].previous_hash if chosen else None, "head_hash": head,
         "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-        "exported_at": now().strftime(TIME_FORMAT), "serialisation": SERIALISATION, "categories": CATEGORIES,
+        "exported_at": now.strftime(TIME_FORMAT), "serialisation": SERIALISATION, "categories": CATEGORIES,
     }  # fmt: skip
     write_private(events_path, text)
     write_private(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -85,7 +85,7 @@ def make_board_pack(
     previous = _previous_pack(con)
     pack_id = (previous.pack_id or 0) + 1 if previous else 1
     model = _model(con, model_version)
-    verification = audit.verify(con, audit.checkpoint_path(warehouse))
+    verification = audit.verify(con, audit.checkpoint_path(warehouse), made_at)
     list_fairness = json.loads(run["fairness"]) if run and run["fairness"] else None
     changes = changes_since(previous, basis)
     context = {
@@ -124,7 +124,7 @@ def make_board_pack(
             con, f"user:{by}", "board_pack",
             f"board pack {pack_id} for list run {basis.run_id}: {breaches} fairness breaches, audit log "
             f"{'intact' if verification.intact else 'NOT intact'}",
-            purpose=PURPOSE, file_name=path.name, sha256=digest,
+            purpose=PURPOSE, file_name=path.name, sha256=digest, at=made_at,
         )  # fmt: skip
         con.commit()
     except BaseException:

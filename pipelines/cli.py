@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from pipelines.cli_privacy import retention_app, subject_access
 from pipelines.cli_rules import rules_app
 from pipelines.cli_serve import serve
 from pipelines.cli_weekly import review, weekly_app
+from pipelines.clock import system_clock, today
 from pipelines.progress import console, stages
 
 app = typer.Typer(
@@ -113,12 +113,12 @@ def ingest(
     from pipelines.ingest_run import run_ingest
     from pipelines.warehouse import warehouse_path
 
-    day = parse_date(run_date) if run_date else date.today()
+    day = parse_date(run_date) if run_date else today(system_clock)
     path = warehouse_path(warehouse)
     started = time.perf_counter()
     try:
         with stages() as stage:
-            result = run_ingest(landing, path, day, report_dir=report_dir, stage=stage)
+            result = run_ingest(landing, path, day, clock=system_clock, report_dir=report_dir, stage=stage)
     except FileNotFoundError as error:
         raise typer.BadParameter(str(error)) from error
     except ReconciliationError as error:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_options import ByOption, WarehouseOption, acting_user, parse_date
+from pipelines.clock import system_clock
 from pipelines.progress import console
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def verify_command(warehouse: WarehouseOption = None) -> None:
     path = _existing(warehouse)
     checkpoint = checkpoint_path(path)
     with connect(path) as con:
-        result = verify(con, checkpoint)
+        result = verify(con, checkpoint, system_clock())
     console.print(f"events checked: {result.checked:,}")
     if result.head_id is not None:
         console.print(f"head: event {result.head_id}, hash {result.head_hash or '(none)'}", soft_wrap=True)
@@ -86,7 +87,7 @@ def export_command(
         raise typer.BadParameter("say who receives the export (--recipient) and why (--reason)")
     with connect(_existing(warehouse)) as con:
         summary = _export_recorded(con, out, first, last, f"user:{acting_user(by)}", recipient, reason)
-        intact = verify(con, None).intact
+        intact = verify(con, None, system_clock()).intact
     span = f"events {summary.first_event_id}-{summary.last_event_id}" if summary.count else "no events"
     console.print(f"{summary.count:,} events ({span}) written to {summary.folder}")
     console.print(f"events file sha256 {summary.sha256}; head hash {summary.head_hash or '(none)'}")
@@ -103,14 +104,15 @@ def _export_recorded(
 
     con.begin()
     try:
-        summary = export(con, out, since=since, until=until)
+        now = system_clock()
+        summary = export(con, out, now=now, since=since, until=until)
         span = f"events {summary.first_event_id}-{summary.last_event_id}" if summary.count else "no events"
         record(
             con, actor, "audit_export",
             f"audit log exported ({span}, {summary.count} in all) from {since or 'the start'} "
             f"to {until or 'the end'}",
             purpose=reason.strip(), recipients=recipient.strip(), file_name=summary.events_file.name,
-            sha256=summary.sha256, rows=summary.count,
+            sha256=summary.sha256, rows=summary.count, at=now,
         )  # fmt: skip
         con.commit()
     except FileExistsError as error:

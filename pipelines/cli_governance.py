@@ -11,8 +11,8 @@ import typer
 from governance.fairness_settings import FairnessSettingsError, load_fairness_settings
 from pipelines.audit_scores import ScoreFileError, audit_file, write_outputs
 from pipelines.cli_options import ByOption, WarehouseOption, acting_user
+from pipelines.clock import system_clock
 from pipelines.progress import console
-from pipelines.steps import now
 
 
 def audit_scores(
@@ -50,7 +50,7 @@ def audit_scores(
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
     html = out or file.with_name(f"{file.stem}-fairness.html")
-    written = write_outputs(file, document, prepared, html=html, json_path=json_path, made_at=now())
+    written = write_outputs(file, document, prepared, html=html, json_path=json_path, made_at=system_clock())
     rows = document["rows"]
     console.print(
         f"Audited {rows['used']:,} of {rows['read']:,} rows by {', '.join(group)}; "
@@ -104,7 +104,12 @@ def board_pack(
     try:
         with connect(path) as con:
             result = make_board_pack(
-                con, path, run_id=run, out=out, by=acting_user(by), made_at=now().replace(microsecond=0)
+                con,
+                path,
+                run_id=run,
+                out=out,
+                by=acting_user(by),
+                made_at=system_clock().replace(microsecond=0),
             )
     except BoardPackError as error:
         console.print(f"[red]{error}[/red]")

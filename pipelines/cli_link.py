@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_options import WarehouseOption
+from pipelines.clock import system_clock
 from pipelines.progress import console
 
 link_app = typer.Typer(
@@ -41,7 +42,7 @@ def link(
 
     started = time.perf_counter()
     try:
-        result = run_link(warehouse_path(warehouse), retrain=retrain)
+        result = run_link(warehouse_path(warehouse), clock=system_clock, retrain=retrain)
     except NothingToLink as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
@@ -99,7 +100,7 @@ def review(
             if accept or reject:
                 if not reviewer or not reason:
                     raise typer.BadParameter("a decision needs --reviewer and --reason")
-                record_decision(con, pair, "accept" if accept else "reject", reviewer, reason)
+                record_decision(con, pair, "accept" if accept else "reject", reviewer, reason, system_clock())
                 console.print(f"Recorded: {'accept' if accept else 'reject'} pair {pair}; "
                               "it applies from the next `cohort link`")  # fmt: skip
                 return

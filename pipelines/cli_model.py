@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_options import AsOfOption, WarehouseOption, parse_date
+from pipelines.clock import system_clock
 from pipelines.progress import console
 
 if TYPE_CHECKING:
@@ -66,7 +67,12 @@ def train(
     _settings(settings)
     try:
         result = run_training(
-            warehouse_path(warehouse), store, world=world, settings_file=settings, progress=console.print
+            warehouse_path(warehouse),
+            store,
+            clock=system_clock,
+            world=world,
+            settings_file=settings,
+            progress=console.print,
         )
     except (TrainingError, NotEnoughHistory, LearnerError) as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
@@ -142,12 +148,11 @@ def show(version: str, warehouse: WarehouseOption = None) -> None:
 
 def _change(version: str, status: str, by: str, reason: str, warehouse: Path | None) -> None:
     from pipelines.model_registry import AlreadyInStatus, RegistryError, set_status
-    from pipelines.steps import now
     from pipelines.warehouse import connect, warehouse_path
 
     try:
         with connect(warehouse_path(warehouse)) as con:
-            version, superseded = set_status(con, version, status, by.strip(), reason.strip(), now())
+            version, superseded = set_status(con, version, status, by.strip(), reason.strip(), system_clock())
     except AlreadyInStatus as note:
         console.print(f"{note}: nothing changed.")
         return
@@ -287,7 +292,9 @@ def card(
         raise typer.BadParameter(f"no warehouse at {found}: give --warehouse, or an artefact folder")
     try:
         if not found.is_file():
-            written = write_model_card(folder, out)  # no registry: the card says the status is not known
+            written = write_model_card(
+                folder, out, generated_at=system_clock()
+            )  # no registry: the card says the status is not known
         else:
             with connect(found) as con:
                 trained = models(con)
@@ -307,7 +314,7 @@ def card(
                     raise typer.BadParameter(
                         f"no {version!r} model in {found}: `cohort model list` shows the versions trained"
                     )
-                written = write_model_card(path, out, con)
+                written = write_model_card(path, out, con, generated_at=system_clock())
     except (ArtefactError, LegalBasisError, ValueError) as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error

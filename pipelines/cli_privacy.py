@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +12,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_options import ByOption, WarehouseOption, acting_user, parse_date
+from pipelines.clock import system_clock, today
 from pipelines.progress import console
 
 if TYPE_CHECKING:
@@ -62,6 +62,7 @@ def subject_access(
             reason=reason.strip(),
             by=acting_user(by),
             key_file=default_key_file(path),
+            now=system_clock(),
         )
     except (SubjectAccessError, FileExistsError, ValueError) as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
@@ -92,7 +93,7 @@ def check(as_of: AsOf = None, warehouse: WarehouseOption = None, schedule: Sched
     from pipelines.retention import check_retention
     from pipelines.warehouse import warehouse_path
 
-    day = parse_date(as_of) if as_of else date.today()
+    day = parse_date(as_of) if as_of else today(system_clock)
     declared = _schedule(schedule)
     dues = check_retention(warehouse_path(warehouse), declared, day)
     console.print(_table(dues, f"Due for erasure on {day:%d/%m/%Y} (nothing has been changed)"))
@@ -116,7 +117,7 @@ def apply(
     from pipelines.retention import apply_retention, check_retention
     from pipelines.warehouse import warehouse_path
 
-    day = parse_date(as_of) if as_of else date.today()
+    day = parse_date(as_of) if as_of else today(system_clock)
     declared = _schedule(schedule)
     path = warehouse_path(warehouse)
     if not yes:
@@ -133,7 +134,7 @@ def apply(
         if not typer.confirm("Erase these rows and files? This cannot be undone", default=False):
             console.print("Nothing was erased.")
             raise typer.Exit(1)
-    erasure = apply_retention(path, declared, day, by=acting_user(by))
+    erasure = apply_retention(path, declared, day, by=acting_user(by), now=system_clock())
     console.print(_table(erasure.erased, f"Erased on {day:%d/%m/%Y}"))
     console.print("One erase event per class is in the audit log.")
     for problem in erasure.problems:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from pipelines.cli_governance import print_breaches
 from pipelines.cli_options import ByOption, WarehouseOption, acting_user, parse_date
+from pipelines.clock import system_clock, today
 from pipelines.progress import console
 
 if TYPE_CHECKING:
@@ -52,11 +53,16 @@ def weekly(
     from pipelines.warehouse import warehouse_path
     from pipelines.weekly_run import WeeklyError, monday_of, run_weekly
 
-    when = parse_date(as_of) if as_of else monday_of(date.today())
+    when = parse_date(as_of) if as_of else monday_of(today(system_clock))
     started = time.perf_counter()
     try:
         result = run_weekly(
-            warehouse_path(warehouse), when, lists_dir=lists_dir, by=acting_user(by), step=staged
+            warehouse_path(warehouse),
+            when,
+            now=system_clock(),
+            lists_dir=lists_dir,
+            by=acting_user(by),
+            step=staged,
         )
     except (WeeklyError, StageFailed) as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
@@ -123,7 +129,7 @@ def reproduce(
     from pipelines.weekly_run import reproduce as rebuild
 
     try:
-        result = rebuild(warehouse_path(warehouse), run_id, by=acting_user(by))
+        result = rebuild(warehouse_path(warehouse), run_id, by=acting_user(by), now=system_clock())
     except WeeklyError as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
@@ -164,14 +170,14 @@ def review(
     from pipelines.warehouse import connect, warehouse_path
     from pipelines.workbook import WorkbookError
 
-    decided_on = parse_date(on) if on else date.today()
+    decided_on = parse_date(on) if on else today(system_clock)
     user = acting_user(by)
     with connect(warehouse_path(warehouse)) as con:
         try:
             if target == "import":
                 if workbook is None:
                     raise typer.BadParameter("give the workbook: `cohort review import WORKBOOK`")
-                outcome = import_workbook(con, workbook, decided_on=decided_on, by=user)
+                outcome = import_workbook(con, workbook, decided_on=decided_on, by=user, now=system_clock())
             elif target.isdigit():
                 outcome = _review_at_terminal(con, int(target), decided_on, user)
             else:
@@ -210,7 +216,7 @@ def _review_at_terminal(
     audit.record(
         con, f"user:{user}", "view",
         f"list run {run_id}: {len(cards)} entries opened for review at the terminal",
-        purpose=PURPOSE, rows=len(cards),
+        purpose=PURPOSE, rows=len(cards), at=system_clock(),
     )  # fmt: skip
     rows: list[tuple[object, ...]] = []
     for card in cards:
@@ -228,7 +234,13 @@ def _review_at_terminal(
         rows.append((len(rows) + 1, card["person_id"], choice, reason, user, pathway))
     frame = pl.DataFrame(rows, schema=ROWS_SCHEMA, orient="row")
     added, unchanged = record_decisions(
-        con, run, frame, decided_on=decided_on, source="the terminal", actor=f"user:{user}"
+        con,
+        run,
+        frame,
+        decided_on=decided_on,
+        source="the terminal",
+        actor=f"user:{user}",
+        now=system_clock(),
     )
     return ReviewOutcome(run_id, added, unchanged, [])
 

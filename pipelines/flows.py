@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 
 from linkage.run import LinkResult, run_link
+from pipelines.clock import system_clock, today
 from pipelines.ingest_run import IngestFailed, IngestResult, run_ingest
 from pipelines.model_run import DEFAULT_STORE, TrainResult, run_training
 from pipelines.steps import Retry, StageFailed, inputs_of, retry_policy
@@ -98,8 +99,9 @@ def ingest_extracts(
     path = warehouse_path(_path(warehouse))
     with flow_inputs(landing=Path(landing), warehouse=path):
         result = run_ingest(
-            Path(landing), path, run_date or date.today(), report_dir=_path(report_dir), step=prefect_step
-        )
+            Path(landing), path, run_date or today(system_clock), clock=system_clock,
+            report_dir=_path(report_dir), step=prefect_step,
+        )  # fmt: skip
     get_run_logger().info(
         "ingest %s: %d files loaded, %d failed gates, report %s",
         result.status, sum(o.status == "loaded" for o in result.outcomes), len(result.failed_gates),
@@ -115,7 +117,7 @@ def link_identities(warehouse: Path | None = None, retrain: bool = False) -> Lin
     """Link every staged record to a person, after ingest (see `cohort link`)."""
     path = warehouse_path(_path(warehouse))
     with flow_inputs(warehouse=path):
-        result = run_link(path, retrain=retrain, step=prefect_step)
+        result = run_link(path, clock=system_clock, retrain=retrain, step=prefect_step)
     get_run_logger().info(
         "link %s: %d records, %d people, %d pairs for review, %d merges, %d splits",
         result.run_id, result.records, result.persons, result.pairs_for_review, result.merges, result.splits,
@@ -131,7 +133,12 @@ def train_risk_model(
     path = warehouse_path(_path(warehouse))
     with flow_inputs(warehouse=path, store=Path(store)):
         result = run_training(
-            path, Path(store), world=_path(world), by="flow train-risk-model", step=prefect_step
+            path,
+            Path(store),
+            clock=system_clock,
+            world=_path(world),
+            by="flow train-risk-model",
+            step=prefect_step,
         )
     model = result.evaluation.metrics["risk model"]
     get_run_logger().info(
@@ -156,8 +163,8 @@ def weekly_priority_list(
     path, folder = warehouse_path(_path(warehouse)), _path(lists_dir)
     with flow_inputs(warehouse=path, lists_dir=folder):
         result = run_weekly(
-            path, as_of or monday_of(date.today()), lists_dir=folder, by="flow weekly-priority-list",
-            step=prefect_step,
+            path, as_of or monday_of(today(system_clock)), now=system_clock(), lists_dir=folder,
+            by="flow weekly-priority-list", step=prefect_step,
         )  # fmt: skip
     get_run_logger().info(
         "weekly list run %d for %s: %d entries, %d within capacity, mode %s, folder %s",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any, Literal
 
@@ -21,9 +22,9 @@ from data_contracts.staging import to_staging
 from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
 from data_contracts.validation import ROW, find_failures, reasons_by_row
 from pipelines import audit as audit_log
+from pipelines.clock import Clock
 from pipelines.landing import LandingFile
 from pipelines.readers import RejectedFile, read_extract
-from pipelines.steps import now
 from pipelines.warehouse import insert_frame, quote, sql
 
 ACTOR = "flow:ingest-extracts"
@@ -51,16 +52,21 @@ class FileOutcome:
 
 
 def _audit(con: duckdb.DuckDBPyConnection, action: str, source: str | None, load_id: int | None,
-          file: LandingFile, rows: int | None, detail: str) -> None:  # fmt: skip
+          file: LandingFile, rows: int | None, detail: str, at: datetime) -> None:  # fmt: skip
     """Append one event to audit.event (inside the caller's transaction)."""
     audit_log.record(
         con, ACTOR, action, detail, source=source, load_id=load_id, file_name=file.name, sha256=file.sha256,
-        rows=rows,
+        rows=rows, at=at,
     )  # fmt: skip
 
 
 def _insert_load(
-    con: duckdb.DuckDBPyConnection, run_id: str, file: LandingFile, status: str, problem: str | None
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    file: LandingFile,
+    status: str,
+    problem: str | None,
+    loaded_at: datetime,
 ) -> int:
     load_id = int(con.execute(sql("ingest/next_load_id")).fetchall()[0][0])
     con.execute(
@@ -68,20 +74,20 @@ def _insert_load(
         {"load_id": load_id, "run_id": run_id, "source": file.source, "file_name": file.name,
          "sha256": file.sha256,
          "size_bytes": file.size_bytes, "extract_date": file.extract_date, "received_at": file.received_at,
-         "loaded_at": now(), "status": status,
+         "loaded_at": loaded_at, "status": status,
          "contract_version": file.contract.version if file.contract else None, "problem": problem},
     )  # fmt: skip
     return load_id
 
 
 def record_rejection(
-    con: duckdb.DuckDBPyConnection, run_id: str, file: LandingFile, problem: str
+    con: duckdb.DuckDBPyConnection, run_id: str, file: LandingFile, problem: str, now: datetime
 ) -> FileOutcome:
-    """Record a file rejected whole: a meta.load row with the reason, and an audit event."""
+    """Record a file rejected whole at ``now``: a meta.load row with the reason, and an audit event."""
     con.begin()
     try:
-        load_id = _insert_load(con, run_id, file, "rejected", problem)
-        _audit(con, "reject", file.source, load_id, file, None, problem)
+        load_id = _insert_load(con, run_id, file, "rejected", problem, now)
+        _audit(con, "reject", file.source, load_id, file, None, problem, now)
         con.commit()
     except BaseException:
         con.rollback()
@@ -94,7 +100,7 @@ def _count(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> int:
 
 
 def _supersede_earlier(
-    con: duckdb.DuckDBPyConnection, contract: Contract, file: LandingFile, load_id: int
+    con: duckdb.DuckDBPyConnection, contract: Contract, file: LandingFile, load_id: int, now: datetime
 ) -> None:
     """A changed copy of an already-loaded file replaces it: its staging and quarantine rows go; raw stays."""
     earlier = con.execute(
@@ -105,7 +111,14 @@ def _supersede_earlier(
         for layer in ("staging", "quarantine"):
             con.execute(f"DELETE FROM {layer}.{contract.name} WHERE load_id = ?", [old])
         _audit(
-            con, "supersede", contract.name, old, file, None, f"replaced by load {load_id} (the file changed)"
+            con,
+            "supersede",
+            contract.name,
+            old,
+            file,
+            None,
+            f"replaced by load {load_id} (the file changed)",
+            now,
         )
 
 
@@ -116,6 +129,7 @@ def record_load(
     file: LandingFile,
     rows: pl.DataFrame,
     failures: Callable[[], pl.DataFrame],
+    now: datetime,
 ) -> FileOutcome:
     """Write one file in one transaction and reconcile its counts.
 
@@ -127,6 +141,7 @@ def record_load(
         rows: its rows as text, with row_number.
         failures: returns the failing rows' row_number and reasons; it is called after the raw
             rows are written, so validation can run while they are.
+        now: when the file is loaded.
 
     Returns:
         The outcome, with the rows' counts.
@@ -137,8 +152,8 @@ def record_load(
     name, columns = contract.name, [pl.col(c) for c in contract.column_names]
     con.begin()
     try:
-        load_id = _insert_load(con, run_id, file, "loaded", None)
-        _supersede_earlier(con, contract, file, load_id)
+        load_id = _insert_load(con, run_id, file, "loaded", None, now)
+        _supersede_earlier(con, contract, file, load_id, now)
         tagged = rows.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id"))
         insert_frame(con, f"raw.{name}", tagged.select("load_id", "row_number", *columns))
         reasons = failures()  # validation runs while the raw rows are written
@@ -161,7 +176,7 @@ def record_load(
              "rows_quarantined": counts["quarantine"], "load_id": load_id},
         )  # fmt: skip
         _audit(con, "collect", name, load_id, file, counts["raw"],
-              f"{counts['staging']} rows staged, {counts['quarantine']} quarantined")  # fmt: skip
+              f"{counts['staging']} rows staged, {counts['quarantine']} quarantined", now)  # fmt: skip
         con.commit()
     except BaseException:
         con.rollback()
@@ -204,6 +219,7 @@ def load_source(
     contract: Contract,
     files: list[LandingFile],
     advance: Advance,
+    clock: Clock,
 ) -> list[FileOutcome]:
     """Read, validate and load every new file of one source, oldest first.
 
@@ -217,6 +233,7 @@ def load_source(
         contract: the source's contract.
         files: its new files, in extract-date order.
         advance: progress callback, called once per file.
+        clock: the run's clock (each file is stamped when it is written).
 
     Returns:
         One outcome per file: loaded or rejected.
@@ -227,14 +244,14 @@ def load_source(
         try:
             frames.append((file, read_extract(file.path, contract)))
         except RejectedFile as rejected:
-            outcomes[file.name] = record_rejection(con, run_id, file, str(rejected))
+            outcomes[file.name] = record_rejection(con, run_id, file, str(rejected), clock())
             advance(1)
     if frames:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
             validated = pool.submit(validate_files, contract, frames)
             for i, (file, rows) in enumerate(frames):
                 outcomes[file.name] = record_load(
-                    con, run_id, contract, file, rows, partial(_nth, validated, i)
+                    con, run_id, contract, file, rows, partial(_nth, validated, i), clock()
                 )
                 advance(1)
     return [outcomes[f.name] for f in files]

@@ -6,13 +6,14 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import duckdb
 
 from data_contracts.contract import Contract, load_contracts
+from pipelines.clock import Clock
 from pipelines.gates import Gate, evaluate_gates
 from pipelines.ingest import (
     FileOutcome,
@@ -27,7 +28,7 @@ from pipelines.ingest import (
 from pipelines.ingest_report import SourceSummary, build_summaries, render_report, write_report
 from pipelines.landing import LandingFile, discover
 from pipelines.readers import has_data_rows
-from pipelines.steps import Step, direct, now
+from pipelines.steps import Step, direct
 from pipelines.warehouse import connect, sql
 
 FLOW_NAME = "ingest-extracts"
@@ -68,17 +69,17 @@ class IngestResult:
         return [g for g in self.gates if not g.passed]
 
 
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date) -> None:
-    """Record the run as running (and mark runs that never finished as interrupted)."""
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date, now: datetime) -> None:
+    """Record the run as running since ``now`` (and mark runs that never finished as interrupted)."""
     con.execute(sql("ingest/interrupt_runs"))
     con.execute(
         sql("ingest/start_run"),
-        {"run_id": run_id, "flow": FLOW_NAME, "run_date": run_date, "started_at": now()},
+        {"run_id": run_id, "flow": FLOW_NAME, "run_date": run_date, "started_at": now},
     )
 
 
 def triage(
-    con: duckdb.DuckDBPyConnection, run_id: str, files: list[LandingFile]
+    con: duckdb.DuckDBPyConnection, run_id: str, files: list[LandingFile], clock: Clock
 ) -> tuple[list[FileOutcome], dict[str, list[LandingFile]]]:
     """Decide what to do with each file before reading any.
 
@@ -102,13 +103,13 @@ def triage(
             outcomes.append(skipped(file, latest[file.name][1]))
         elif file.contract is None:
             assert file.problem is not None
-            outcomes.append(record_rejection(con, run_id, file, f"{file.name}: {file.problem}"))
+            outcomes.append(record_rejection(con, run_id, file, f"{file.name}: {file.problem}", clock()))
         elif by_content.get(file.sha256, file.name) != file.name and has_data_rows(file.path, file.contract):
             problem = (
                 f"{file.name}: its content is identical to {by_content[file.sha256]}, seen before; "
                 "the sender may have re-sent an old extract under a new name: ask for the right file"
             )
-            outcomes.append(record_rejection(con, run_id, file, problem))
+            outcomes.append(record_rejection(con, run_id, file, problem, clock()))
         else:
             new.setdefault(file.contract.name, []).append(file)
         latest.setdefault(file.name, (file.sha256, "seen earlier in this run"))
@@ -137,11 +138,11 @@ def judge(
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, outcomes: list[FileOutcome],
-               gates: list[Gate], report_path: Path | None) -> None:  # fmt: skip
-    """Record how the run ended."""
+               gates: list[Gate], report_path: Path | None, now: datetime) -> None:  # fmt: skip
+    """Record how the run ended, at ``now``."""
     con.execute(
         sql("ingest/finish_run"),
-        {"run_id": run_id, "finished_at": now(), "status": status, **run_record(outcomes),
+        {"run_id": run_id, "finished_at": now, "status": status, **run_record(outcomes),
          "gates": json.dumps([g.as_dict() for g in gates]),
          "report_path": str(report_path) if report_path else None},
     )  # fmt: skip
@@ -152,6 +153,7 @@ def run_ingest(
     warehouse: Path,
     run_date: date,
     *,
+    clock: Clock,
     report_dir: Path | None = None,
     step: Step = direct,
     stage: Stage = quiet,
@@ -163,6 +165,7 @@ def run_ingest(
         landing: the folder agencies deliver into.
         warehouse: the DuckDB file.
         run_date: the day the run is for; freshness gates are judged against it.
+        clock: the wall clock (the CLI and the flow pass :func:`pipelines.clock.system_clock`).
         report_dir: where the HTML report goes (default: ``reports/`` beside the warehouse).
         step: how each step is run (plain call, or a Prefect task).
         stage: progress display.
@@ -176,27 +179,29 @@ def run_ingest(
     """
     contracts = contracts if contracts is not None else load_contracts()
     run_id = uuid4().hex
-    started = now()
+    started = clock()
     with connect(warehouse) as con:
-        step("start run", start_run, con, run_id, run_date)
+        step("start run", start_run, con, run_id, run_date, started)
         outcomes: list[FileOutcome] = []
         try:
             files = step("discover files", discover, landing, contracts)
-            outcomes, new = step("triage files", triage, con, run_id, files)
+            outcomes, new = step("triage files", triage, con, run_id, files, clock)
             for name, contract in contracts.items():
                 if name in new:
                     advance = stage(f"Loading {name}", len(new[name]))
-                    outcomes += step(f"load {name}", load_source, con, run_id, contract, new[name], advance)
+                    outcomes += step(
+                        f"load {name}", load_source, con, run_id, contract, new[name], advance, clock
+                    )
             gates = step("reconcile and judge gates", judge, con, contracts, outcomes, run_date)
         except Exception:  # a killed process stays "running" and the next run marks it interrupted
-            finish_run(con, run_id, "failed", outcomes, [], None)
+            finish_run(con, run_id, "failed", outcomes, [], None, clock())
             raise
         status = "succeeded" if all(g.passed for g in gates) else "failed"
         summaries = build_summaries(contracts, outcomes, gates)
         html = render_report(
             {"run_id": run_id, "run_date": run_date.isoformat(), "status": status,
              "started_at": started.isoformat(timespec="seconds"),
-             "finished_at": now().isoformat(timespec="seconds"),
+             "finished_at": clock().isoformat(timespec="seconds"),
              "landing": str(landing), "warehouse": str(warehouse), "gates": gates,
              "failed_gates": [g for g in gates if not g.passed], "sources": summaries,
              "rejected": [o for o in outcomes if o.status == "rejected"],
@@ -204,7 +209,7 @@ def run_ingest(
                         "quarantined": sum(o.quarantined for o in outcomes)}}
         )  # fmt: skip
         report_path = write_report(report_dir or warehouse.parent / "reports", run_id, run_date, html)
-        finish_run(con, run_id, status, outcomes, gates, report_path)
+        finish_run(con, run_id, status, outcomes, gates, report_path, clock())
     counts = run_record(outcomes)
     log.info("ingest run %s %s: %s", run_id[:8], status, ", ".join(f"{k}={v}" for k, v in counts.items()))
     return IngestResult(run_id, run_date, status, outcomes, gates, summaries, report_path)

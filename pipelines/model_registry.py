@@ -149,4 +149,4 @@ def _log(
     con: duckdb.DuckDBPyConnection, version: str, status: str, by: str, reason: str, now: datetime
 ) -> None:
     con.execute("INSERT INTO scoring.model_status VALUES (?, ?, ?, ?, ?)", [version, status, by, reason, now])
-    audit.record(con, by, f"model_{status}", f"model {version}: {reason}")
+    audit.record(con, by, f"model_{status}", f"model {version}: {reason}", at=now)

@@ -30,9 +30,10 @@ from models.plots import precision_at_plot, reliability_plot, shap_dependence_pl
 from models.report import render_report
 from models.settings import ModelSettings, load_settings, parse_settings
 from models.split import Split, plan_split
+from pipelines.clock import Clock
 from pipelines.events import read_events, read_people
 from pipelines.model_registry import register
-from pipelines.steps import Step, direct, now
+from pipelines.steps import Step, direct
 from pipelines.warehouse import connect
 from rules.rulebook import load_rulebook
 
@@ -65,6 +66,7 @@ def run_training(
     warehouse: Path,
     store: Path = DEFAULT_STORE,
     *,
+    clock: Clock,
     world: Path | None = None,
     settings_file: Path | None = None,
     by: str = "cohort model train",
@@ -76,6 +78,7 @@ def run_training(
     Args:
         warehouse: the DuckDB warehouse (ingested and linked).
         store: the folder of model artefacts.
+        clock: the wall clock (the CLI and the flow pass :func:`pipelines.clock.system_clock`).
         world: a synthetic world's folder, to compare with its oracle (evaluation only).
         settings_file: model settings [default: models/settings.yaml].
         by: who or what trained it (kept with the status).
@@ -131,7 +134,7 @@ def run_training(
         load_fairness_settings(),
     )  # fmt: skip
     seconds["evaluate"] = time.perf_counter() - mark
-    trained_at = now().replace(microsecond=0)
+    trained_at = clock().replace(microsecond=0)
     version = version_name(model, settings.document, split.test.isoformat())
     counts = {
         name: (part.keys.height, int(part.outcome.sum()))
@@ -152,7 +155,7 @@ def run_training(
         registered = register(
             con, {**manifest, "content_hash": content_hash(model, settings.document)}, folder, by
         )
-        card = write_model_card(folder, con=con)
+        card = write_model_card(folder, con=con, generated_at=trained_at)
     seconds["total"] = time.perf_counter() - started
     return TrainResult(version, folder, registered, split, counts, evaluation, fairness, card, seconds)
 

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +24,6 @@ import yaml
 from data_contracts.contract import Contract, load_contracts
 from data_contracts.schemas import schema_problem
 from pipelines import audit
-from pipelines.steps import now
 from pipelines.warehouse import connect, quote
 
 SCHEDULE_FILE = "governance/retention.yaml"
@@ -267,7 +266,7 @@ def _targets(
 
 def _due(
     con: duckdb.DuckDBPyConnection, record_class: RecordClass, as_of: date, contracts: Mapping[str, Contract],
-    erase: bool,
+    erase: bool, now: datetime | None = None,
 ) -> Due:  # fmt: skip
     cut = cutoff(as_of, record_class.keep_years)
     rows = {}
@@ -287,7 +286,7 @@ def _due(
     folders = tuple(Path(folder) for _, _, folder, _ in found if Path(folder).is_dir())
     files = sum(1 for folder in folders for path in folder.rglob("*") if path.is_file())
     if erase and runs:
-        con.execute("UPDATE lists.run SET erased_at = ? WHERE list_contains(?, run_id)", [now(), list(runs)])
+        con.execute("UPDATE lists.run SET erased_at = ? WHERE list_contains(?, run_id)", [now, list(runs)])
     return Due(record_class, cut, rows, runs, folders, files)
 
 
@@ -301,10 +300,10 @@ def due(
 
 
 def erase(
-    con: duckdb.DuckDBPyConnection, schedule: Schedule, as_of: date, *, actor: str,
+    con: duckdb.DuckDBPyConnection, schedule: Schedule, as_of: date, *, actor: str, now: datetime,
     contracts: Mapping[str, Contract] | None = None,
 ) -> list[Due]:  # fmt: skip
-    """Erase every row past its period and mark erased list runs, in one transaction, with one
+    """Erase every row past its period and mark erased list runs (at ``now``), in one transaction, with one
     ``erase`` audit event per class (its counts, and its basis as the purpose).
 
     The published folders are not touched: delete them after the commit (:func:`remove_folders`).
@@ -314,8 +313,10 @@ def erase(
     try:
         erased = []
         for record_class in schedule.classes:
-            done = _due(con, record_class, as_of, contracts, erase=True)
-            audit.record(con, actor, "erase", erase_detail(done), purpose=record_class.basis, rows=done.total)
+            done = _due(con, record_class, as_of, contracts, erase=True, now=now)
+            audit.record(
+                con, actor, "erase", erase_detail(done), purpose=record_class.basis, rows=done.total, at=now
+            )
             erased.append(done)
         con.commit()
     except BaseException:
@@ -366,9 +367,9 @@ def check_retention(warehouse: Path, schedule: Schedule, as_of: date) -> list[Du
         return due(con, schedule, as_of)
 
 
-def apply_retention(warehouse: Path, schedule: Schedule, as_of: date, *, by: str) -> Erasure:
-    """Erase what is due on ``as_of``, then delete the erased lists' published folders."""
+def apply_retention(warehouse: Path, schedule: Schedule, as_of: date, *, by: str, now: datetime) -> Erasure:
+    """Erase what is due on ``as_of`` (recorded at ``now``), then delete the erased lists' folders."""
     with connect(warehouse) as con:
-        erased = erase(con, schedule, as_of, actor=f"user:{by}")
+        erased = erase(con, schedule, as_of, actor=f"user:{by}", now=now)
         con.execute("CHECKPOINT")  # write the deletions into the database file, out of the WAL
     return Erasure(erased, remove_folders(erased))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from lists.entries import DECISIONS
 from lists.settings import parse_list_settings
 from pipelines import audit
 from pipelines.events import Pinned, read_names
-from pipelines.steps import now
 from pipelines.warehouse import insert_frame, read_frame
 from pipelines.workbook import REVIEWED_SCHEMA, read_reviewed_workbook
 
@@ -108,9 +107,9 @@ def check_rows(rows: pl.DataFrame, listed: set[int], run_id: int) -> tuple[pl.Da
 
 def record_decisions(
     con: duckdb.DuckDBPyConnection, run: ListedRun, rows: pl.DataFrame, *, decided_on: date, source: str,
-    actor: str,
+    actor: str, now: datetime,
 ) -> tuple[int, int]:  # fmt: skip
-    """Store checked rows (ROWS_SCHEMA) as decisions in one transaction, with one audit event.
+    """Store checked rows (ROWS_SCHEMA) as decisions recorded at ``now``, in one transaction, one audit event.
 
     A row identical to the person's latest decision on this run is not stored again. An acceptance
     ends the person's membership after the run's membership_weeks.
@@ -128,7 +127,7 @@ def record_decisions(
     new = rows.select(columns).join(latest, on=columns, how="anti", nulls_equal=True)
     if new.height == 0:
         return 0, rows.height
-    recorded_at = now()
+    recorded_at = now
     end = decided_on + timedelta(weeks=run.membership_weeks)
     con.begin()
     try:
@@ -146,7 +145,7 @@ def record_decisions(
         counts = ", ".join(f"{n} {d}" for d, n in sorted(new.group_by("decision").len().iter_rows()))
         audit.record(
             con, actor, "decision", f"list run {run.run_id}: {new.height} decisions from {source} ({counts})",
-            purpose=PURPOSE, rows=new.height,
+            purpose=PURPOSE, rows=new.height, at=recorded_at,
         )  # fmt: skip
         con.commit()
     except BaseException:
@@ -156,9 +155,9 @@ def record_decisions(
 
 
 def import_workbook(
-    con: duckdb.DuckDBPyConnection, path: Path, *, decided_on: date, by: str
+    con: duckdb.DuckDBPyConnection, path: Path, *, decided_on: date, by: str, now: datetime
 ) -> ReviewOutcome:
-    """Check a reviewed workbook against its run and store its decisions.
+    """Check a reviewed workbook against its run and store its decisions, recorded at ``now``.
 
     Raises:
         ReviewError: the workbook is not one cohort published, or not for a run in this warehouse,
@@ -179,7 +178,7 @@ def import_workbook(
     rows = workbook.rows.select(ROWS_SCHEMA.names()).cast(ROWS_SCHEMA)
     usable, problems = check_rows(rows, listed, run.run_id)
     added, unchanged = record_decisions(
-        con, run, usable, decided_on=decided_on, source=f"workbook {path.name}", actor=f"user:{by}"
+        con, run, usable, decided_on=decided_on, source=f"workbook {path.name}", actor=f"user:{by}", now=now
     )
     return ReviewOutcome(run.run_id, added, unchanged, problems)
 

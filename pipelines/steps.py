@@ -1,4 +1,4 @@
-"""How a run names and runs its steps, and reads the wall clock: shared by every flow's run.
+"""How a run names and runs its steps: shared by every flow's run (the clock is pipelines.clock).
 
 Kept free of heavy imports so that a run (ingest, linkage) loads only what it uses.
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
@@ -38,14 +37,6 @@ def staged(name: str, function: Callable[..., T], *args: Any) -> T:
         raise
     except Exception as error:
         raise StageFailed(name, error, inputs_of(args)) from error
-
-
-def now() -> datetime:
-    """The wall clock, UTC, naive (DuckDB TIMESTAMP).
-
-    Runs record when things happened; no feature, rule or model reads it.
-    """
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

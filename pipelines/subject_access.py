@@ -28,7 +28,6 @@ from pipelines import audit
 from pipelines.events import merged_ids_sql
 from pipelines.files import write_private
 from pipelines.publish import load_or_create_key, neutralise_strings
-from pipelines.steps import now
 from pipelines.warehouse import connect, quote
 
 SCHEMA = "cohort.subject_access/1"
@@ -245,13 +244,15 @@ def _csv(frame: pl.DataFrame) -> bytes:
 
 
 def export_subject(
-    warehouse: Path, person_id: int, out: Path, *, requester: str, reason: str, by: str, key_file: Path
-) -> SubjectExport:
+    warehouse: Path, person_id: int, out: Path, *, requester: str, reason: str, by: str, key_file: Path,
+    now: datetime,
+) -> SubjectExport:  # fmt: skip
     """Write everything held about a person into ``out`` (owner-only) and record one ``subject_access``
     audit event; the folder appears only once the event is committed.
 
     Args:
         key_file: the pseudonymisation key (made if there is none), which keys the export's reference.
+        now: when the export is made (stamped in it and on the audit event).
 
     Raises:
         SubjectAccessError: nobody is held under ``person_id`` (nothing is written).
@@ -267,7 +268,7 @@ def export_subject(
         key, _ = load_or_create_key(key_file)
         reference = subject_reference(subject.person_id, key)
         held = read_held(con, subject, [subject_reference(i, key) for i in subject.ids], contracts)
-        made_at = now().replace(microsecond=0)
+        made_at = now.replace(microsecond=0)
         about = {"reference": reference, "made_at": made_at.isoformat(sep=" "), "made_by": by,
                  "requester": requester, "reason": reason}  # fmt: skip
         files = export_files(held, contracts, about)
@@ -280,7 +281,7 @@ def export_subject(
                 audit.record(
                     con, f"user:{by}", "subject_access", _detail(held), purpose=reason, recipients=requester,
                     rows=held.record_rows, file_name=export_name(reference),
-                    sha256=hashlib.sha256(files["manifest.json"]).hexdigest(),
+                    sha256=hashlib.sha256(files["manifest.json"]).hexdigest(), at=made_at,
                 )  # fmt: skip
                 con.commit()
             except BaseException:

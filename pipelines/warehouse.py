@@ -7,7 +7,6 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -17,6 +16,7 @@ import polars as pl
 
 from data_contracts.contract import Contract
 from data_contracts.staging import SQL_TYPES, staging_schema
+from pipelines.clock import system_clock
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -100,7 +100,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(sql)
             con.execute(
                 "INSERT INTO meta.schema_migration VALUES (?, ?, ?, ?)",
-                [version, name, digest, datetime.now(UTC).replace(tzinfo=None)],
+                [version, name, digest, system_clock()],  # when the code changed the file: not data
             )
             con.commit()
         except Exception:

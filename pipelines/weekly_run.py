@@ -42,7 +42,7 @@ from pipelines.events import Pinned, current_pins, merged_ids_sql, read_events, 
 from pipelines.model_registry import approved_model, history
 from pipelines.model_run import code_version
 from pipelines.publish import PSEUDONYMISED, load_or_create_key, publish
-from pipelines.steps import Step, direct, now
+from pipelines.steps import Step, direct
 from pipelines.warehouse import connect, insert_frame, read_frame
 from rules.engine import apply_rules, decide
 from rules.rulebook import Rulebook, load_rulebook, rulebook_from_files
@@ -119,6 +119,7 @@ def run_weekly(
     warehouse: Path,
     as_of: date,
     *,
+    now: datetime,
     lists_dir: Path | None = None,
     by: str,
     step: Step = direct,
@@ -127,7 +128,7 @@ def run_weekly(
     key_file: Path | None = None,
     fairness_file: Path | None = None,
 ) -> WeeklyResult:
-    """Draw up, publish and record the list for ``as_of``.
+    """Draw up, publish and record the list for ``as_of``; the run is stamped as made at ``now``.
 
     Raises:
         WeeklyError: nothing is linked yet, or the approved model cannot be read.
@@ -163,7 +164,7 @@ def run_weekly(
         ).fetchall()
         run_id = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM lists.run").fetchall()[0][0])
         run = ListRun(
-            run_id=run_id, as_of=as_of, created_at=now().replace(microsecond=0), created_by=by,
+            run_id=run_id, as_of=as_of, created_at=now.replace(microsecond=0), created_by=by,
             mode="rules alone" if artefact is None else "rules and model",
             model_version=artefact.version if artefact else None, model_approval=approval,
             rules_version=rulebook.version, code_version=code_version(), capacity=settings.capacity,
@@ -258,7 +259,9 @@ def draw_up(
     return Drawn(listed_entries, left, fairness)
 
 
-def reproduce(warehouse: Path, run_id: int, *, by: str, key_file: Path | None = None) -> Reproduction:
+def reproduce(
+    warehouse: Path, run_id: int, *, by: str, now: datetime, key_file: Path | None = None
+) -> Reproduction:
     """Rebuild a past list from what its run pinned and compare every published file's bytes.
 
     Raises:
@@ -319,7 +322,7 @@ def reproduce(warehouse: Path, run_id: int, *, by: str, key_file: Path | None = 
             con, f"user:{by}", "reproduce",
             f"list run {run_id} rebuilt: {sum(recorded[n] == rebuilt.get(n) for n in recorded)} of "
             f"{len(recorded)} files identical",
-            purpose="prove a published list can be rebuilt from what it pinned",
+            purpose="prove a published list can be rebuilt from what it pinned", at=now,
         )  # fmt: skip
     compared = [(name, digest, rebuilt.get(name, "missing")) for name, digest in recorded.items()]
     return Reproduction(run_id, compared, code_then, code_version())
@@ -368,13 +371,13 @@ def _record(
             con, actor, "publish",
             f"list run {run.run_id} for {run.as_of:%d/%m/%Y} ({run.mode}): {listed.height} people, "
             f"{drawn.departures.height} left since run {run.previous_run_id}",
-            purpose=PURPOSE, rows=listed.height,
+            purpose=PURPOSE, rows=listed.height, at=run.created_at,
         )  # fmt: skip
         for name, digest in files.items():
             audit.record(
                 con, actor, "export", f"list run {run.run_id}: {name}", purpose=PURPOSE,
                 recipients=PARTNERS if name == PSEUDONYMISED else ANALYSTS, file_name=name, sha256=digest,
-                rows=listed.height,
+                rows=listed.height, at=run.created_at,
             )  # fmt: skip
         con.commit()
     except BaseException:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.clock import test_clock
+
 # keep Prefect's home (and its database) inside the project, never under ~
 os.environ.setdefault("PREFECT_HOME", str(Path(__file__).resolve().parents[1] / ".prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -42,7 +44,7 @@ def ingested(small_world: tuple[Path, dict[str, object]], tmp_path_factory: pyte
     from pipelines.ingest_run import run_ingest
 
     warehouse = tmp_path_factory.mktemp("ingested") / "warehouse.duckdb"
-    run_ingest(small_world[0] / "landing", warehouse, date(2026, 11, 16))
+    run_ingest(small_world[0] / "landing", warehouse, date(2026, 11, 16), clock=test_clock())
     return warehouse
 
 
@@ -53,5 +55,5 @@ def linked(ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     warehouse = tmp_path_factory.mktemp("linked") / "warehouse.duckdb"
     shutil.copy(ingested, warehouse)
-    run_link(warehouse)
+    run_link(warehouse, clock=test_clock())
     return warehouse

@@ -13,6 +13,7 @@ from linkage.evaluate import evaluate
 from linkage.review import open_pairs, record_decision
 from linkage.run import read_records, run_link
 from pipelines.cli import app
+from tests.clock import test_clock
 
 World = tuple[Path, dict[str, object]]
 LINK_PACKAGE = Path(__file__).resolve().parents[2] / "linkage"
@@ -24,7 +25,7 @@ def table(warehouse: Path, query: str) -> pl.DataFrame:
 
 
 def test_linkage_meets_its_targets_and_beats_exact_matching(warehouse: Path, small_world: World) -> None:
-    run_link(warehouse)
+    run_link(warehouse, clock=test_clock())
     with duckdb.connect(str(warehouse), read_only=True) as con:
         xref, records = con.sql("SELECT * FROM link.xref").pl(), read_records(con)
     truth = pl.read_parquet(small_world[0] / "ground_truth" / "record_identity.parquet")
@@ -38,9 +39,9 @@ def test_linkage_meets_its_targets_and_beats_exact_matching(warehouse: Path, sma
 
 
 def test_a_second_run_reuses_the_model_and_keeps_every_id(warehouse: Path) -> None:
-    first = run_link(warehouse)
+    first = run_link(warehouse, clock=test_clock())
     before = table(warehouse, "SELECT source, source_record_id, person_id FROM link.xref ORDER BY ALL")
-    second = run_link(warehouse)
+    second = run_link(warehouse, clock=test_clock())
     after = table(warehouse, "SELECT source, source_record_id, person_id FROM link.xref ORDER BY ALL")
     assert first.trained and not second.trained
     assert before.equals(after)
@@ -58,15 +59,24 @@ def test_a_second_run_reuses_the_model_and_keeps_every_id(warehouse: Path) -> No
 
 
 def test_review_decisions_are_honoured_by_later_runs(warehouse: Path) -> None:
-    run_link(warehouse)
+    run_link(warehouse, clock=test_clock())
     with duckdb.connect(str(warehouse)) as con:
         queue = open_pairs(con, 2)
         assert queue.height == 2, "the small world should leave pairs for review"
         (accepted, _, a_left, a_right), (rejected, _, r_left, r_right) = queue.rows()
-        record_decision(con, accepted, "accept", "A. Reviewer", "same school, same address, known alias")
-        record_decision(con, rejected, "reject", "A. Reviewer", "twins: different forenames on birth record")
+        record_decision(
+            con, accepted, "accept", "A. Reviewer", "same school, same address, known alias", test_clock()()
+        )
+        record_decision(
+            con,
+            rejected,
+            "reject",
+            "A. Reviewer",
+            "twins: different forenames on birth record",
+            test_clock()(),
+        )
     for _ in range(2):
-        run_link(warehouse)
+        run_link(warehouse, clock=test_clock())
         person = dict(
             table(warehouse, "SELECT registration, any_value(person_id) FROM link.xref GROUP BY 1").rows()
         )
@@ -91,7 +101,7 @@ def _linked_through_others(warehouse: Path, left: str, right: str) -> bool:
 
 
 def test_each_run_saves_its_model_blocking_analysis_and_offline_charts(warehouse: Path) -> None:
-    result = run_link(warehouse)
+    result = run_link(warehouse, clock=test_clock())
     names = {p.name for p in result.artefacts.iterdir()}
     assert names == {"model.json", "blocking.json", "match_weights.html", "m_u_parameters.html"}
     chart = (result.artefacts / "match_weights.html").read_text()
@@ -150,14 +160,14 @@ def test_people_keep_their_ids_when_next_weeks_records_arrive(small_world: World
     for path in landing.iterdir():
         if path not in later:
             (staged / path.name).symlink_to(path)
-    run_ingest(staged, warehouse, date(2026, 11, 16))
-    run_link(warehouse)
+    run_ingest(staged, warehouse, date(2026, 11, 16), clock=test_clock())
+    run_link(warehouse, clock=test_clock())
     before = table(warehouse, "SELECT source, source_record_id, person_id FROM link.xref")
     assert later, "the small world should have extracts in its last week"
     for path in later:
         (staged / path.name).symlink_to(path)
-    run_ingest(staged, warehouse, date(2026, 11, 16))
-    increment = run_link(warehouse)
+    run_ingest(staged, warehouse, date(2026, 11, 16), clock=test_clock())
+    increment = run_link(warehouse, clock=test_clock())
     after = table(warehouse, "SELECT source, source_record_id, person_id AS now FROM link.xref")
     assert not increment.trained and increment.records > before.height
     moved = before.join(after, on=["source", "source_record_id"]).filter(pl.col("person_id") != pl.col("now"))

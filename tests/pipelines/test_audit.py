@@ -24,6 +24,8 @@ runner = CliRunner(env={"COLUMNS": "200"})
 HASHED = ["event_id", "occurred_at", "actor", "action", "category", "source", "load_id", "file_name",
           "sha256", "rows", "detail", "purpose", "recipients", "previous_hash"]  # fmt: skip
 
+AT = datetime(2026, 11, 16, 9, 0)  # every event in these tests happens at this pinned time
+
 
 def independent_hash(event: dict[str, Any]) -> str:
     """A regulator's re-computation of event_hash from the module docstring alone."""
@@ -37,16 +39,24 @@ def as_dict(con: duckdb.DuckDBPyConnection, event_id: int) -> dict[str, Any]:
     return {**row, "occurred_at": row["occurred_at"].strftime("%Y-%m-%dT%H:%M:%S.%f")}
 
 
-def record_five(con: duckdb.DuckDBPyConnection) -> None:
+def record_five(con: duckdb.DuckDBPyConnection, times: Iterator[datetime] | None = None) -> None:
+    def when() -> datetime:
+        return next(times) if times is not None else AT
+
     audit.record(con, "flow:ingest-extracts", "collect", "file loaded", source="police_custody", load_id=1,
-                 file_name="custody.csv", sha256="ab" * 32, rows=120)  # fmt: skip
-    audit.record(con, "flow:link-identities", "combine", "link run 1: 120 records", rows=120)
+                 file_name="custody.csv", sha256="ab" * 32, rows=120, at=when())  # fmt: skip
+    audit.record(con, "flow:link-identities", "combine", "link run 1: 120 records", rows=120, at=when())
     audit.record(
-        con, "user:ana", "view", "list run 1: 3 entries opened – café £5\nline two", purpose="review"
+        con,
+        "user:ana",
+        "view",
+        "list run 1: 3 entries opened – café £5\nline two",
+        purpose="review",
+        at=when(),
     )
     audit.record(con, "user:ana", "export", "list run 1: list.html", purpose="weekly list",
-                 recipients="the analyst team", file_name="list.html")  # fmt: skip
-    audit.record(con, "reviewer:bo", "link_decision", "pair 4: match (same school)")
+                 recipients="the analyst team", file_name="list.html", at=when())  # fmt: skip
+    audit.record(con, "reviewer:bo", "link_decision", "pair 4: match (same school)", at=when())
 
 
 @pytest.fixture
@@ -59,13 +69,13 @@ def warehouse(tmp_path: Path) -> Iterator[Path]:
 
 def problems(path: Path, checkpoint: Path | None = None) -> list[audit.Problem]:
     with connect(path) as con:
-        return audit.verify(con, checkpoint).problems
+        return audit.verify(con, checkpoint, AT).problems
 
 
 def test_recorded_events_form_a_chain_a_regulator_can_recompute(warehouse: Path) -> None:
     with connect(warehouse) as con:
         rows = [as_dict(con, n) for n in range(1, 6)]
-        result = audit.verify(con, None)
+        result = audit.verify(con, None, AT)
     assert [r["category"] for r in rows] == [
         "collection", "combination", "consultation", "disclosure", "alteration"
     ]  # fmt: skip
@@ -113,7 +123,7 @@ def test_a_checkpointed_event_rewritten_with_a_new_chain_is_caught(warehouse: Pa
         # blank every hash and record again: the log is re-sealed with event 1 edited
         con.execute("UPDATE audit.event SET event_hash = NULL, previous_hash = NULL, category = NULL")
         con.execute("UPDATE audit.event SET rows = 1 WHERE event_id = 1")
-        audit.record(con, "user:eve", "link_decision", "cover-up")
+        audit.record(con, "user:eve", "link_decision", "cover-up", at=AT)
     assert [p[0] for p in problems(warehouse, checkpoint)] == [5]
 
 
@@ -142,7 +152,7 @@ def test_swapped_event_ids_are_caught(warehouse: Path) -> None:
 def test_a_hash_blanked_after_later_events_were_sealed_is_caught_and_never_resealed(warehouse: Path) -> None:
     with connect(warehouse) as con:
         con.execute("UPDATE audit.event SET event_hash = NULL WHERE event_id = 2")
-        audit.record(con, "user:ana", "decision", "list run 1: 1 decision")
+        audit.record(con, "user:ana", "decision", "list run 1: 1 decision", at=AT)
         assert con.execute("SELECT event_hash FROM audit.event WHERE event_id = 2").fetchall() == [(None,)]
     assert problems(warehouse) == [(2, "event 2: its hash is blank although the log is sealed")]
 
@@ -156,10 +166,10 @@ def test_events_from_before_the_chain_are_sealed_by_the_next_record(tmp_path: Pa
                 "VALUES (?, ?, ?, ?, ?)",
                 [n, datetime(2026, 1, n, 9, 30), "flow:old", action, f"legacy {n}"],
             )
-        before = audit.verify(con, None)
-        audit.record(con, "user:ana", "view", "list opened", purpose="review")
+        before = audit.verify(con, None, AT)
+        audit.record(con, "user:ana", "view", "list opened", purpose="review", at=AT)
         rows = [as_dict(con, n) for n in range(1, 5)]
-        after = audit.verify(con, None)
+        after = audit.verify(con, None, AT)
     assert (before.checked, before.unsealed, before.problems) == (3, 3, [])
     assert [r["category"] for r in rows] == ["collection", "collection", "alteration", "consultation"]
     assert rows[0]["previous_hash"] == "" and rows[0]["occurred_at"] == "2026-01-01T09:30:00.000000"
@@ -183,7 +193,7 @@ def test_an_uncategorised_or_unjustified_event_is_refused(
 ) -> None:
     with connect(tmp_path / "w.duckdb") as con:
         with pytest.raises(ValueError, match=message):
-            audit.record(con, "user:ana", action, "something", **kwargs)
+            audit.record(con, "user:ana", action, "something", **kwargs, at=AT)
         assert con.execute("SELECT count(*) FROM audit.event").fetchall() == [(0,)]
 
 
@@ -197,9 +207,7 @@ def test_every_action_has_one_of_the_six_categories_and_the_docstring_gives_the_
     assert f"``[{', '.join(HASHED)}]``" in " ".join((audit.__doc__ or "").split())
 
 
-def test_an_export_of_some_days_checks_on_its_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # fmt: skip
+def test_an_export_of_some_days_checks_on_its_own(tmp_path: Path) -> None:
     times = [
         (14, 9, 0, 0),
         (15, 0, 0, 0),
@@ -209,10 +217,11 @@ def test_an_export_of_some_days_checks_on_its_own(
         (17, 9, 0, 0),
     ]
     clock = iter(datetime(2026, 11, d, h, m, microsecond=us) for d, h, m, us in times)
-    monkeypatch.setattr(audit, "now", lambda: next(clock))
     with connect(tmp_path / "w.duckdb") as con:
-        record_five(con)
-        summary = audit.export(con, tmp_path / "out", since=date(2026, 11, 15), until=date(2026, 11, 16))
+        record_five(con, clock)
+        summary = audit.export(
+            con, tmp_path / "out", since=date(2026, 11, 15), until=date(2026, 11, 16), now=AT
+        )
         head_before = as_dict(con, 1)["event_hash"]
     lines = [json.loads(line) for line in summary.events_file.read_text(encoding="utf-8").splitlines()]
     manifest = json.loads(summary.manifest_file.read_text())
@@ -235,9 +244,9 @@ def test_an_export_of_some_days_checks_on_its_own(
 
 def test_an_export_never_overwrites_an_earlier_one(warehouse: Path, tmp_path: Path) -> None:
     with connect(warehouse) as con:
-        audit.export(con, tmp_path / "out")
+        audit.export(con, tmp_path / "out", now=AT)
         with pytest.raises(FileExistsError, match="events.jsonl already exists: export into a new folder"):
-            audit.export(con, tmp_path / "out")
+            audit.export(con, tmp_path / "out", now=AT)
 
 
 def test_cli_verify_says_intact_then_lists_each_problem(warehouse: Path) -> None:
@@ -270,7 +279,7 @@ def test_cli_export_writes_private_files_and_records_the_disclosure(warehouse: P
     }  # fmt: skip
     with connect(warehouse) as con:
         event = as_dict(con, 6)
-        assert audit.verify(con, None).intact
+        assert audit.verify(con, None, AT).intact
     digest = hashlib.sha256((out / "events.jsonl").read_bytes()).hexdigest()
     wanted = {
         "actor": "user:dpo", "action": "audit_export", "category": "disclosure",
@@ -300,7 +309,7 @@ def test_the_ingest_and_link_log_of_a_real_warehouse_is_intact(linked: Path, tmp
     path = tmp_path / "linked.duckdb"
     shutil.copy(linked, path)
     with connect(path) as con:
-        result = audit.verify(con, None)
+        result = audit.verify(con, None, AT)
         counts = dict(con.execute("SELECT category, count(*) FROM audit.event GROUP BY 1").fetchall())
     assert result.problems == [] and result.checked == sum(counts.values()) > 10
     assert set(counts) == {"collection", "combination"} and counts["combination"] == 1

@@ -23,6 +23,7 @@ from pipelines.ingest import FileOutcome
 from pipelines.ingest_run import IngestResult, run_ingest
 from pipelines.readers import read_extract
 from pipelines.warehouse import quote
+from tests.clock import test_clock
 
 World = tuple[Path, dict[str, object]]
 RUN_DATE = date(2026, 11, 16)
@@ -308,7 +309,9 @@ def ingest(tmp_path: Path) -> tuple[IngestResult, Path]:
     warehouse = tmp_path / "w.duckdb"
     landing, reports = tmp_path / "landing", tmp_path / "reports"
     # the shipped contracts, parsed once for the module rather than once per run
-    return run_ingest(landing, warehouse, RUN_DATE, report_dir=reports, contracts=CONTRACTS), warehouse
+    return run_ingest(
+        landing, warehouse, RUN_DATE, clock=test_clock(), report_dir=reports, contracts=CONTRACTS
+    ), warehouse
 
 
 def only_outcome(result: IngestResult, file_name: str) -> FileOutcome:

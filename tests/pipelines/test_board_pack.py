@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import stat
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,9 +19,9 @@ from governance.fairness_settings import fairness_settings_text
 from pipelines.cli import app
 from pipelines.model_registry import set_status
 from pipelines.model_run import run_training
-from pipelines.steps import now
 from pipelines.warehouse import connect
 from pipelines.weekly_run import run_weekly
+from tests.clock import test_clock
 from tests.pipelines.test_cli_model import small_settings
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -58,12 +58,19 @@ def test_board_pack_has_every_section_works_offline_and_tracks_changes(
     monkeypatch.setenv("COHORT_PSEUDONYM_KEY_FILE", str(world / "secrets" / "key"))
     warehouse = world / "warehouse.duckdb"
     w = ("--warehouse", str(warehouse))
-    trained = run_training(warehouse, world / "models", settings_file=small_settings(world), by="test")
+    trained = run_training(
+        warehouse, world / "models", clock=test_clock(), settings_file=small_settings(world), by="test"
+    )
     with connect(warehouse) as con:
         set_status(
-            con, trained.version, "approved", "demo", "synthetic world: approved to test the pack", now()
+            con,
+            trained.version,
+            "approved",
+            "demo",
+            "synthetic world: approved to test the pack",
+            datetime(2026, 11, 16, 6),
         )
-    first_run = run_weekly(warehouse, AS_OF, by="tester")
+    first_run = run_weekly(warehouse, AS_OF, now=test_clock()(), by="tester")
 
     result = runner.invoke(app, ["board-pack", *w, "--by", "Board Secretary"])
     assert result.exit_code == 0, result.output
@@ -91,7 +98,7 @@ def test_board_pack_has_every_section_works_offline_and_tracks_changes(
     document = yaml.safe_load(fairness_settings_text())
     document["limits"]["listed_to_population_ratio"] = {"min": 0.9, "max": 1.1}
     fairness_file.write_text(yaml.safe_dump(document), encoding="utf-8")
-    run_weekly(warehouse, NEXT, by="tester", fairness_file=fairness_file)
+    run_weekly(warehouse, NEXT, now=test_clock()(), by="tester", fairness_file=fairness_file)
     result = runner.invoke(app, ["board-pack", *w, "--by", "Board Secretary"])
     assert result.exit_code == 0, result.output
     assert "0 rule files, 1 settings files changed since pack 1" in result.output

@@ -16,6 +16,7 @@ from data_contracts.contract import load_contracts
 from pipelines import ingest
 from pipelines.ingest import ReconciliationError
 from pipelines.ingest_run import IngestResult, run_ingest
+from tests.clock import test_clock
 
 RUN_DATE = date(2026, 11, 16)
 CONTRACTS = load_contracts()
@@ -26,7 +27,7 @@ World = tuple[Path, dict[str, object]]
 def ingested(small_world: World, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IngestResult]:
     folder = tmp_path_factory.mktemp("ingest")
     path = folder / "w.duckdb"
-    return path, run_ingest(small_world[0] / "landing", path, RUN_DATE)
+    return path, run_ingest(small_world[0] / "landing", path, RUN_DATE, clock=test_clock())
 
 
 def query(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -108,9 +109,9 @@ def test_the_report_is_owner_only_and_shows_no_personal_data(ingested: tuple[Pat
 
 def test_a_second_run_skips_every_file_and_changes_nothing(small_world: World, tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    run_ingest(small_world[0] / "landing", path, RUN_DATE)
+    run_ingest(small_world[0] / "landing", path, RUN_DATE, clock=test_clock())
     before = snapshot(path)
-    again = run_ingest(small_world[0] / "landing", path, RUN_DATE)
+    again = run_ingest(small_world[0] / "landing", path, RUN_DATE, clock=test_clock())
     assert {o.status for o in again.outcomes} == {"skipped"}
     assert snapshot(path) == before
 
@@ -120,7 +121,7 @@ def test_a_run_killed_half_way_then_restarted_equals_one_clean_run(
 ) -> None:
     landing = small_world[0] / "landing"
     clean = tmp_path / "clean.duckdb"
-    run_ingest(landing, clean, RUN_DATE)
+    run_ingest(landing, clean, RUN_DATE, clock=test_clock())
 
     killed = tmp_path / "killed.duckdb"
     calls = {"n": 0}
@@ -134,10 +135,10 @@ def test_a_run_killed_half_way_then_restarted_equals_one_clean_run(
 
     monkeypatch.setattr(ingest, "record_load", dies_on_the_ninth_file)
     with pytest.raises(KeyboardInterrupt):
-        run_ingest(landing, killed, RUN_DATE)
+        run_ingest(landing, killed, RUN_DATE, clock=test_clock())
     monkeypatch.setattr(ingest, "record_load", real)
     assert query(killed, "SELECT count(*) FROM meta.load")[0][0] == 8
-    restarted = run_ingest(landing, killed, RUN_DATE)
+    restarted = run_ingest(landing, killed, RUN_DATE, clock=test_clock())
     assert restarted.status == "succeeded"
     assert snapshot(killed) == snapshot(clean)
     assert query(killed, "SELECT status FROM meta.run ORDER BY started_at") == [
@@ -147,7 +148,9 @@ def test_a_run_killed_half_way_then_restarted_equals_one_clean_run(
 
 
 def test_an_overdue_source_fails_the_run_after_loading_everything(small_world: World, tmp_path: Path) -> None:
-    result = run_ingest(small_world[0] / "landing", tmp_path / "w.duckdb", date(2026, 12, 31))
+    result = run_ingest(
+        small_world[0] / "landing", tmp_path / "w.duckdb", date(2026, 12, 31), clock=test_clock()
+    )
     assert result.status == "failed"
     failed = {(g.gate, g.source) for g in result.failed_gates}
     assert ("freshness", "police_occurrences") in failed
@@ -167,7 +170,7 @@ def test_rows_that_do_not_reconcile_stop_the_run_and_keep_nothing_of_the_file(
         ingest, "_count", lambda con, table, load_id: count(con, table, load_id) - table.startswith("staging")
     )
     with pytest.raises(ReconciliationError, match="health_referrals_2026-11-16.csv"):
-        run_ingest(landing, tmp_path / "w.duckdb", RUN_DATE)
+        run_ingest(landing, tmp_path / "w.duckdb", RUN_DATE, clock=test_clock())
     assert query(tmp_path / "w.duckdb", "SELECT count(*) FROM raw.health_referrals") == [(0,)]
     assert query(tmp_path / "w.duckdb", "SELECT count(*) FROM meta.load") == [(0,)]
 
@@ -183,7 +186,7 @@ def test_resending_the_original_after_a_correction_makes_it_current_again(
     path = tmp_path / "w.duckdb"
     for text in (original, header + "".join(rows[:3]), original):
         target.write_text(text, "utf-8")
-        run_ingest(landing, path, RUN_DATE, contracts=CONTRACTS)
+        run_ingest(landing, path, RUN_DATE, contracts=CONTRACTS, clock=test_clock())
     assert query(path, "SELECT status FROM meta.load ORDER BY load_id") == [
         ("superseded",),
         ("superseded",),
@@ -204,7 +207,7 @@ def test_a_number_that_is_not_a_number_is_quarantined_not_a_crash(small_world: W
     (landing / "education_attendance_2026-09-01.csv").write_text(
         "\n".join([header, ",".join(fields), *rest]) + "\n"
     )
-    result = run_ingest(landing, tmp_path / "w.duckdb", RUN_DATE, contracts=CONTRACTS)
+    result = run_ingest(landing, tmp_path / "w.duckdb", RUN_DATE, contracts=CONTRACTS, clock=test_clock())
     reasons = query(
         tmp_path / "w.duckdb", "SELECT reasons FROM quarantine.education_attendance WHERE row_number = 1"
     )

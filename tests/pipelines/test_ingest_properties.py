@@ -29,6 +29,7 @@ from data_contracts.contract import load_contracts
 from data_contracts.identifiers import is_valid_pnc_id, pnc_check_chars
 from data_contracts.suite import build_checks
 from pipelines.ingest_run import IngestResult, run_ingest
+from tests.clock import test_clock
 
 CONTRACTS = load_contracts()
 CONTRACT = CONTRACTS["police_occurrences"]
@@ -406,7 +407,9 @@ def load_ids(warehouse: Path, name: str) -> list[tuple[int, str, int | None]]:
 
 
 def ingest(landing: Path, warehouse: Path, run_date: date, reports: Path) -> dict[str, str]:
-    result: IngestResult = run_ingest(landing, warehouse, run_date, report_dir=reports, contracts=CONTRACTS)
+    result: IngestResult = run_ingest(
+        landing, warehouse, run_date, report_dir=reports, contracts=CONTRACTS, clock=test_clock()
+    )
     return {o.file_name: o.status for o in result.outcomes}
 
 

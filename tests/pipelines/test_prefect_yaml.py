@@ -103,7 +103,7 @@ def flow_run_event(event: str, flow_name: str) -> Any:
     from prefect.server.events.schemas.events import ReceivedEvent
 
     return ReceivedEvent(
-        occurred=datetime.now(UTC),
+        occurred=datetime(2026, 11, 16, 7, tzinfo=UTC),
         event=event,
         resource={"prefect.resource.id": f"prefect.flow-run.{uuid4()}", "prefect.resource.name": "a-run"},
         related=[

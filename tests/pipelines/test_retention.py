@@ -26,6 +26,7 @@ from pipelines.retention import (
 )
 from pipelines.warehouse import connect
 from pipelines.weekly_run import WeeklyError, reproduce, run_weekly
+from tests.clock import test_clock
 
 runner = CliRunner(env={"COLUMNS": "200"})
 AS_OF = date(2026, 6, 1)  # extracts and decisions: cutoff 01/06/2020; lists and link history: 01/06/2024
@@ -207,7 +208,7 @@ def test_check_counts_exactly_the_rows_past_their_period_and_changes_nothing(war
 
 
 def test_apply_erases_exactly_those_rows_and_the_list_folder(warehouse: Path) -> None:
-    erasure = apply_retention(warehouse, load_schedule(), AS_OF, by="dpo")
+    erasure = apply_retention(warehouse, load_schedule(), AS_OF, by="dpo", now=datetime(2026, 11, 30, 9))
     assert erasure.problems == []
     assert keys(warehouse, "raw.police_custody") == [(1, 2), (2, 2)]
     assert keys(warehouse, "staging.police_custody") == [(1, 2), (2, 2)]
@@ -239,7 +240,7 @@ def test_apply_erases_exactly_those_rows_and_the_list_folder(warehouse: Path) ->
     assert "1 list runs marked erased, 2 published files in 1 folders" in events[4][0]
     assert not any("SMITH" in e[0] for e in events)
     # applied again, nothing more is due
-    again = apply_retention(warehouse, schedule, AS_OF, by="dpo")
+    again = apply_retention(warehouse, schedule, AS_OF, by="dpo", now=datetime(2026, 11, 30, 9))
     assert sum(d.total for d in again.erased) == 0 and again.problems == []
 
 
@@ -268,7 +269,7 @@ def test_a_folder_that_is_not_a_list_folder_is_never_deleted(warehouse: Path) ->
     odd.mkdir()
     with connect(warehouse) as con:
         con.execute("UPDATE lists.run SET folder = ? WHERE run_id = 1", [str(odd)])
-    erasure = apply_retention(warehouse, load_schedule(), AS_OF, by="dpo")
+    erasure = apply_retention(warehouse, load_schedule(), AS_OF, by="dpo", now=datetime(2026, 11, 30, 9))
     assert odd.exists() and len(erasure.problems) == 1 and "delete it by hand" in erasure.problems[0]
 
 
@@ -277,12 +278,14 @@ def test_erasing_a_real_warehouse_keeps_its_invariants(linked: Path, tmp_path: P
     shutil.copy(linked, tmp_path / "warehouse.duckdb")
     warehouse = tmp_path / "warehouse.duckdb"
     key = tmp_path / "secrets" / "key"
-    first = run_weekly(warehouse, date(2026, 11, 16), lists_dir=tmp_path / "lists", by="t", key_file=key)
+    first = run_weekly(
+        warehouse, date(2026, 11, 16), now=test_clock()(), lists_dir=tmp_path / "lists", by="t", key_file=key
+    )
     as_of = date(2030, 11, 16)  # the list is 4 years old; extracts before 16/11/2024 are due
     schedule = load_schedule()
     due = {d.record_class.id: d for d in check_retention(warehouse, schedule, as_of)}
     counts = _counts(warehouse)
-    erasure = apply_retention(warehouse, schedule, as_of, by="dpo")
+    erasure = apply_retention(warehouse, schedule, as_of, by="dpo", now=datetime(2026, 11, 30, 9))
     after = _counts(warehouse)
     for done in erasure.erased:
         for table, rows in done.rows.items():
@@ -304,7 +307,9 @@ def test_erasing_a_real_warehouse_keeps_its_invariants(linked: Path, tmp_path: P
     with pytest.raises(WeeklyError, match=f"list run {first.run_id} was erased on"):
         reproduce(warehouse, first.run_id, by="auditor", key_file=key)
     # the next weekly run still works: the erased run has no entries, so everyone listed is new
-    later = run_weekly(warehouse, date(2026, 11, 23), lists_dir=tmp_path / "lists", by="t", key_file=key)
+    later = run_weekly(
+        warehouse, date(2026, 11, 23), now=test_clock()(), lists_dir=tmp_path / "lists", by="t", key_file=key
+    )
     assert later.entries > 0 and later.new == later.entries
 
 

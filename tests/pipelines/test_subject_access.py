@@ -21,6 +21,7 @@ from pipelines.cli import app
 from pipelines.subject_access import Held, Subject, export_files
 from pipelines.warehouse import connect
 from pipelines.weekly_run import run_weekly
+from tests.clock import test_clock
 
 runner = CliRunner(env={"COLUMNS": "200"})
 AS_OF = date(2026, 11, 16)
@@ -37,7 +38,8 @@ def world(linked: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the linked world with one weekly list published."""
     folder = tmp_path_factory.mktemp("subject")
     shutil.copy(linked, folder / "warehouse.duckdb")
-    run_weekly(folder / "warehouse.duckdb", AS_OF, lists_dir=folder / "lists", by="tester",
+    run_weekly(folder / "warehouse.duckdb", AS_OF, now=test_clock()(), lists_dir=folder / "lists",
+               by="tester",
                key_file=folder / "secrets" / "key")  # fmt: skip
     return folder
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import stat
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.model_registry import set_status
 from pipelines.model_run import run_training
-from pipelines.steps import now
 from pipelines.warehouse import connect
 from pipelines.weekly_run import monday_of, reproduce, run_weekly
+from tests.clock import test_clock
 from tests.pipelines.test_cli_model import small_settings
 
-runner = CliRunner(env={"COLUMNS": "200"})
+runner = CliRunner(env={"COLUMNS": "200", "COHORT_NOW": "2026-11-17T10:00:00"})  # decisions a day after
 AS_OF = date(2026, 11, 16)
 NEXT = date(2026, 11, 23)
 
@@ -81,12 +81,19 @@ def test_the_weekly_list_from_rules_alone_to_review_and_reproduction(
     assert "RULES ALONE" in (first / "report.html").read_text()
 
     # with an approved model: routes by rule, model and both, each entry explained
-    trained = run_training(warehouse, world / "models", settings_file=small_settings(world), by="test")
+    trained = run_training(
+        warehouse, world / "models", clock=test_clock(), settings_file=small_settings(world), by="test"
+    )
     with connect(warehouse) as con:
         set_status(
-            con, trained.version, "approved", "demo", "synthetic demo world: approved to test the list", now()
+            con,
+            trained.version,
+            "approved",
+            "demo",
+            "synthetic demo world: approved to test the list",
+            datetime(2026, 11, 16, 6),
         )
-    result = run_weekly(warehouse, AS_OF, by="tester")
+    result = run_weekly(warehouse, AS_OF, now=datetime(2026, 11, 16, 7), by="tester")
     assert result.run_id == 2 and result.mode == "rules and model"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         statuses = dict(con.execute("SELECT run_id, status FROM lists.run").fetchall())
@@ -155,7 +162,7 @@ def test_the_weekly_list_from_rules_alone_to_review_and_reproduction(
     assert "1 decisions recorded" in output
 
     # the next week: the decisions show, the accepted and declined leave with the decision as why
-    third = run_weekly(warehouse, NEXT, by="tester")
+    third = run_weekly(warehouse, NEXT, now=datetime(2026, 11, 23, 7), by="tester")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         why = dict(
             con.execute(
@@ -184,7 +191,7 @@ def test_the_weekly_list_from_rules_alone_to_review_and_reproduction(
     )
 
     # run 2 rebuilt after later decisions and runs: every file byte-identical
-    rebuilt = reproduce(warehouse, 2, by="auditor")
+    rebuilt = reproduce(warehouse, 2, by="auditor", now=datetime(2026, 11, 24, 9))
     assert rebuilt.identical, rebuilt.files
     assert "byte-identical" in invoke("weekly", "reproduce", "2", *w)
     # ... and a changed published file is caught
