@@ -42,8 +42,10 @@ demo: install ## Generate the default synthetic world (50,000 residents), ingest
 serve: install ## Run the deployments in prefect.yaml on schedule on this machine (a local Prefect server and worker; Ctrl-C stops)
 	$(BIN)/cohort serve
 
-test: install ## Run the tests
-	$(BIN)/python -m pytest -q
+test: install ## Run the tests (pytest's exit 5, no tests collected, fails with a message)
+	@status=0; $(BIN)/python -m pytest -q || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure of the suite" >&2; fi; \
+	exit $$status
 
 lint: install ## Ruff
 	$(BIN)/ruff check .
