@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -13,7 +14,7 @@ from data_contracts.contract import Contract
 class Gate:
     """One gate's verdict for one source (or for the run, when source is None)."""
 
-    gate: str  # quarantine_share, freshness or readable_files
+    gate: str  # quarantine_share, freshness, readable_files, held_redeliveries or settled_files
     source: str | None
     passed: bool
     value: float | None
@@ -76,27 +77,62 @@ def readable_files_gate(rejected: list[str]) -> Gate:
     return Gate("readable_files", None, passed, len(rejected), 0, message)
 
 
+def held_redeliveries_gate(held: Sequence[tuple[str, int, int]]) -> Gate:
+    """Fails while a shorter re-delivery of a loaded file waits for a person (pipelines.ingest_held).
+
+    Args:
+        held: per held copy, (file name, rows of the copy kept current, rows of the held copy).
+    """
+    passed = not held
+    message = (
+        "no re-delivery is held"
+        if passed
+        else f"{len(held)} re-delivered file(s) have fewer rows than the copy already loaded and were held "
+        "(the loaded copy stays current): "
+        + "; ".join(f"{name} {before:,} rows before, {after:,} after" for name, before, after in held)
+        + "; ask the sender whether rows were withdrawn or the file was cut short, then have the full "
+        "file re-sent or run `cohort ingest --accept-shorter FILE --reason TEXT`"
+    )
+    return Gate("held_redeliveries", None, passed, len(held), 0, message)
+
+
+def settled_files_gate(unsettled: Sequence[str]) -> Gate:
+    """Fails when a file was still being written during the run (it was left for the next run)."""
+    passed = not unsettled
+    message = (
+        "every file had finished arriving"
+        if passed
+        else f"{len(unsettled)} file(s) still being written were not loaded: {', '.join(unsettled)}; "
+        "run the ingest again once the copy has finished"
+    )
+    return Gate("settled_files", None, passed, len(unsettled), 0, message)
+
+
 def evaluate_gates(
     contracts: dict[str, Contract],
     run_rows: dict[str, tuple[int, int]],
     newest: dict[str, date],
     rejected: list[str],
     run_date: date,
+    held: Sequence[tuple[str, int, int]] = (),
+    unsettled: Sequence[str] = (),
 ) -> list[Gate]:
     """Every gate for a run.
 
     Args:
         contracts: the contracts by source.
         run_rows: per source loaded in this run, (rows read, rows quarantined).
-        newest: per source, the newest extract date ever loaded.
+        newest: per source, the newest extract date loaded that is not after ``run_date``.
         rejected: names of files rejected in this run.
         run_date: the day the run is for.
+        held: shorter re-deliveries waiting for a person: (file name, rows before, rows after).
+        unsettled: names of files left because they were still being written.
 
     Returns:
-        Gates in a stable order: the run's readable-files gate, then per source freshness and
-        (if the run loaded any of its rows) quarantine share.
+        Gates in a stable order: the run's readable-files, held-redeliveries and settled-files
+        gates, then per source freshness and (if the run loaded any of its rows) quarantine share.
     """
-    gates = [readable_files_gate(rejected)]
+    gates = [readable_files_gate(rejected), held_redeliveries_gate(held), settled_files_gate(unsettled)]
     for name, contract in contracts.items():
         gates.append(freshness_gate(contract, newest.get(name), run_date))
         if name in run_rows:

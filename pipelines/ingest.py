@@ -28,7 +28,7 @@ from pipelines.readers import RejectedFile, read_extract
 from pipelines.warehouse import insert_frame, quote, sql
 
 ACTOR = "flow:ingest-extracts"
-Status = Literal["loaded", "rejected", "skipped"]
+Status = Literal["loaded", "rejected", "skipped", "held"]
 Advance = Callable[[int], None]
 
 
@@ -51,6 +51,10 @@ class FileOutcome:
     quarantined_rows: pl.DataFrame | None = None  # row_number, reasons and the row as sent
 
 
+Hold = Callable[[LandingFile, int | None], FileOutcome | None]
+"""Whether a file just read (its rows, or None if rejected) is held instead (pipelines.ingest_held)."""
+
+
 def _audit(con: duckdb.DuckDBPyConnection, action: str, source: str | None, load_id: int | None,
           file: LandingFile, rows: int | None, detail: str, at: datetime) -> None:  # fmt: skip
     """Append one event to audit.event (inside the caller's transaction)."""
@@ -60,7 +64,7 @@ def _audit(con: duckdb.DuckDBPyConnection, action: str, source: str | None, load
     )  # fmt: skip
 
 
-def _insert_load(
+def insert_load(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     file: LandingFile,
@@ -68,6 +72,7 @@ def _insert_load(
     problem: str | None,
     loaded_at: datetime,
 ) -> int:
+    """Add the file's meta.load row (counts come later) and return its load_id."""
     load_id = int(con.execute(sql("ingest/next_load_id")).fetchall()[0][0])
     con.execute(
         sql("ingest/insert_load"),
@@ -81,13 +86,21 @@ def _insert_load(
 
 
 def record_rejection(
-    con: duckdb.DuckDBPyConnection, run_id: str, file: LandingFile, problem: str, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    file: LandingFile,
+    problem: str,
+    now: datetime,
+    audit_detail: str | None = None,
 ) -> FileOutcome:
-    """Record a file rejected whole at ``now``: a meta.load row with the reason, and an audit event."""
+    """Record a file rejected whole at ``now``: a meta.load row with the reason, and an audit event.
+
+    ``audit_detail`` is the reason without any excerpt of the file (default: ``problem``).
+    """
     con.begin()
     try:
-        load_id = _insert_load(con, run_id, file, "rejected", problem, now)
-        _audit(con, "reject", file.source, load_id, file, None, problem, now)
+        load_id = insert_load(con, run_id, file, "rejected", problem, now)
+        _audit(con, "reject", file.source, load_id, file, None, audit_detail or problem, now)
         con.commit()
     except BaseException:
         con.rollback()
@@ -152,7 +165,7 @@ def record_load(
     name, columns = contract.name, [pl.col(c) for c in contract.column_names]
     con.begin()
     try:
-        load_id = _insert_load(con, run_id, file, "loaded", None, now)
+        load_id = insert_load(con, run_id, file, "loaded", None, now)
         _supersede_earlier(con, contract, file, load_id, now)
         tagged = rows.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id"))
         insert_frame(con, f"raw.{name}", tagged.select("load_id", "row_number", *columns))
@@ -220,6 +233,7 @@ def load_source(
     files: list[LandingFile],
     advance: Advance,
     clock: Clock,
+    hold: Hold = lambda file, rows: None,
 ) -> list[FileOutcome]:
     """Read, validate and load every new file of one source, oldest first.
 
@@ -234,18 +248,30 @@ def load_source(
         files: its new files, in extract-date order.
         advance: progress callback, called once per file.
         clock: the run's clock (each file is stamped when it is written).
+        hold: decides, once a file is read, whether it is held instead of loaded or rejected
+            (it was still being written, or it is shorter than the copy it would replace).
 
     Returns:
-        One outcome per file: loaded or rejected.
+        One outcome per file: loaded, rejected or held.
     """
     outcomes: dict[str, FileOutcome] = {}
     frames = []
     for file in files:
         try:
-            frames.append((file, read_extract(file.path, contract)))
+            rows = read_extract(file.path, contract)
         except RejectedFile as rejected:
-            outcomes[file.name] = record_rejection(con, run_id, file, str(rejected), clock())
+            held = hold(file, None)
+            outcomes[file.name] = held or record_rejection(
+                con, run_id, file, str(rejected), clock(), rejected.audit_message
+            )
             advance(1)
+            continue
+        held = hold(file, rows.height)
+        if held is not None:
+            outcomes[file.name] = held
+            advance(1)
+        else:
+            frames.append((file, rows))
     if frames:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
             validated = pool.submit(validate_files, contract, frames)
@@ -259,6 +285,9 @@ def load_source(
 
 def reconcile(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> list[str]:
     """Re-count every current load in raw, staging and quarantine against the counts stored with it.
+
+    Rows retention erased are counted per load (``rows_erased_*``): what a layer holds now is what
+    was loaded less what was erased, and what was loaded still splits raw = staged + quarantined.
 
     Returns:
         One line per load whose counts disagree (empty when all reconcile).
@@ -280,14 +309,15 @@ def reconcile(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) ->
                 per_layer[2].get(load_id, 0),
             )
     problems = []
-    for load_id, _source, file_name, raw, staged, quarantined in con.execute(
+    for load_id, _source, file_name, raw, staged, quarantined, *erased in con.execute(
         sql("ingest/current_loads")
     ).fetchall():
         found = counted.get(load_id, (0, 0, 0))
-        if found != (raw, staged, quarantined) or raw != staged + quarantined:
+        expected = (raw - erased[0], staged - erased[1], quarantined - erased[2])
+        if found != expected or raw != staged + quarantined:
             problems.append(
                 f"load {load_id} ({file_name}): recorded raw/staged/quarantined "
-                f"{raw}/{staged}/{quarantined}, "
+                f"{raw}/{staged}/{quarantined}, less erased {erased[0]}/{erased[1]}/{erased[2]}, "
                 f"found {found[0]}/{found[1]}/{found[2]}"
             )
     return problems
@@ -298,9 +328,21 @@ def skipped(file: LandingFile, earlier_status: str) -> FileOutcome:
     return FileOutcome(file.name, file.source, "skipped", problem=f"already {earlier_status} (same content)")
 
 
-def files_seen(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """(file name, sha256, status) of every file seen before, oldest load first."""
-    return [(name, sha, status) for sha, name, status in con.execute(sql("ingest/files_seen")).fetchall()]
+Seen = tuple[str, str, str, bool]
+"""A file seen before: (name, sha256, status, may be read again although unchanged)."""
+
+
+def files_seen(con: duckdb.DuckDBPyConnection) -> list[Seen]:
+    """Every file seen before, oldest load first.
+
+    A file unchanged since may be read again only if it was rejected for being dated after its
+    run's date (it is judged again against this run's), or it is a held shorter copy a person
+    has since accepted.
+    """
+    return [
+        (name, sha, status, bool(future or accepted))
+        for sha, name, status, future, accepted in con.execute(sql("ingest/files_seen")).fetchall()
+    ]
 
 
 def run_record(outcomes: list[FileOutcome]) -> dict[str, Any]:

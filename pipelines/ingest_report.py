@@ -121,24 +121,25 @@ def write_report(folder: Path, run_id: str, run_date: date, html: str) -> Path:
 
 def summary_table(summaries: list[SourceSummary], unmatched: list[FileOutcome], title: str) -> Table:
     """The Rich table printed at the end of a run (fits 80 columns)."""
-    table = Table(title=title, caption="files: loaded / skipped (seen before) / rejected")
+    table = Table(title=title, caption="files: loaded / skipped (seen before) / rejected / held")
     for column in ("source", "files", "rows", "quarantined", "gates"):
         table.add_column(column, justify="right" if column in ("files", "rows", "quarantined") else "left",
                          no_wrap=column != "gates")  # fmt: skip
     for s in summaries:
         failed = [g.gate for g in s.gates if not g.passed]
         count = {
-            status: sum(f.status == status for f in s.files) for status in ("loaded", "skipped", "rejected")
+            status: sum(f.status == status for f in s.files)
+            for status in ("loaded", "skipped", "rejected", "held")
         }
         table.add_row(
             s.name,
-            f"{count['loaded']} / {count['skipped']} / {_red(count['rejected'])}",
+            f"{count['loaded']} / {count['skipped']} / {_red(count['rejected'])} / {_red(count['held'])}",
             f"{s.rows:,}",
             f"{s.quarantined:,} ({s.quarantined / s.rows:.1%})" if s.rows else "0",
             "[red]failed: " + ", ".join(failed) + "[/red]" if failed else "[green]passed[/green]",
         )
     if unmatched:
-        table.add_row("(no contract)", f"0 / 0 / {_red(len(unmatched))}", "0", "0", "")
+        table.add_row("(no contract)", f"0 / 0 / {_red(len(unmatched))} / 0", "0", "0", "")
     return table
 
 

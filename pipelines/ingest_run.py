@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from uuid import uuid4
 
@@ -25,6 +26,7 @@ from pipelines.ingest import (
     run_record,
     skipped,
 )
+from pipelines.ingest_held import held_copies, hold_if_needed, still_being_written
 from pipelines.ingest_report import SourceSummary, build_summaries, render_report, write_report
 from pipelines.landing import LandingFile, discover
 from pipelines.readers import has_data_rows
@@ -79,31 +81,40 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, run_date: date, now: 
 
 
 def triage(
-    con: duckdb.DuckDBPyConnection, run_id: str, files: list[LandingFile], clock: Clock
+    con: duckdb.DuckDBPyConnection, run_id: str, files: list[LandingFile], clock: Clock, run_date: date
 ) -> tuple[list[FileOutcome], dict[str, list[LandingFile]]]:
     """Decide what to do with each file before reading any.
 
     A file unchanged since it was last seen (same name, same content as its latest load) is
     skipped; a changed one is loaded and supersedes the earlier copy (even when the change is
-    back to an older copy). A file no contract matches is rejected, and so is a new name whose
-    rows are identical to another file seen before (an old extract re-sent under a new date
-    would double-count every event). Header-only files are loaded even when identical: each is
-    a delivery saying "nothing new", which freshness counts.
+    back to an older copy), unless it is shorter (pipelines.ingest_held). A file no contract
+    matches is rejected; so is a file dated after the run date (it would count for freshness,
+    and its events would be in the future), and a new name whose rows are identical to another
+    file seen before (an old extract re-sent under a new date would double-count every event).
+    A file modified within a minute of the run is left for the next run. Header-only files are
+    loaded even when identical: each is a delivery saying "nothing new", which freshness counts.
 
     Returns:
         (outcomes so far, new files to load grouped by source).
     """
     history = files_seen(con)
-    latest = {name: (sha, status) for name, sha, status in history}
-    by_content = {sha: name for name, sha, _ in reversed(history)}
+    latest = {seen[0]: seen for seen in history}
+    by_content = {sha: name for name, sha, _, _ in reversed(history)}
     outcomes: list[FileOutcome] = []
     new: dict[str, list[LandingFile]] = {}
+    now = clock()
     for file in files:
-        if latest.get(file.name, ("", ""))[0] == file.sha256:
-            outcomes.append(skipped(file, latest[file.name][1]))
+        seen = latest.get(file.name)
+        future = file.extract_date is not None and file.extract_date > run_date
+        if seen is not None and seen[1] == file.sha256 and (future or not seen[3]):
+            outcomes.append(skipped(file, seen[2]))
         elif file.contract is None:
             assert file.problem is not None
             outcomes.append(record_rejection(con, run_id, file, f"{file.name}: {file.problem}", clock()))
+        elif future:
+            outcomes.append(record_rejection(con, run_id, file, future_problem(file, run_date), clock()))
+        elif (unsettled := still_being_written(file, now)) is not None:
+            outcomes.append(unsettled)
         elif by_content.get(file.sha256, file.name) != file.name and has_data_rows(file.path, file.contract):
             problem = (
                 f"{file.name}: its content is identical to {by_content[file.sha256]}, seen before; "
@@ -112,9 +123,20 @@ def triage(
             outcomes.append(record_rejection(con, run_id, file, problem, clock()))
         else:
             new.setdefault(file.contract.name, []).append(file)
-        latest.setdefault(file.name, (file.sha256, "seen earlier in this run"))
+        latest.setdefault(file.name, (file.name, file.sha256, "seen earlier in this run", False))
         by_content.setdefault(file.sha256, file.name)
     return outcomes, new
+
+
+def future_problem(file: LandingFile, run_date: date) -> str:
+    """Why a file dated after the run date is rejected, and what to do."""
+    assert file.extract_date is not None
+    return (
+        f"{file.name}: its extract date (from the file name) {file.extract_date.isoformat()} is after the "
+        f"run date {run_date.isoformat()}; nothing from it was loaded and it does not count for freshness: "
+        "ask the sender to correct the date and re-send the file under the right name (or, if the run "
+        "date is wrong, run again with the right --run-date)"
+    )
 
 
 def judge(
@@ -123,7 +145,7 @@ def judge(
     outcomes: list[FileOutcome],
     run_date: date,
 ) -> list[Gate]:
-    """Reconcile every load, then evaluate the gates."""
+    """Reconcile every load, then evaluate the gates (held files included, whatever run held them)."""
     problems = reconcile(con, contracts)
     if problems:
         raise ReconciliationError("rows do not reconcile: " + "; ".join(problems))
@@ -132,9 +154,11 @@ def judge(
         if o.status == "loaded" and o.source is not None:
             rows, quarantined = run_rows.get(o.source, (0, 0))
             run_rows[o.source] = (rows + o.rows, quarantined + o.quarantined)
-    newest = dict(con.execute(sql("ingest/newest_extracts")).fetchall())
+    newest = dict(con.execute(sql("ingest/newest_extracts"), {"run_date": run_date}).fetchall())
     rejected = [o.file_name for o in outcomes if o.status == "rejected"]
-    return evaluate_gates(contracts, run_rows, newest, rejected, run_date)
+    held = [(h.file_name, h.rows_before, h.rows_after) for h in held_copies(con)]
+    unsettled = [o.file_name for o in outcomes if o.status == "held" and o.load_id is None]
+    return evaluate_gates(contracts, run_rows, newest, rejected, run_date, held, unsettled)
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, outcomes: list[FileOutcome],
@@ -185,12 +209,13 @@ def run_ingest(
         outcomes: list[FileOutcome] = []
         try:
             files = step("discover files", discover, landing, contracts)
-            outcomes, new = step("triage files", triage, con, run_id, files, clock)
+            outcomes, new = step("triage files", triage, con, run_id, files, clock, run_date)
+            hold = partial(hold_if_needed, con, run_id, clock)
             for name, contract in contracts.items():
                 if name in new:
                     advance = stage(f"Loading {name}", len(new[name]))
                     outcomes += step(
-                        f"load {name}", load_source, con, run_id, contract, new[name], advance, clock
+                        f"load {name}", load_source, con, run_id, contract, new[name], advance, clock, hold
                     )
             gates = step("reconcile and judge gates", judge, con, contracts, outcomes, run_date)
         except Exception:  # a killed process stays "running" and the next run marks it interrupted
@@ -205,7 +230,9 @@ def run_ingest(
              "landing": str(landing), "warehouse": str(warehouse), "gates": gates,
              "failed_gates": [g for g in gates if not g.passed], "sources": summaries,
              "rejected": [o for o in outcomes if o.status == "rejected"],
-             "totals": {**run_record(outcomes), "rows": sum(o.rows for o in outcomes),
+             "held": [o for o in outcomes if o.status == "held"],
+             "totals": {**run_record(outcomes), "files_held": sum(o.status == "held" for o in outcomes),
+                        "rows": sum(o.rows for o in outcomes),
                         "quarantined": sum(o.quarantined for o in outcomes)}}
         )  # fmt: skip
         report_path = write_report(report_dir or warehouse.parent / "reports", run_id, run_date, html)

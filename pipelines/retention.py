@@ -24,7 +24,7 @@ import yaml
 from data_contracts.contract import Contract, load_contracts
 from data_contracts.schemas import schema_problem
 from pipelines import audit
-from pipelines.warehouse import connect, quote
+from pipelines.warehouse import connect, quote, sql
 
 SCHEDULE_FILE = "governance/retention.yaml"
 Kind = Literal["extracts", "lists", "decisions", "link_history"]
@@ -275,6 +275,8 @@ def _due(
             counted = con.execute(f"SELECT count(*) FROM {table} t WHERE {condition}", parameters).fetchall()
             rows[table] = int(counted[0][0])
             if erase:
+                if record_class.kind == "extracts":
+                    _count_erased(con, table, condition, parameters)
                 con.execute(f"DELETE FROM {table} t WHERE {condition}", parameters)
     if record_class.kind != "lists":
         return Due(record_class, cut, rows)
@@ -288,6 +290,26 @@ def _due(
     if erase and runs:
         con.execute("UPDATE lists.run SET erased_at = ? WHERE list_contains(?, run_id)", [now, list(runs)])
     return Due(record_class, cut, rows, runs, folders, files)
+
+
+ERASED_COLUMN = {"raw": "raw", "staging": "staged", "quarantine": "quarantined"}
+
+
+def _count_erased(
+    con: duckdb.DuckDBPyConnection, table: str, condition: str, parameters: dict[str, object]
+) -> None:
+    """Add the rows about to be erased from an extract layer to their loads' counts in meta.load.
+
+    Ingest reconciles each load (pipelines.ingest.reconcile): what a layer holds must be what was
+    loaded less what was erased, so the erased rows are counted per load, in this transaction.
+    """
+    layer = table.split(".")[0]
+    erased = con.execute(
+        f"SELECT load_id, count(*) FROM {table} t WHERE {condition} GROUP BY load_id", parameters
+    ).fetchall()
+    for load_id, rows in erased:
+        counts = {"raw": 0, "staged": 0, "quarantined": 0} | {ERASED_COLUMN[layer]: int(rows)}
+        con.execute(sql("ingest/record_erased"), {"load_id": load_id, **counts})
 
 
 def due(

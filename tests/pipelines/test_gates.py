@@ -6,7 +6,14 @@ from dataclasses import replace
 from datetime import date
 
 from data_contracts.contract import load_contracts
-from pipelines.gates import evaluate_gates, freshness_gate, quarantine_gate, readable_files_gate
+from pipelines.gates import (
+    evaluate_gates,
+    freshness_gate,
+    held_redeliveries_gate,
+    quarantine_gate,
+    readable_files_gate,
+    settled_files_gate,
+)
 
 CONTRACTS = load_contracts()
 POLICE = CONTRACTS["police_occurrences"]  # weekly: 10 days, 2% quarantine
@@ -48,6 +55,8 @@ def test_gates_are_configured_by_each_contract() -> None:
     gates = evaluate_gates(strict, {"police_occurrences": (1000, 2)}, newest, [], date(2026, 11, 16))
     assert [(g.gate, g.passed) for g in gates] == [
         ("readable_files", True),
+        ("held_redeliveries", True),
+        ("settled_files", True),
         ("freshness", False),
         ("quarantine_share", False),
     ]
@@ -57,7 +66,7 @@ def test_the_share_gate_only_judges_sources_loaded_in_the_run() -> None:
     gates = evaluate_gates(
         CONTRACTS, {}, {name: date(2026, 11, 16) for name in CONTRACTS}, [], date(2026, 11, 16)
     )
-    assert {g.gate for g in gates} == {"readable_files", "freshness"}
+    assert {g.gate for g in gates} == {"readable_files", "held_redeliveries", "settled_files", "freshness"}
     assert all(g.passed for g in gates)
 
 
@@ -65,3 +74,18 @@ def test_a_few_bad_rows_in_a_tiny_file_do_not_fail_the_share_gate() -> None:
     gate = quarantine_gate(POLICE, 40, 1)  # 2.5%, over the 2% limit, but a single row
     assert gate.passed and "under 5 rows" in gate.message
     assert not quarantine_gate(POLICE, 40, 40).passed  # a whole file of bad rows still fails
+
+
+def test_a_held_redelivery_fails_its_gate_naming_the_file_the_rows_and_what_to_do() -> None:
+    gate = held_redeliveries_gate([("police_occurrences_2026-11-09.csv", 150, 0)])
+    assert not gate.passed and gate.value == 1
+    assert "police_occurrences_2026-11-09.csv 150 rows before, 0 after" in gate.message
+    assert "--accept-shorter" in gate.message
+    assert held_redeliveries_gate([]).passed
+
+
+def test_a_file_still_being_written_fails_the_settled_files_gate() -> None:
+    gate = settled_files_gate(["health_referrals_2026-11-16.csv"])
+    assert not gate.passed and "health_referrals_2026-11-16.csv" in gate.message
+    assert "run the ingest again" in gate.message
+    assert settled_files_gate([]).passed

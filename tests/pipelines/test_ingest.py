@@ -184,7 +184,7 @@ def test_resending_the_original_after_a_correction_makes_it_current_again(
     target = landing / "health_referrals_2026-08-24.csv"
     header, *rows = original.splitlines(keepends=True)
     path = tmp_path / "w.duckdb"
-    for text in (original, header + "".join(rows[:3]), original):
+    for text in (original, header + "".join(reversed(rows)), original):  # a correction: rows changed
         target.write_text(text, "utf-8")
         run_ingest(landing, path, RUN_DATE, contracts=CONTRACTS, clock=test_clock())
     assert query(path, "SELECT status FROM meta.load ORDER BY load_id") == [
