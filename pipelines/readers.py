@@ -14,6 +14,11 @@ import duckdb
 import polars as pl
 
 from data_contracts.contract import Contract
+from pipelines.csv_lines import LineEndings, header_line, locate_problem, scan_line_endings
+from pipelines.rejected import RESEND, RejectedFile, excerpt
+from pipelines.sheets import check_formulas, open_workbook, read_sheet
+
+__all__ = ["RejectedFile", "check_header", "has_data_rows", "read_extract"]
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 """Longest CSV record DuckDB will read; longer fields are kept and quarantined by max_length."""
@@ -21,16 +26,6 @@ SNIFF_BYTES = 64 * 1024
 OTHER_DELIMITERS = (",", "|", ";", "\t")
 ZIP_MAGIC = b"PK\x03\x04"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-RESEND = "ask the sender to re-send it"
-
-
-class RejectedFile(Exception):
-    """A file that cannot be read as its contract says. Nothing from it is loaded."""
-
-    def __init__(self, file_name: str, problem: str, action: str, column: str | None = None) -> None:
-        self.file_name, self.problem, self.action, self.column = file_name, problem, action, column
-        where = f", column {column!r}" if column else ""
-        super().__init__(f"{file_name}{where}: {problem}; {action}")
 
 
 def read_extract(path: Path, contract: Contract) -> pl.DataFrame:
@@ -73,15 +68,25 @@ def has_data_rows(path: Path, contract: Contract) -> bool:
 
 
 def check_header(file_name: str, header: list[str], contract: Contract) -> None:
-    """Reject a header that does not have exactly the contract's columns (in any order)."""
+    """Reject a header that does not have exactly the contract's columns (in any order).
+
+    A name the file wrote is quoted only as a short escaped excerpt, and the audit message
+    names it by its place in the header instead.
+
+    Raises:
+        RejectedFile: naming the column and what to do.
+    """
     expected = contract.column_names
     if not any(h.strip() for h in header):
         raise RejectedFile(
             file_name, "the header row is blank", RESEND + " with the column names in the first row"
         )
-    repeated = sorted({h for h in header if h.strip() and header.count(h) > 1})
-    if repeated:
-        raise RejectedFile(file_name, "the column appears more than once in the header", RESEND, repeated[0])
+    repeated = next((i for i, h in enumerate(header) if h.strip() and h in header[:i]), None)
+    if repeated is not None:
+        raise RejectedFile(
+            file_name, "the column appears more than once in the header", RESEND, header[repeated],
+            header_position=repeated + 1,
+        )  # fmt: skip
     if len(header) == 1 and len(expected) > 1 and contract.delimiter:
         used = next((d for d in OTHER_DELIMITERS if d != contract.delimiter and d in header[0]), None)
         if used is not None:
@@ -91,19 +96,25 @@ def check_header(file_name: str, header: list[str], contract: Contract) -> None:
                 f"ask the sender to re-export with {contract.delimiter!r} between columns",
             )
     missing = [c for c in expected if c not in header]
-    extra = [h for h in header if h not in expected]
+    extra = [i for i, h in enumerate(header) if h not in expected]
     if missing:
-        near = {h.strip().lower(): h for h in extra}
-        hint = (
-            f" (the file has {near[missing[0].strip().lower()]!r}: names must match exactly)"
-            if missing[0].strip().lower() in near
-            else ""
-        )
+        near = next((i for i in extra if header[i].strip().lower() == missing[0].strip().lower()), None)
         raise RejectedFile(
             file_name,
-            f"a column the contract requires is missing{hint}",
+            "a column the contract requires is missing"
+            + (
+                f" (the file has {excerpt(header[near])}: names must match exactly)"
+                if near is not None
+                else ""
+            ),
             RESEND + " with every column",
             missing[0],
+            audit_problem="a column the contract requires is missing"
+            + (
+                f" (column {near + 1} of the header differs from it in case or spaces)"
+                if near is not None
+                else ""
+            ),
         )
     unnamed = [i for i, h in enumerate(header, 1) if not h.strip()]
     if unnamed:
@@ -118,7 +129,8 @@ def check_header(file_name: str, header: list[str], contract: Contract) -> None:
             "the file has a column the contract does not declare",
             "if the sender has added a column on purpose, add it to the contract (and a migration); "
             "otherwise " + RESEND,
-            extra[0],
+            header[extra[0]],
+            header_position=extra[0] + 1,
         )
 
 
@@ -135,31 +147,64 @@ def _read_csv(path: Path, contract: Contract) -> pl.DataFrame:
         )
     if b"\x00" in head:
         raise RejectedFile(path.name, "the file is binary, not CSV text", RESEND)
-    first_line = head.split(b"\n", 1)[0].removeprefix(b"\xef\xbb\xbf").rstrip(b"\r")
+    assert contract.delimiter is not None
+    endings = scan_line_endings(path)
+    if not endings.consistent:
+        raise locate_problem(path, contract.delimiter, endings, contract.column_names) or RejectedFile(
+            path.name, "its lines end in different ways (CRLF, LF or CR)", RESEND + " exported in one piece"
+        )
+    header = _header(path, head, endings, contract.delimiter)
+    check_header(path.name, header, contract)
+    try:
+        frame = _duckdb_csv(path, contract, header)
+    except duckdb.Error as error:
+        problem = _csv_problem(path.name, str(error))
+        located = (
+            None if problem else locate_problem(path, contract.delimiter, endings, contract.column_names)
+        )
+        raise (problem or located or _unreadable(path.name, str(error))) from error
+    if endings.physical_lines != frame.height + 1:  # a record spans lines, or there are blank lines
+        located = locate_problem(path, contract.delimiter, endings, contract.column_names)
+        if located is not None:
+            raise located
+    return frame
+
+
+def _header(path: Path, head: bytes, endings: LineEndings, delimiter: str) -> list[str]:
+    """The header row's names, from the file's first bytes."""
+    first_line = header_line(head, endings)
+    if len(head) == SNIFF_BYTES and first_line == head.removeprefix(b"\xef\xbb\xbf"):
+        raise RejectedFile(
+            path.name,
+            f"the first line is longer than {SNIFF_BYTES // 1024} KB, so it is not a header row",
+            RESEND + " with the column names in the first row",
+        )
     try:
         text = first_line.decode("utf-8")
     except UnicodeDecodeError as error:
         raise _not_utf8(path.name, "the header row") from error
-    assert contract.delimiter is not None
-    header = next(csv.reader([text], delimiter=contract.delimiter, quotechar='"'), [])
-    check_header(path.name, header, contract)
-    columns = {name: "VARCHAR" for name in header}
     try:
-        relation = duckdb.read_csv(
-            str(path),
-            header=True,
-            delimiter=contract.delimiter,
-            quotechar='"',
-            escapechar='"',
-            columns=columns,
-            auto_detect=False,
-            strict_mode=True,
-            encoding="utf-8",
-            max_line_size=MAX_LINE_BYTES,
-        )
-        frame: pl.DataFrame = relation.pl()
-    except duckdb.Error as error:
-        raise _csv_problem(path.name, str(error)) from error
+        return next(csv.reader([text], delimiter=delimiter, quotechar='"', strict=True), [])
+    except csv.Error as error:
+        raise RejectedFile(
+            path.name, "the header row is not valid CSV (a quote not closed, or text after one)", RESEND
+        ) from error
+
+
+def _duckdb_csv(path: Path, contract: Contract, names: list[str]) -> pl.DataFrame:
+    relation = duckdb.read_csv(
+        str(path),
+        header=True,
+        delimiter=contract.delimiter,
+        quotechar='"',
+        escapechar='"',
+        columns={name: "VARCHAR" for name in names},
+        auto_detect=False,
+        strict_mode=True,
+        encoding="utf-8",
+        max_line_size=MAX_LINE_BYTES,
+    )
+    frame: pl.DataFrame = relation.pl()
     return frame
 
 
@@ -171,7 +216,7 @@ def _not_utf8(file_name: str, where: str) -> RejectedFile:
     )
 
 
-def _csv_problem(file_name: str, message: str) -> RejectedFile:
+def _csv_problem(file_name: str, message: str) -> RejectedFile | None:
     """A DuckDB CSV error as a rejection, without the offending line (it may hold personal data)."""
     line = re.search(r"CSV Error on Line: (\d+)", message)
     at = f"line {line.group(1)}" if line else "a row"
@@ -196,38 +241,22 @@ def _csv_problem(file_name: str, message: str) -> RejectedFile:
         )
     if "maximum line size" in message.lower():
         return RejectedFile(file_name, f"{at} is longer than {MAX_LINE_BYTES // 2**20} MB", RESEND)
-    first = message.splitlines()[0] if message else "unreadable"
-    return RejectedFile(file_name, f"the CSV reader failed at {at}: {first[:200]}", RESEND)
+    return None
+
+
+def _unreadable(file_name: str, message: str) -> RejectedFile:
+    """Any other DuckDB CSV error: its text may quote the file, so only the line is said."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    at = f"line {line.group(1)}" if line else "a row it could not name"
+    return RejectedFile(file_name, f"the CSV reader failed at {at}", RESEND + " as plain CSV")
 
 
 def _read_workbook(path: Path, contract: Contract) -> pl.DataFrame:
-    import fastexcel
-
     assert contract.sheet is not None
-    try:
-        workbook = fastexcel.read_excel(str(path))
-    except Exception as error:  # fastexcel raises its own hierarchy, or OSError
-        with path.open("rb") as handle:
-            is_zip = handle.read(4) == ZIP_MAGIC
-        problem = "the file is not a readable .xlsx workbook" + (
-            "" if is_zip else " (it looks like text, not a spreadsheet)"
-        )
-        raise RejectedFile(path.name, problem, RESEND + " as an .xlsx workbook") from error
-    if contract.sheet not in workbook.sheet_names:
-        raise RejectedFile(
-            path.name,
-            f"the workbook has no sheet named {contract.sheet!r} "
-            f"(it has {', '.join(map(repr, workbook.sheet_names))})",
-            RESEND + f" with the data on a sheet named {contract.sheet!r}",
-        )
-    try:
-        sheet = workbook.load_sheet(contract.sheet, dtypes="string")
-        header = [c.name for c in sheet.available_columns()]
-        frame = sheet.to_polars()
-    except Exception as error:
-        raise RejectedFile(path.name, f"sheet {contract.sheet!r} cannot be read", RESEND) from error
-    check_header(path.name, _original_names(header), contract)
-    return frame
+    sheet = read_sheet(path, open_workbook(path), contract.sheet)
+    check_header(path.name, _original_names(sheet.header), contract)
+    check_formulas(path, contract.sheet)
+    return sheet.rows
 
 
 def _original_names(header: list[str]) -> list[str]:
