@@ -13,7 +13,7 @@ from pipelines.cli_audit import audit_app
 from pipelines.cli_governance import audit_scores, board_pack
 from pipelines.cli_link import link_app
 from pipelines.cli_model import model_app
-from pipelines.cli_options import parse_date
+from pipelines.cli_options import ByOption, acting_user, parse_date
 from pipelines.cli_privacy import retention_app, subject_access
 from pipelines.cli_rules import rules_app
 from pipelines.cli_serve import serve
@@ -101,20 +101,39 @@ def ingest(
     report_dir: Annotated[
         Path | None, typer.Option(help="Folder for the HTML report [default: reports/ beside the warehouse].")
     ] = None,
+    accept_shorter: Annotated[
+        str | None,
+        typer.Option(help="FILE_NAME of a held shorter re-delivery to accept: it replaces the longer copy."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why the shorter copy is right (kept in the audit log).")
+    ] = None,
+    by: ByOption = None,
 ) -> None:
     """Load new extracts through their data contracts into raw, then staging or quarantine.
 
-    Prints a summary, writes an HTML report, and exits 1 when a quality gate fails.
+    Prints a summary, writes an HTML report, and exits 1 when a quality gate fails. A re-delivery
+    with fewer rows than the copy loaded is held until accepted with --accept-shorter and --reason.
 
     The same run is scheduled as the Prefect flow ingest-extracts (see prefect.yaml).
     """
     from pipelines.ingest import ReconciliationError
+    from pipelines.ingest_held import AcceptError, accept_held_copy
     from pipelines.ingest_report import summary_table
     from pipelines.ingest_run import run_ingest
     from pipelines.warehouse import warehouse_path
 
     day = parse_date(run_date) if run_date else today(system_clock)
     path = warehouse_path(warehouse)
+    if accept_shorter is not None:
+        try:
+            accept_held_copy(
+                path, accept_shorter, reason=reason or "", by=f"user:{acting_user(by)}", now=system_clock()
+            )
+        except AcceptError as error:
+            console.print(f"[red]Refused: {error}[/red]")
+            raise typer.Exit(2) from error
+        console.print(f"Accepted the held copy of {accept_shorter}; this run loads it.")
     started = time.perf_counter()
     try:
         with stages() as stage:

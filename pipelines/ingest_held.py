@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 
@@ -18,7 +19,7 @@ from pipelines import audit as audit_log
 from pipelines.clock import Clock
 from pipelines.ingest import ACTOR, FileOutcome, insert_load
 from pipelines.landing import LandingFile
-from pipelines.warehouse import sql
+from pipelines.warehouse import connect, sql
 
 SETTLE = timedelta(seconds=60)
 """A file modified this recently may still be being copied into the landing folder."""
@@ -207,3 +208,9 @@ def accept_shorter(
         con.rollback()
         raise
     return held
+
+
+def accept_held_copy(warehouse: Path, file_name: str, *, reason: str, by: str, now: datetime) -> Held:
+    """Open the warehouse and accept the held copy of ``file_name`` (see :func:`accept_shorter`)."""
+    with connect(warehouse) as con:
+        return accept_shorter(con, file_name, reason=reason, by=by, now=now)
