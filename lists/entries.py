@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import polars as pl
 
+from lists.checks import RunChecks
 from models.explain import FACTOR
 
 ROUTES = ("rule", "model", "both")
@@ -73,6 +74,7 @@ class ListRun:
     capacity: int
     previous_run_id: int | None
     previous_as_of: date | None
+    checks: RunChecks | None = None  # data quality as the run found it; None on runs before the checks
 
     @property
     def rules_alone(self) -> bool:

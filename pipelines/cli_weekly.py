@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.panel import Panel
 from rich.table import Table
 
 from pipelines.cli_governance import print_breaches
@@ -17,9 +16,7 @@ from pipelines.clock import system_clock, today
 from pipelines.progress import console
 
 if TYPE_CHECKING:
-    import duckdb
-
-    from pipelines.review import ReviewOutcome
+    pass
 
 weekly_app = typer.Typer(
     help="The weekly consideration list: draw it up and publish it, list past runs, reproduce one.",
@@ -39,6 +36,15 @@ def weekly(
         Path | None, typer.Option(help="Where to publish [default: lists/ beside the warehouse].")
     ] = None,
     by: ByOption = None,
+    despite_failed_gates: Annotated[
+        str | None,
+        typer.Option(
+            "--despite-failed-gates",
+            metavar="REASON",
+            help="Publish although the latest ingest failed a gate or a source is stale, for this reason "
+            "(audited, and shown on every output).",
+        ),
+    ] = None,
 ) -> None:
     """Draw up the list for a Monday: rules, the approved model's scores and explanations, changes since
     the previous list; publish the workbook, CSV, Parquet, HTML report and a pseudonymised CSV.
@@ -49,11 +55,15 @@ def weekly(
         return
     import duckdb
 
+    from pipelines.list_checks import AsOfRefused, GatesFailed
     from pipelines.steps import StageFailed, hint_for, staged
     from pipelines.warehouse import warehouse_path
     from pipelines.weekly_run import WeeklyError, monday_of, run_weekly
 
     when = parse_date(as_of) if as_of else monday_of(today(system_clock))
+    if despite_failed_gates is not None and not despite_failed_gates.strip():
+        console.print('[red]--despite-failed-gates needs a reason: --despite-failed-gates "WHY"[/red]')
+        raise typer.Exit(2)
     started = time.perf_counter()
     try:
         result = run_weekly(
@@ -63,8 +73,12 @@ def weekly(
             lists_dir=lists_dir,
             by=acting_user(by),
             step=staged,
+            despite_failed_gates=despite_failed_gates,
         )
-    except (WeeklyError, StageFailed) as error:
+    except AsOfRefused as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from error
+    except (WeeklyError, StageFailed, GatesFailed) as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
     except duckdb.IOException as error:
@@ -84,6 +98,14 @@ def weekly(
         f"{result.entries - result.new:,}", f"{result.departures:,}",
     )  # fmt: skip
     console.print(table)
+    if result.checks is not None:
+        for line in result.checks.warnings():
+            console.print(f"[red]{line}[/red]", soft_wrap=True)
+        if result.checks.identity_review:
+            console.print(
+                f"[yellow]{len(result.checks.identity_review)} listed people have an identity match "
+                "awaiting review (flagged on the list): `cohort link review`.[/]"
+            )
     print_breaches(result.fairness, f"list run {result.run_id}")
     if result.key_created:
         console.print(
@@ -167,6 +189,7 @@ def review(
     workbook again changes nothing. Exits 1 when any row was not used.
     """
     from pipelines.review import ReviewError, import_workbook
+    from pipelines.review_terminal import review_at_terminal
     from pipelines.warehouse import connect, warehouse_path
     from pipelines.workbook import WorkbookError
 
@@ -179,7 +202,10 @@ def review(
                     raise typer.BadParameter("give the workbook: `cohort review import WORKBOOK`")
                 outcome = import_workbook(con, workbook, decided_on=decided_on, by=user, now=system_clock())
             elif target.isdigit():
-                outcome = _review_at_terminal(con, int(target), decided_on, user)
+                outcome = review_at_terminal(
+                    con, int(target), decided_on=decided_on, user=user, clock=system_clock,
+                    ask=typer.prompt, console=console,
+                )  # fmt: skip
             else:
                 raise typer.BadParameter(f"'{target}' is neither a run id nor `import`")
         except (ReviewError, WorkbookError) as error:
@@ -193,76 +219,3 @@ def review(
         console.print(f"[red]Not used[/red] {problem}", soft_wrap=True)
     if outcome.problems:
         raise typer.Exit(1)
-
-
-def _review_at_terminal(
-    con: duckdb.DuckDBPyConnection, run_id: int, decided_on: date, user: str
-) -> ReviewOutcome:
-    import polars as pl
-
-    from lists.entries import DECISIONS
-    from pipelines import audit
-    from pipelines.review import (
-        PURPOSE,
-        ROWS_SCHEMA,
-        ReviewOutcome,
-        listed_run,
-        record_decisions,
-        review_cards,
-    )
-
-    run = listed_run(con, run_id)
-    cards = review_cards(con, run)
-    audit.record(
-        con, f"user:{user}", "view",
-        f"list run {run_id}: {len(cards)} entries opened for review at the terminal",
-        purpose=PURPOSE, rows=len(cards), at=system_clock(),
-    )  # fmt: skip
-    rows: list[tuple[object, ...]] = []
-    for card in cards:
-        console.print(_card_panel(card))
-        choice = (
-            typer.prompt(f"Decision ({', '.join(DECISIONS)}, skip, quit)", default="skip").strip().lower()
-        )
-        if choice == "quit":
-            break
-        if choice not in DECISIONS:
-            continue
-        reason = typer.prompt("Reason").strip()
-        suggested = "; ".join(p["name"] for p in card["pathways"])
-        pathway = typer.prompt("Pathway", default=suggested or "none").strip()
-        rows.append((len(rows) + 1, card["person_id"], choice, reason, user, pathway))
-    frame = pl.DataFrame(rows, schema=ROWS_SCHEMA, orient="row")
-    added, unchanged = record_decisions(
-        con,
-        run,
-        frame,
-        decided_on=decided_on,
-        source="the terminal",
-        actor=f"user:{user}",
-        now=system_clock(),
-    )
-    return ReviewOutcome(run_id, added, unchanged, [])
-
-
-def _card_panel(card: dict[str, Any]) -> Panel:
-    capacity = " (within capacity)" if card["within_capacity"] else ""
-    lines = [
-        f"Rank {card['rank']}{capacity} - route: {card['route']} - risk: {card['band'] or 'no model'}"
-        f" - age {card['age']} - {card['change']}",
-    ]
-    for rule in card["rules_met"]:
-        lines.append(f"  rule: {rule['text']} {rule['reason']}")
-    for factor in card["raising"]:
-        lines.append(f"  raises risk: {factor['text']} ({factor['source']})")
-    for factor in card["lowering"]:
-        lines.append(f"  lowers risk: {factor['text']} ({factor['source']})")
-    for note in card["safeguarding"]:
-        lines.append(f"  safeguarding: {note}")
-    for pathway in card["pathways"]:
-        lines.append(f"  suggested: {pathway['name']} ({pathway['because']})")
-    if card.get("last_decision"):
-        lines.append(f"  last decision: {card['last_decision']}")
-    return Panel(
-        "\n".join(lines), title=str(card["name"]), subtitle=f"review by {card['review_by']:%d/%m/%Y}"
-    )

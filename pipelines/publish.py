@@ -21,7 +21,9 @@ import polars as pl
 from markupsafe import Markup
 
 from governance.render import render
+from lists.checks import IDENTITY_FLAG
 from lists.entries import DEPARTURE_SCHEMA, ENTRY_SCHEMA, ROUTES, ListRun
+from pipelines.errors import ConfigurationError
 from pipelines.files import write_private
 from pipelines.steps import retried
 from pipelines.workbook import created_text, write_workbook
@@ -70,7 +72,8 @@ def published_frame(run: ListRun, entries: pl.DataFrame) -> pl.DataFrame:
     """The list as a flat, readable frame: one row per person in rank order, every text cell neutralised.
 
     Args:
-        run: the run that drew the list up (its id, date and mode go on every row).
+        run: the run that drew the list up (its id, date and mode go on every row; with its checks,
+            a column marks the people with an identity match awaiting review).
         entries: the list's entries (ENTRY_SCHEMA).
 
     Returns:
@@ -102,6 +105,12 @@ def published_frame(run: ListRun, entries: pl.DataFrame) -> pl.DataFrame:
         pl.col("last_decision").alias("last decision"),
         pl.col("review_by").dt.strftime(DAY).alias("review by"),
     )
+    if run.checks is not None:  # runs before the checks keep their published columns
+        flagged = pl.col("person id").is_in(sorted(run.checks.identity_review))
+        frame = frame.insert_column(
+            frame.columns.index("date of birth") + 1,
+            frame.select(pl.when(flagged).then(pl.lit("yes")).alias(IDENTITY_FLAG)).to_series(),
+        )
     return neutralise_strings(frame)
 
 
@@ -142,7 +151,7 @@ def load_or_create_key(path: Path) -> tuple[bytes, bool]:
         (key, created): created is True when the key was made just now.
 
     Raises:
-        ValueError: the key file is open to group or others, or too short to be a key.
+        ConfigurationError: the key file is open to group or others, or too short to be a key.
     """
     if not path.exists():
         key = secrets.token_hex(32).encode("ascii")
@@ -151,13 +160,13 @@ def load_or_create_key(path: Path) -> tuple[bytes, bool]:
         return key, True
     mode = stat.S_IMODE(os.stat(path).st_mode)
     if mode & 0o077:
-        raise ValueError(
+        raise ConfigurationError(
             f"the pseudonymisation key {path} can be read or changed by others (mode {mode:03o}): "
             f"run `chmod 600 {path}` so only its owner can read it, then try again"
         )
     key = path.read_bytes().strip()
     if len(key) < MIN_KEY_BYTES:
-        raise ValueError(
+        raise ConfigurationError(
             f"the pseudonymisation key {path} is {len(key)} bytes, shorter than {MIN_KEY_BYTES}: "
             "restore the key from its backup (pseudonyms change with the key), or remove the file "
             "to make a new one"
@@ -236,6 +245,7 @@ def render_report(
         charts=_charts(entries, departures),
         within=sum(1 for p in people if p["within_capacity"]),
         fairness=fairness,
+        identity_flag=IDENTITY_FLAG,
         fairness_tables=Markup(render("fairness_tables.html.j2", fairness=fairness)) if fairness else None,
     )
 

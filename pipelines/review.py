@@ -23,11 +23,13 @@ from lists.settings import parse_list_settings
 from pipelines import audit
 from pipelines.events import Pinned, read_names
 from pipelines.warehouse import insert_frame, read_frame
-from pipelines.workbook import REVIEWED_SCHEMA, read_reviewed_workbook
+from pipelines.workbook import DECIDED_AT, REVIEWED_SCHEMA, read_reviewed_workbook
 
 PURPOSE = "review of the weekly consideration list"
+MOMENT = "%d/%m/%Y %H:%M"
 ROWS_SCHEMA = REVIEWED_SCHEMA
-"""A decision row: the row it came from, the person, the decision, reason, reviewer and pathway."""
+"""A decision row: the row it came from, the person, the decision, reason, reviewer, pathway and when
+it was made."""
 
 
 class ReviewError(ValueError):
@@ -108,56 +110,92 @@ def check_rows(rows: pl.DataFrame, listed: set[int], run_id: int) -> tuple[pl.Da
 def record_decisions(
     con: duckdb.DuckDBPyConnection, run: ListedRun, rows: pl.DataFrame, *, decided_on: date, source: str,
     actor: str, now: datetime,
-) -> tuple[int, int]:  # fmt: skip
+) -> tuple[int, int, list[str]]:  # fmt: skip
     """Store checked rows (ROWS_SCHEMA) as decisions recorded at ``now``, in one transaction, one audit event.
 
-    A row identical to the person's latest decision on this run is not stored again. An acceptance
-    ends the person's membership after the run's membership_weeks.
+    A row identical to the person's latest decision on this run is not stored again. A row made
+    (``decided_at``) no later than that latest decision, and different from it, is refused: an older
+    copy of a workbook never overwrites a newer decision. Each stored decision keeps the reviewer its
+    row names and, as ``recorded_by``, the actor who recorded it. An acceptance ends the person's
+    membership after the run's membership_weeks.
+
+    Args:
+        rows: checked rows; ``decided_at`` must be filled (when each decision was made).
+        actor: who records them, "user:NAME".
 
     Returns:
-        (decisions added, rows unchanged)
+        (decisions added, rows unchanged, one message per refused row naming the row, the person id
+        and both decisions' times)
     """
-    latest = read_frame(
-        con,
-        "SELECT person_id, decision, reason, reviewer, pathway FROM review.decision WHERE run_id = "
-        f"{int(run.run_id)} QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY decision_id DESC) = 1",
-        pl.Schema({k: v for k, v in ROWS_SCHEMA.items() if k != "row"}),
-    )
+    latest = read_frame(con, LATEST_SQL.format(run_id=int(run.run_id)), LATEST_SCHEMA)
     columns = ["person_id", "decision", "reason", "reviewer", "pathway"]
-    new = rows.select(columns).join(latest, on=columns, how="anti", nulls_equal=True)
+    new = rows.join(latest.select(columns), on=columns, how="anti", nulls_equal=True)
+    against = new.join(latest.rename({c: f"{c}_then" for c in columns[1:]} | {"made_at": "made_then"}),
+                       on="person_id", how="left")  # fmt: skip
+    older = against.filter(pl.col("decided_at") <= pl.col("made_then"))
+    problems = [
+        f"row {r['row']}: person {r['person_id']}: this {r['decision']} (made {r['decided_at']:{MOMENT}}) "
+        f"is not newer than the {r['decision_then']} already recorded (made {r['made_then']:{MOMENT}}), "
+        "so it was not stored; import the newest copy of the workbook, or write when this decision was "
+        f"made in the {DECIDED_AT!r} column if it is the later one"
+        for r in older.iter_rows(named=True)
+    ]
+    new = new.join(older.select("row"), on="row", how="anti")
     if new.height == 0:
-        return 0, rows.height
-    recorded_at = now
+        return 0, rows.height - older.height, problems
+    _store(con, run, new, decided_on=decided_on, source=source, actor=actor, now=now)
+    return new.height, rows.height - new.height - older.height, problems
+
+
+LATEST_SQL = (
+    "SELECT person_id, decision, reason, reviewer, pathway, coalesce(made_at, recorded_at) AS made_at "
+    "FROM review.decision WHERE run_id = {run_id} "
+    "QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY decision_id DESC) = 1"
+)
+LATEST_SCHEMA = pl.Schema(
+    {k: v for k, v in ROWS_SCHEMA.items() if k not in ("row", "decided_at")} | {"made_at": pl.Datetime("us")}
+)
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection, run: ListedRun, new: pl.DataFrame, *, decided_on: date, source: str,
+    actor: str, now: datetime,
+) -> None:  # fmt: skip
+    """Insert the decisions and their audit event in one transaction."""
     end = decided_on + timedelta(weeks=run.membership_weeks)
     con.begin()
     try:
         first = int(
             con.execute("SELECT coalesce(max(decision_id), 0) + 1 FROM review.decision").fetchall()[0][0]
         )
-        stored = new.with_row_index("decision_id", offset=first).with_columns(
+        stored = new.drop("row").rename({"decided_at": "made_at"}).with_row_index("decision_id", offset=first)
+        stored = stored.with_columns(
             pl.col("decision_id").cast(pl.Int64),
             pl.lit(run.run_id).alias("run_id"),
             pl.lit(decided_on).alias("decided_on"),
-            pl.lit(recorded_at).alias("recorded_at"),
+            pl.lit(now).alias("recorded_at"),
+            pl.lit(actor.removeprefix("user:")).alias("recorded_by"),
             pl.when(pl.col("decision") == "accept").then(pl.lit(end)).alias("cohort_end_date"),
         )
         insert_frame(con, "review.decision", stored)
         counts = ", ".join(f"{n} {d}" for d, n in sorted(new.group_by("decision").len().iter_rows()))
         audit.record(
             con, actor, "decision", f"list run {run.run_id}: {new.height} decisions from {source} ({counts})",
-            purpose=PURPOSE, rows=new.height, at=recorded_at,
+            purpose=PURPOSE, rows=new.height, at=now,
         )  # fmt: skip
         con.commit()
     except BaseException:
         con.rollback()
         raise
-    return new.height, rows.height - new.height
 
 
 def import_workbook(
     con: duckdb.DuckDBPyConnection, path: Path, *, decided_on: date, by: str, now: datetime
 ) -> ReviewOutcome:
-    """Check a reviewed workbook against its run and store its decisions, recorded at ``now``.
+    """Check a reviewed workbook against its run and store its decisions, recorded at ``now`` by ``by``.
+
+    A row's decision is dated by its "decided at" cell, or else by when the workbook was made (its
+    About sheet's created at); see :func:`record_decisions` for the rows refused as older.
 
     Raises:
         ReviewError: the workbook is not one cohort published, or not for a run in this warehouse,
@@ -176,23 +214,27 @@ def import_workbook(
         for (p,) in con.execute("SELECT person_id FROM lists.entry WHERE run_id = ?", [run.run_id]).fetchall()
     }
     rows = workbook.rows.select(ROWS_SCHEMA.names()).cast(ROWS_SCHEMA)
+    rows = rows.with_columns(pl.col("decided_at").fill_null(pl.lit(workbook.made_at, pl.Datetime("us"))))
     usable, problems = check_rows(rows, listed, run.run_id)
-    added, unchanged = record_decisions(
+    added, unchanged, refused = record_decisions(
         con, run, usable, decided_on=decided_on, source=f"workbook {path.name}", actor=f"user:{by}", now=now
     )
-    return ReviewOutcome(run.run_id, added, unchanged, problems)
+    return ReviewOutcome(run.run_id, added, unchanged, problems + refused)
 
 
 def review_cards(con: duckdb.DuckDBPyConnection, run: ListedRun) -> list[dict[str, Any]]:
-    """The run's entries not yet decided on this run, in rank order, with name and explanation."""
+    """The run's entries not yet decided on this run, in rank order, with name, date of birth (names
+    repeat), whether an identity match awaits review, and explanation."""
     rows = con.execute(
         "SELECT e.person_id, e.rank, e.within_capacity, e.route, e.probability, e.band, e.age, e.change, "
-        "e.review_by, e.explanation FROM lists.entry e WHERE e.run_id = ? AND e.person_id NOT IN "
+        "e.review_by, coalesce(e.identity_review, false), e.explanation FROM lists.entry e "
+        "WHERE e.run_id = ? AND e.person_id NOT IN "
         "(SELECT person_id FROM review.decision WHERE run_id = ?) ORDER BY e.rank",
         [run.run_id, run.run_id],
     ).fetchall()
     names = read_names(con, [r[0] for r in rows], run.pinned)
     name = dict(zip(names["person_id"].to_list(), names["name"].to_list(), strict=True))
+    born = dict(zip(names["person_id"].to_list(), names["dob"].to_list(), strict=True))
     keys = (
         "person_id",
         "rank",
@@ -203,11 +245,13 @@ def review_cards(con: duckdb.DuckDBPyConnection, run: ListedRun) -> list[dict[st
         "age",
         "change",
         "review_by",
+        "identity_review",
     )
     cards = []
     for row in rows:
         card: dict[str, Any] = dict(zip(keys, row[:-1], strict=True))
         card["name"] = name.get(row[0], "(no longer linked)")
+        card["dob"] = born.get(row[0])
         card.update(json.loads(row[-1]))
         cards.append(card)
     return cards

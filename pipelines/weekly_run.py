@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from features.registry import registry
 from governance.fairness_settings import SETTINGS_FILE as FAIRNESS_SETTINGS_FILE
 from governance.fairness_settings import FairnessSettings, fairness_settings_text, parse_fairness_settings
 from lists.build import DECISIONS_SCHEMA, PREVIOUS_SCHEMA, departures, entries, select
+from lists.checks import RunChecks
 from lists.entries import ListRun
 from lists.fairness import list_fairness
 from lists.settings import SETTINGS_FILE, ListSettings, parse_list_settings, settings_text
@@ -39,6 +40,7 @@ from models.score import score_rows
 from models.settings import ModelSettings, parse_settings
 from pipelines import audit
 from pipelines.events import Pinned, current_pins, merged_ids_sql, read_events, read_names, read_people
+from pipelines.list_checks import check_as_of, enforce, read_checks
 from pipelines.model_registry import approved_model, history
 from pipelines.model_run import code_version
 from pipelines.publish import PSEUDONYMISED, load_or_create_key, publish
@@ -72,6 +74,7 @@ class WeeklyResult:
     fairness: dict[str, Any]  # governance.fairness "cohort.fairness.list/1"
     key_created: bool  # a new pseudonymisation key was made for this run
     seconds: dict[str, float]
+    checks: RunChecks | None = None  # failed gates, stale sources, override, identity matches to review
 
 
 @dataclass(frozen=True)
@@ -127,10 +130,17 @@ def run_weekly(
     rulebook_dir: Path | None = None,
     key_file: Path | None = None,
     fairness_file: Path | None = None,
+    despite_failed_gates: str | None = None,
 ) -> WeeklyResult:
     """Draw up, publish and record the list for ``as_of``; the run is stamped as made at ``now``.
 
+    Args:
+        despite_failed_gates: why to publish although the latest ingest failed a gate or a source is
+            stale as of ``as_of`` (audited, pinned and shown on every output); None refuses instead.
+
     Raises:
+        AsOfRefused: ``as_of`` is after ``now`` or before the earliest extract loaded.
+        GatesFailed: a gate failed or a source is stale, and no reason to go on was given.
         WeeklyError: nothing is linked yet, or the approved model cannot be read.
     """
     timings: dict[str, float] = {}
@@ -151,9 +161,12 @@ def run_weekly(
     rulebook = load_rulebook(rulebook_dir)
     key, key_created = load_or_create_key(key_file or default_key_file(warehouse))
     with connect(warehouse) as con:
+        check_as_of(con, as_of, now.date())
         pinned = current_pins(con)
         if pinned.link_run is None:
             raise WeeklyError("nobody is linked yet: run `cohort ingest` and then `cohort link` first")
+        checks = read_checks(con, as_of, pinned, despite_failed_gates)
+        enforce(checks)
         approved = approved_model(con)
         artefact = _artefact(approved.path) if approved else None
         approval = _approval(con, artefact.version) if artefact else None
@@ -174,13 +187,18 @@ def run_weekly(
         drawn: Drawn = timed(
             "draw up the list", draw_up, con, run, pinned, rulebook, settings, artefact, audit_settings
         )
+        run = replace(run, checks=checks.for_listed(drawn.entries["person_id"].to_list()))
+        assert run.checks is not None
         root = lists_dir or default_lists_dir(warehouse)
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(root, 0o700)
         folder = root / f"{as_of.isoformat()}-run-{run_id}"
         partial = root / f".{folder.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
-        parameters = {"list_settings": text, "model_approval": approval, "fairness_settings": fairness_text}
+        parameters = {
+            "list_settings": text, "model_approval": approval, "fairness_settings": fairness_text,
+            "checks": run.checks.as_dict(),
+        }  # fmt: skip
         try:  # nothing is left behind unless the files and the run's record both succeed
             files: dict[str, str] = timed(
                 "publish", publish, partial, run, drawn.entries, drawn.departures, key, drawn.fairness
@@ -195,7 +213,7 @@ def run_weekly(
     return WeeklyResult(
         run_id, as_of, drawn.entries.height, int(drawn.entries["within_capacity"].sum()),
         int((drawn.entries["change"] == "new").sum()), drawn.departures.height, run.mode, folder, files,
-        drawn.fairness, key_created, timings,
+        drawn.fairness, key_created, timings, run.checks,
     )  # fmt: skip
 
 
@@ -310,6 +328,7 @@ def reproduce(
             model_version=version, model_approval=parameters["model_approval"], rules_version=rules_version,
             code_version=code_then, capacity=settings.capacity, previous_run_id=previous_id,
             previous_as_of=previous_as_of,
+            checks=RunChecks.from_dict(parameters["checks"]) if "checks" in parameters else None,
         )  # fmt: skip
         pinned = Pinned(tuple(load_ids), link_run, int(until))
         drawn = draw_up(con, run, pinned, rulebook, settings, artefact, audit_settings)
@@ -361,6 +380,10 @@ def _record(
             pl.lit(run.run_id).alias("run_id"), "person_id", "rank", "within_capacity", "route",
             "probability", "band", "age", "change", "previous_rank", "review_by",
         ).with_columns(explanation["explanation"])  # fmt: skip
+        if run.checks is not None:
+            stored = stored.with_columns(
+                pl.col("person_id").is_in(sorted(run.checks.identity_review)).alias("identity_review")
+            )
         insert_frame(con, "lists.entry", stored)
         insert_frame(
             con, "lists.departure",
@@ -373,6 +396,14 @@ def _record(
             f"{drawn.departures.height} left since run {run.previous_run_id}",
             purpose=PURPOSE, rows=listed.height, at=run.created_at,
         )  # fmt: skip
+        if run.checks is not None and run.checks.override is not None:
+            audit.record(
+                con, actor, "override",
+                f"list run {run.run_id} published despite {len(run.checks.failed_gates)} failed gate(s) "
+                f"and {len(run.checks.stale_sources)} stale source(s) (ingest run {run.checks.ingest_run}): "
+                f"{run.checks.override}",
+                purpose=PURPOSE, at=run.created_at,
+            )  # fmt: skip
         for name, digest in files.items():
             audit.record(
                 con, actor, "export", f"list run {run.run_id}: {name}", purpose=PURPOSE,

@@ -17,15 +17,21 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 
+from lists.checks import IDENTITY_FLAG
 from lists.entries import DECISIONS, ListRun
 
 LIST_SHEET = "List"
 LEFT_SHEET = "Left the list"
 ABOUT_SHEET = "About"
+DATA_QUALITY = "data quality"
 HEADER_ROW = 3
 """The header's row as Excel numbers it (1-based): the mode note is on row 1, a how-to line on row 2."""
 REVIEW_COLUMNS = ("decision", "reason", "reviewer")
-EDITABLE = ("suggested pathways", *REVIEW_COLUMNS)
+DECIDED_AT = "decided at"
+"""Optional review column (on workbooks of runs with data checks): when the decision was made, so an
+older copy of a workbook cannot overwrite a newer decision. Blank: the workbook's made-at."""
+EDITABLE = ("suggested pathways", *REVIEW_COLUMNS, DECIDED_AT)
+CREATED_AT = "created at"
 FROZEN_THROUGH = "name"
 RUN_ID = "run id"
 LIST_CHECK = "list check"
@@ -34,6 +40,7 @@ WIDTHS = {
     "name": 20, "date of birth": 11, "age": 5, "band": 9, "probability": 11, "rules met": 44,
     "risk raised by": 40, "risk lowered by": 32, "safeguarding note": 32, "suggested pathways": 40,
     "change": 16, "last decision": 14, "review by": 11, "decision": 12, "reason": 36, "reviewer": 18,
+    DECIDED_AT: 17, "identity match to review": 10,
 }  # fmt: skip
 DEPARTURE_COLUMNS = {"person_id": "person id", "name": "name", "previous_rank": "previous rank", "why": "why"}
 
@@ -73,7 +80,7 @@ def created_text(run: ListRun) -> str:
 
 def _list_sheet(book: Any, run: ListRun, flat: pl.DataFrame) -> None:
     sheet = book.add_worksheet(LIST_SHEET)
-    columns = [*flat.columns, *REVIEW_COLUMNS]
+    columns = [*flat.columns, *review_columns(run)]
     base = {"text_wrap": True, "valign": "top", "border": 1, "border_color": "#d0d0d0"}
     formats = {
         (within, editable): book.add_format(
@@ -92,7 +99,9 @@ def _list_sheet(book: Any, run: ListRun, flat: pl.DataFrame) -> None:
         f"Run {run.run_id}, as of {run.as_of:%d/%m/%Y}, {run.capacity} places. "
         "Rows within capacity are green. "
         f"Record a decision ({', '.join(DECISIONS)}), a reason and your name in the yellow columns; "
-        "see the About sheet.",
+        "see the About sheet."
+        + (f" {DATA_QUALITY.upper()}: {len(run.checks.warnings())} problem(s), see the About sheet."
+           if run.checks is not None and run.checks.doubtful else ""),
     )  # fmt: skip
     header = book.add_format(base | {"bold": True, "bg_color": "#d9d9d9", "locked": True})
     top = HEADER_ROW - 1
@@ -114,6 +123,11 @@ def _list_sheet(book: Any, run: ListRun, flat: pl.DataFrame) -> None:
     sheet.freeze_panes(HEADER_ROW, columns.index(FROZEN_THROUGH) + 1)
     # guards against slips, not people: there is no password, and filtering and resizing stay open
     sheet.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
+
+
+def review_columns(run: ListRun) -> tuple[str, ...]:
+    """The columns analysts fill in: with "decided at" on runs made with data checks (later layout)."""
+    return REVIEW_COLUMNS if run.checks is None else (*REVIEW_COLUMNS, DECIDED_AT)
 
 
 def _cell(sheet: Any, row: int, col: int, value: object, fmt: Any) -> None:
@@ -150,7 +164,7 @@ def _about_sheet(book: Any, run: ListRun, list_check: str) -> None:
         ("model version", run.model_version or "none (rules alone)"),
         ("rules version", run.rules_version),
         ("code version", run.code_version),
-        ("created at", created_text(run)),
+        (CREATED_AT, created_text(run)),
         ("capacity", run.capacity),
         (LIST_CHECK, list_check),
         ("decisions", ", ".join(DECISIONS)),
@@ -165,9 +179,31 @@ def _about_sheet(book: Any, run: ListRun, list_check: str) -> None:
         ("how to import", "Save the workbook as .xlsx, then run: cohort review import WORKBOOK"),
         ("advisory", "The list is advisory: a person decides, and every entry says why it is there."),
     ]  # fmt: skip
+    if run.checks is not None:
+        facts += _check_facts(run)
     for row, (label, value) in enumerate(facts):
         sheet.write_string(row, 0, label, bold)
         _cell(sheet, row, 1, value, wrap)
+
+
+def _check_facts(run: ListRun) -> list[tuple[str, str | int]]:
+    """The About sheet's data-quality and identity facts, for runs made with the checks."""
+    assert run.checks is not None
+    lines = run.checks.warnings()
+    flagged = len(run.checks.identity_review)
+    return [
+        (DATA_QUALITY, "\n".join(lines) if lines else (
+            f"every gate of the latest ingest passed and every source was fresh as of {run.as_of:%d/%m/%Y}"
+        )),
+        (IDENTITY_FLAG, (
+            f"{flagged} listed people have an identity match awaiting review (column '{IDENTITY_FLAG}'): "
+            "their records may yet be joined with another person's; check them before deciding"
+        ) if flagged else "no listed person has an identity match awaiting review"),
+        (DECIDED_AT, (
+            "optional: when you made the decision (YYYY-MM-DD HH:MM, UTC); blank means when this list was "
+            "made. A decision older than one already recorded for the person is refused, not overwritten."
+        )),
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -176,7 +212,8 @@ class ReviewedWorkbook:
 
     run_id: int
     list_check: str  # the sha256 of list.csv from the About sheet
-    rows: pl.DataFrame  # row (Excel's number), person_id, decision, reason, reviewer, pathway: reviewed rows
+    made_at: datetime  # when the list (and so this workbook) was made, UTC: the About sheet's created at
+    rows: pl.DataFrame  # REVIEWED_SCHEMA: the reviewed rows; decided_at null where the row gives none
 
 
 class WorkbookError(ValueError):
@@ -191,6 +228,7 @@ REVIEWED_SCHEMA = pl.Schema(
         "reason": pl.String(),
         "reviewer": pl.String(),
         "pathway": pl.String(),
+        "decided_at": pl.Datetime("us"),  # when the decision was made (null: not given)
     }
 )
 NOT_OURS = "this is not a workbook published by cohort weekly"
@@ -211,7 +249,10 @@ def read_reviewed_workbook(path: Path) -> ReviewedWorkbook:
         raise WorkbookError(f"{path}: sheet {ABOUT_SHEET!r} has no {RUN_ID!r} or {LIST_CHECK!r}: {NOT_OURS}")
     if LIST_SHEET not in sheets:
         raise WorkbookError(f"{path}: there is no sheet named {LIST_SHEET!r}: {NOT_OURS}")
-    return ReviewedWorkbook(run_id, str(about[LIST_CHECK]), _reviewed(path, sheets[LIST_SHEET]))
+    made_at = _datetime(about.get(CREATED_AT, "").removesuffix(" UTC"))
+    if made_at is None:
+        raise WorkbookError(f"{path}: sheet {ABOUT_SHEET!r} has no readable {CREATED_AT!r}: {NOT_OURS}")
+    return ReviewedWorkbook(run_id, str(about[LIST_CHECK]), made_at, _reviewed(path, sheets[LIST_SHEET]))
 
 
 def _load(path: Path) -> dict[str, pl.DataFrame]:
@@ -253,8 +294,8 @@ def _reviewed(path: Path, sheet: pl.DataFrame) -> pl.DataFrame:
     if sheet.height < HEADER_ROW:
         raise WorkbookError(f"{where} has no header on row {HEADER_ROW}: {NOT_OURS}")
     header = [_clean(v) for v in sheet.row(HEADER_ROW - 1)]
-    wanted = ("person id", *EDITABLE)
-    missing = [name for name in wanted if name not in header]
+    missing = [name for name in ("person id", *EDITABLE) if name not in header and name != DECIDED_AT]
+    wanted = [name for name in ("person id", *EDITABLE) if name in header]
     if missing:
         raise WorkbookError(
             f"{where}, row {HEADER_ROW}: missing column(s) {', '.join(map(repr, missing))}: "
@@ -263,7 +304,7 @@ def _reviewed(path: Path, sheet: pl.DataFrame) -> pl.DataFrame:
     picked = {name: sheet.to_series(header.index(name)).to_list()[HEADER_ROW:] for name in wanted}
     rows: list[dict[str, object]] = []
     for offset, person in enumerate(picked["person id"]):
-        review = {name: _clean(picked[name][offset]) for name in EDITABLE}
+        review = {name: _clean(picked[name][offset]) if name in picked else None for name in EDITABLE}
         if not any(review[name] for name in REVIEW_COLUMNS):
             continue
         row = HEADER_ROW + 1 + offset
@@ -272,6 +313,7 @@ def _reviewed(path: Path, sheet: pl.DataFrame) -> pl.DataFrame:
             "row": row, "person_id": _person_id(where, row, person),
             "decision": decision.lower() if decision else None, "reason": review["reason"],
             "reviewer": review["reviewer"], "pathway": review["suggested pathways"],
+            "decided_at": _decided_at(where, row, review[DECIDED_AT]),
         })  # fmt: skip
     return pl.DataFrame(rows, schema=REVIEWED_SCHEMA)
 
@@ -280,6 +322,34 @@ def _clean(value: object) -> str | None:
     """Text stripped of surrounding whitespace; None for an empty cell."""
     text = "" if value is None else str(value).strip()
     return text or None
+
+
+def _datetime(text: str | None) -> datetime | None:
+    """A date or date-time as ISO text (as Excel's date cells are read) or DD/MM/YYYY [HH:MM]; else None."""
+    if not text:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+    for layout in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, layout)
+        except ValueError:
+            continue
+    return None
+
+
+def _decided_at(where: str, row: int, text: str | None) -> datetime | None:
+    at = _datetime(text)
+    if text is not None and at is None:  # the cell's text is not repeated: it may hold anything
+        raise WorkbookError(
+            f"{where}, row {row}, column {DECIDED_AT!r}: not a date: write when the decision was made as "
+            "YYYY-MM-DD HH:MM (or leave it empty) and import again"
+        )
+    return at
 
 
 def _integer(value: object) -> int | None:

@@ -211,10 +211,11 @@ def test_reviewed_workbook_reads_back(published: Path) -> None:
     assert (reviewed.run_id, reviewed.list_check) == (7, check)
     assert reviewed.rows.to_dicts() == [
         {"row": 4, "person_id": 101, "decision": "accept", "reason": "known to youth offending",
-         "reviewer": "J. Smith", "pathway": "'+1 mentoring: referral open"},
+         "reviewer": "J. Smith", "pathway": "'+1 mentoring: referral open", "decided_at": None},
         {"row": 6, "person_id": 103, "decision": None, "reason": "needs more information",
-         "reviewer": None, "pathway": None},
+         "reviewer": None, "pathway": None, "decided_at": None},
     ]  # fmt: skip
+    assert reviewed.made_at == datetime(2024, 3, 4, 9, 30)  # the run's created at: the workbook's made-at
     assert reviewed.rows.schema["person_id"] == pl.Int64
 
 
