@@ -14,8 +14,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from data_contracts.contract import load_contracts
 from pipelines import cli_privacy
 from pipelines.cli import app
+from pipelines.ingest import reconcile
 from pipelines.retention import (
     RetentionError,
     apply_retention,
@@ -242,6 +244,35 @@ def test_apply_erases_exactly_those_rows_and_the_list_folder(warehouse: Path) ->
     # applied again, nothing more is due
     again = apply_retention(warehouse, schedule, AS_OF, by="dpo", now=datetime(2026, 11, 30, 9))
     assert sum(d.total for d in again.erased) == 0 and again.problems == []
+
+
+def test_apply_counts_the_erased_rows_against_each_load_so_ingest_still_reconciles(warehouse: Path) -> None:
+    with connect(warehouse) as con:  # the counts each load was stored with (see hand_made)
+        con.executemany(
+            "UPDATE meta.load SET rows_raw = ?, rows_staged = ?, rows_quarantined = ? WHERE load_id = ?",
+            [(3, 2, 1, 1), (2, 1, 1, 2), (2, 2, 0, 3), (1, 1, 0, 4)],
+        )
+        assert reconcile(con, load_contracts()) == []
+    apply_retention(warehouse, load_schedule(), AS_OF, by="dpo", now=datetime(2026, 11, 30, 9))
+    erased = "SELECT load_id, rows_erased_raw, rows_erased_staged, rows_erased_quarantined FROM meta.load"
+    # custody: (1,1) raw and staged, (1,3) raw and quarantined, (2,1) raw and quarantined;
+    # referrals: (3,2) and (4,1), raw and staged
+    expected = [(1, 2, 1, 1), (2, 1, 0, 1), (3, 1, 1, 0), (4, 1, 1, 0)]
+    assert sorted(keys_of(warehouse, erased)) == expected
+    with connect(warehouse) as con:
+        assert reconcile(con, load_contracts()) == []
+        con.execute("UPDATE meta.load SET rows_erased_raw = 0 WHERE load_id = 2")  # without the count
+        assert reconcile(con, load_contracts()) == [
+            "load 2 (police_custody_2026-01-01.csv): recorded raw/staged/quarantined 2/1/1, "
+            "less erased 0/0/1, found 1/1/0"
+        ]
+    apply_retention(warehouse, load_schedule(), AS_OF, by="dpo", now=datetime(2026, 11, 30, 10))
+    assert sorted(keys_of(warehouse, erased))[0] == (1, 2, 1, 1)  # nothing more is due, nothing added
+
+
+def keys_of(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
 
 
 def test_apply_refuses_without_yes_where_no_one_can_confirm(
