@@ -10,7 +10,6 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -23,7 +22,6 @@ from splink.backends.duckdb import DuckDBAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from linkage.config import LinkSettings
-from pipelines.steps import retried
 
 UNIQUE_ID = "registration"
 MEMORY_LIMIT = "8GB"
@@ -283,16 +281,13 @@ def clusters(registrations: pl.Series, edges: pl.DataFrame, threshold: float) ->
     return arrow_frame(out.to_arrow_table())
 
 
-@retried
-def save_charts(linker: Linker, folder: Path) -> list[Path]:
-    """The run's match-weight and m/u charts as self-contained HTML files (no network needed)."""
+def chart_pages(linker: Linker) -> dict[str, str]:
+    """The run's match-weight and m/u charts as self-contained HTML pages (no network needed), by file name.
+
+    Returned as text, so the caller writes them owner-only.
+    """
     charts: dict[str, Any] = {
         "match_weights.html": linker.visualisations.match_weights_chart(),
         "m_u_parameters.html": linker.visualisations.m_u_parameters_chart(),
     }
-    written = []
-    for name, chart in charts.items():
-        path = folder / name
-        path.write_text(chart.to_html(inline=True), encoding="utf-8")
-        written.append(path)
-    return written
+    return {name: chart.to_html(inline=True) for name, chart in charts.items()}

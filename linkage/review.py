@@ -19,22 +19,51 @@ Decision = Literal["accept", "reject"]
 SHOWN = ["forename", "middle_names", "surname", "dob", "sex", "postcode", "records", "sources"]
 
 
+REVIEW_PURPOSE = "clerical review of uncertain identity matches (linkage quality)"
+"""Why the queue and pairs are consulted, when the reviewer gives no reason of their own (s.62(3))."""
+
+
 class UnknownPair(LookupError):
     """No pair in the review queue has that id."""
 
 
-def open_pairs(con: duckdb.DuckDBPyConnection, limit: int) -> pl.DataFrame:
-    """The queue, most likely match first: pair_id, match_probability and the two registrations."""
-    return arrow_frame(
+def open_pairs(
+    con: duckdb.DuckDBPyConnection, limit: int, *, actor: str, purpose: str, now: datetime
+) -> pl.DataFrame:
+    """The queue, most likely match first: pair_id, match_probability and the two registrations.
+
+    The consultation is recorded (who, why, how many pairs) before the queue is returned.
+
+    Args:
+        actor: who is looking (``reviewer:NAME``).
+        purpose: why (s.62(3)); :data:`REVIEW_PURPOSE` unless the reviewer says otherwise.
+        now: when.
+    """
+    queue = arrow_frame(
         con.sql(
             "SELECT pair_id, match_probability, registration_l, registration_r FROM link.review_pair "
             f"ORDER BY match_probability DESC, pair_id LIMIT {int(limit)}"
         ).to_arrow_table()
     )
+    audit.record(
+        con, actor, "link_review_queue", f"link review queue listed: {queue.height} pairs",
+        purpose=purpose, rows=queue.height, at=now,
+    )  # fmt: skip
+    return queue
 
 
-def side_by_side(con: duckdb.DuckDBPyConnection, pair_id: str) -> tuple[float, pl.DataFrame]:
+def side_by_side(
+    con: duckdb.DuckDBPyConnection, pair_id: str, *, actor: str, purpose: str, now: datetime
+) -> tuple[float, pl.DataFrame]:
     """One pair's probability and a table of its two registrations, field by field.
+
+    Two people's details are consulted, so the consultation is recorded (who, why, which pair) before
+    they are read; nothing is recorded for a pair not in the queue.
+
+    Args:
+        actor: who is looking (``reviewer:NAME``).
+        purpose: why (s.62(3)).
+        now: when.
 
     Raises:
         UnknownPair: if the pair is not in the queue.
@@ -46,6 +75,10 @@ def side_by_side(con: duckdb.DuckDBPyConnection, pair_id: str) -> tuple[float, p
     if not found:
         raise UnknownPair(f"no pair {pair_id!r} in the review queue: `cohort link review` lists them")
     probability, left, right = found[0]
+    audit.record(
+        con, actor, "link_review_pair", f"pair {pair_id}: two registrations shown side by side for review",
+        purpose=purpose, rows=2, at=now,
+    )  # fmt: skip
     rows = {
         row[0]: row
         for row in con.execute(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from linkage.config import LinkSettings, load_settings
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
 from pipelines import audit
 from pipelines.clock import Clock
+from pipelines.files import private_folder, write_private
 from pipelines.steps import Step, direct
 from pipelines.warehouse import connect, insert_frame, read_frame, replace_rows, sql
 
@@ -64,13 +64,7 @@ def pair_id(left: str, right: str) -> str:
 
 
 def _artefact_folder(warehouse: Path, run_id: str) -> Path:
-    folder = warehouse.parent / "linkage" / run_id
-    old = os.umask(0o077)
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    finally:
-        os.umask(old)
-    return folder
+    return private_folder(warehouse.parent / "linkage" / run_id)
 
 
 def run_link(
@@ -99,6 +93,7 @@ def run_link(
     settings = settings or load_settings()
     run_id = uuid4().hex[:8]
     with connect(warehouse) as con:
+        con.execute(sql("link/interrupt_runs"))  # the warehouse lock means no other run is going
         con.execute(
             "INSERT INTO link.run (run_id, started_at, status) VALUES (?, ?, 'running')", [run_id, clock()]
         )
@@ -146,10 +141,11 @@ def _link(
 
     folder = _artefact_folder(warehouse, run_id)
     model_json = linker.misc.save_model_to_json()
-    (folder / "model.json").write_text(json.dumps(model_json, indent=1), encoding="utf-8")
+    write_private(folder / "model.json", json.dumps(model_json, indent=1))
     blocking_rows = blocking.rows if blocking else None
-    (folder / "blocking.json").write_text(json.dumps(blocking_rows, indent=1), encoding="utf-8")
-    step("save the charts", model.save_charts, linker, folder)
+    write_private(folder / "blocking.json", json.dumps(blocking_rows, indent=1))
+    for name, page in step("draw the charts", model.chart_pages, linker).items():
+        write_private(folder / name, page)
 
     counts = {
         "trained": previous_model is None,

@@ -25,7 +25,7 @@ from typing import Any
 import lightgbm as lgb
 
 from models.learner import Calibrator, RiskModel
-from pipelines.files import write_private
+from pipelines.files import private_folder, write_private
 
 MODEL_FILE, CALIBRATOR_FILE, MANIFEST_FILE = "model.txt", "calibrator.json", "manifest.json"
 
@@ -79,7 +79,7 @@ def write_artefact(
             file hashes and the content hash are added here.
         extra: more files by relative path (the evaluation, the report, plots).
     """
-    store.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(store)
     folder = (store / str(manifest["version"])).resolve()
     if (folder / MANIFEST_FILE).is_file():
         return folder  # the same model from the same settings: keep the first copy untouched

@@ -9,6 +9,7 @@ Saving a bare Figure always renders with Agg.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,8 +23,9 @@ DPI = 150
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fig.savefig(path, format="png", dpi=DPI, bbox_inches="tight")
+    os.chmod(path, 0o600)  # matplotlib writes the file itself, under the umask
     fig.clear()
     return path
 

@@ -20,9 +20,10 @@ The events form a hash chain, so that editing, deleting, inserting or reordering
   separators=(",", ":")).encode("utf-8")).hexdigest()``.
 
 Events recorded before the chain existed (migration 0010) are sealed in event_id order, their
-category derived from the action, the first time an event is recorded afterwards. ``verify`` checks
-the chain and, against a checkpoint file kept beside the warehouse, that the tail was not cut off;
-``export`` writes the log (or part of it) for a regulator, with what they need to check it.
+category derived from the action, the first time an event is recorded afterwards. The chain is
+checked against a checkpoint kept outside the warehouse (:mod:`pipelines.audit_chain`), so blanking
+the hashes or cutting off the tail shows; ``export`` writes the log (or part of it) for a regulator,
+with what they need to check it.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
 from pipelines.files import write_private
 from pipelines.warehouse import sql
+
+if TYPE_CHECKING:
+    from pipelines.audit_chain import Verification
 
 # Each action's category under s.62(1). A list run ranks people on police, education and health
 # data together, so publishing one is a combination; handing its files to anyone is recorded
@@ -57,8 +61,11 @@ CATEGORIES: dict[str, str] = {
     "model_approved": "alteration",
     "model_retired": "alteration",
     "view": "consultation",  # a person's list entries opened
+    "link_review_queue": "consultation",  # the queue of uncertain identity matches listed
+    "link_review_pair": "consultation",  # two registrations' details shown side by side
     "reproduce": "consultation",  # a published list rebuilt from what it pinned
     "board_pack": "consultation",  # a board pack made from the runs and the log
+    "audit_checkpoint": "alteration",  # the log's checkpoint started anew (`cohort audit checkpoint`)
     "export": "disclosure",  # a list file written for its recipients
     "subject_access": "disclosure",  # a person's data given to them or whoever asked
     "audit_export": "disclosure",  # this log exported for the regulator
@@ -202,102 +209,18 @@ def recent(con: duckdb.DuckDBPyConnection, last: int, category: str | None = Non
     return [Event(*row) for row in rows.fetchall()]
 
 
-class Problem(NamedTuple):
-    """Something wrong with the log: the event it concerns (None: the log as a whole) and what."""
-
-    event_id: int | None
-    what: str
-
-
-@dataclass(frozen=True)
-class Verification:
-    """What ``verify`` found: events checked, the head of the chain, and every problem."""
-
-    checked: int
-    head_id: int | None
-    head_hash: str | None
-    problems: list[Problem]
-    unsealed: int = 0  # events from before the chain existed, sealed when the next event is recorded
-
-    @property
-    def intact(self) -> bool:
-        return not self.problems
-
-
 def checkpoint_path(warehouse: Path) -> Path:
-    """Where the audit checkpoint of a warehouse lives: ``<stem>.audit-checkpoint.json`` beside it."""
-    return warehouse.with_name(f"{warehouse.stem}.audit-checkpoint.json")
+    """Where the audit checkpoint of a warehouse lives (see :mod:`pipelines.audit_chain`)."""
+    from pipelines.audit_chain import checkpoint_path as path_of
+
+    return path_of(warehouse)
 
 
 def verify(con: duckdb.DuckDBPyConnection, checkpoint: Path | None, now: datetime) -> Verification:
-    """Check the hash chain and, against the checkpoint, the tail; update the checkpoint when intact.
+    """Check the hash chain and the checkpoint (see :func:`pipelines.audit_chain.verify`)."""
+    from pipelines.audit_chain import verify as check
 
-    Args:
-        checkpoint: the checkpoint file (JSON: event_id, event_hash, when), or None not to use one.
-        now: when the check is made (written to the checkpoint).
-
-    Returns:
-        The events checked, the head and every problem found. Reads the warehouse only.
-    """
-    log = events(con)
-    sealed = any(e.event_hash for e in log)
-    problems = _chain_problems(log) if sealed else []
-    if checkpoint is not None and checkpoint.exists():
-        problems += _checkpoint_problems(log, checkpoint)
-    head = log[-1] if log else None
-    if checkpoint is not None and sealed and head is not None and not problems:
-        saved = {"event_id": head.event_id, "event_hash": head.event_hash, "when": now.isoformat()}
-        write_private(checkpoint, json.dumps(saved, indent=2) + "\n")
-    return Verification(
-        len(log), head.event_id if head else None, head.event_hash if head else None, problems,
-        0 if sealed else len(log),
-    )  # fmt: skip
-
-
-def _chain_problems(log: list[Event]) -> list[Problem]:
-    problems = []
-    expected_id, link = 1, ""
-    for event in log:
-        n = event.event_id
-        gap = n > expected_id
-        if gap:
-            span = f"event {expected_id}" if n - 1 == expected_id else f"events {expected_id}-{n - 1}"
-            problems.append(Problem(expected_id, f"{span} deleted (the event ids jump to {n})"))
-        computed = event_hash(event)
-        if not event.event_hash:
-            problems.append(Problem(n, f"event {n}: its hash is blank although the log is sealed"))
-        elif event.event_hash != computed:
-            problems.append(Problem(n, f"event {n}: edited (its hash does not match its contents)"))
-        if not gap and event.previous_hash != link:
-            problems.append(Problem(n, (
-                f"event {n}: its previous_hash is not the hash of event {n - 1}: an event before it was "
-                "deleted, inserted, moved, or edited and re-hashed"
-            ) if n > 1 else f"event {n}: the first event's previous_hash is not empty"))  # fmt: skip
-        expected_id, link = n + 1, event.event_hash or computed
-    return problems
-
-
-def _checkpoint_problems(log: list[Event], checkpoint: Path) -> list[Problem]:
-    try:
-        saved = json.loads(checkpoint.read_text(encoding="utf-8"))
-        point, digest, when = int(saved["event_id"]), str(saved["event_hash"]), str(saved["when"])
-        taken = datetime.fromisoformat(when).strftime("%d/%m/%Y %H:%M UTC")
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        return [Problem(None, f"the checkpoint {checkpoint} cannot be read ({error}): it was damaged")]
-    found = next((e for e in log if e.event_id == point), None)
-    last = log[-1].event_id if log else 0
-    if last < point:
-        return [Problem(point, (
-            f"the log ends at event {last} but the checkpoint of {taken} recorded event {point}: "
-            "the tail was deleted"
-        ))]  # fmt: skip
-    if found is None:
-        return [Problem(point, f"event {point}, recorded in the checkpoint of {taken}, is missing")]
-    if found.event_hash != digest:
-        return [Problem(point, (
-            f"event {point} differs from the checkpoint of {taken}: the log was rewritten up to there"
-        ))]  # fmt: skip
-    return []
+    return check(con, checkpoint, now)
 
 
 @dataclass(frozen=True)

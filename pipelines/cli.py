@@ -6,8 +6,10 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from pipelines.cli_audit import audit_app
 from pipelines.cli_governance import audit_scores, board_pack
@@ -21,7 +23,58 @@ from pipelines.cli_weekly import review, weekly_app
 from pipelines.clock import system_clock, today
 from pipelines.progress import console, stages
 
+
+class CohortGroup(TyperGroup):
+    """The root command: every command's known failures end in one line and their exit code (no traceback).
+
+    The exit codes are in pipelines.errors (and the README's "Exit codes").
+    """
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            code = exit_code_for(error)
+            if code is None:
+                raise
+            typer.echo(f"Error: {_message(error)}", err=True)
+            raise typer.Exit(code) from None
+
+
+def _message(error: BaseException) -> str:
+    """The one line shown: the error's own message, or for DuckDB's lock error (long, with a PID) ours."""
+    import duckdb
+
+    if isinstance(error, duckdb.IOException):
+        return (
+            "the warehouse is in use by another process: wait for that run to finish (or stop it), "
+            "then run again"
+        )
+    return str(error)
+
+
+def exit_code_for(error: BaseException) -> int | None:
+    """The exit code of a failure the user can act on from its message, or None for a real fault."""
+    import duckdb
+
+    from pipelines.clock import ClockSettingError
+    from pipelines.errors import EXIT_CONFIGURATION, EXIT_USAGE, EXIT_WAREHOUSE, ConfigurationError
+    from pipelines.files import SymlinkRefused
+    from pipelines.warehouse import MigrationError, WarehouseUnavailable
+
+    if isinstance(error, WarehouseUnavailable | MigrationError):
+        return EXIT_WAREHOUSE
+    if isinstance(error, duckdb.IOException) and "lock" in str(error).lower():
+        return EXIT_WAREHOUSE  # a lock met after connecting (a second connection)
+    if isinstance(error, ConfigurationError | ClockSettingError):
+        return EXIT_CONFIGURATION
+    if isinstance(error, SymlinkRefused):
+        return EXIT_USAGE
+    return None
+
+
 app = typer.Typer(
+    cls=CohortGroup,
     help="Risk identification and prioritisation for focused-deterrence programmes.",
     no_args_is_help=True,
     add_completion=False,
@@ -124,7 +177,7 @@ def ingest(
     from pipelines.warehouse import warehouse_path
 
     day = parse_date(run_date) if run_date else today(system_clock)
-    path = warehouse_path(warehouse)
+    path = warehouse_path(warehouse, create=True)  # the one command that may make a new warehouse
     if accept_shorter is not None:
         try:
             accept_held_copy(

@@ -16,7 +16,7 @@ from pipelines.progress import console
 if TYPE_CHECKING:
     import duckdb
 
-    from pipelines.audit import ExportSummary
+    from pipelines.audit import Event, ExportSummary
 
 audit_app = typer.Typer(
     help="The audit log (Data Protection Act 2018 s.62): verify its chain, export it, show recent events.",
@@ -32,11 +32,7 @@ WHAT_TO_DO = (
 def _existing(warehouse: Path | None) -> Path:
     from pipelines.warehouse import warehouse_path
 
-    path = warehouse_path(warehouse)
-    if not path.exists():
-        console.print(f"[red]no warehouse at {path}: give --warehouse or set $COHORT_WAREHOUSE[/red]")
-        raise typer.Exit(1)
-    return path
+    return warehouse_path(warehouse)  # refuses a missing warehouse (exit 3)
 
 
 @audit_app.command("verify")
@@ -53,10 +49,7 @@ def verify_command(warehouse: WarehouseOption = None) -> None:
     if result.head_id is not None:
         console.print(f"head: event {result.head_id}, hash {result.head_hash or '(none)'}", soft_wrap=True)
     if result.unsealed:
-        console.print(
-            f"{result.unsealed:,} events from before the hash chain are not sealed yet: they are sealed "
-            "when the next event is recorded"
-        )
+        console.print(f"{result.unsealed:,} events have no hash", soft_wrap=True)
     if result.problems:
         console.print(f"[red]the audit log is NOT intact: {len(result.problems)} problems[/red]")
         for problem in result.problems:
@@ -64,6 +57,47 @@ def verify_command(warehouse: WarehouseOption = None) -> None:
         console.print(WHAT_TO_DO, soft_wrap=True)
         raise typer.Exit(1)
     console.print(f"[green]the audit log is intact[/green]; checkpoint: {checkpoint}")
+
+
+@audit_app.command("checkpoint")
+def checkpoint_command(
+    reason: Annotated[str, typer.Option(help="Why the checkpoint is started (kept in the audit log).")],
+    by: ByOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Start the checkpoint of a log that has none (a warehouse from before it), recording that you did.
+
+    Seals events from before the hash chain, records an audit_checkpoint event naming you and the
+    reason, and writes the checkpoint at it. Refused when a checkpoint exists or the chain is broken.
+    """
+    from pipelines.audit import record
+    from pipelines.audit_chain import checkpoint_path, verify, write_checkpoint
+    from pipelines.warehouse import connect
+
+    if not reason.strip():
+        raise typer.BadParameter("say why the checkpoint is started (--reason)")
+    path = _existing(warehouse)
+    checkpoint = checkpoint_path(path)
+    if checkpoint.exists():
+        console.print(f"[red]{checkpoint} exists: run `cohort audit verify` instead[/red]", soft_wrap=True)
+        raise typer.Exit(1)
+    now = system_clock()
+    with connect(path) as con:
+        broken = [p for p in verify(con, None, now).problems if p.event_id is not None]
+        if broken:
+            console.print(f"[red]the chain is broken ({broken[0].what}): no checkpoint started[/red]")
+            console.print(WHAT_TO_DO, soft_wrap=True)
+            raise typer.Exit(1)
+        what = "audit checkpoint started for a log that had none"
+        record(con, f"user:{acting_user(by)}", "audit_checkpoint", what, purpose=reason.strip(), at=now)
+        write_checkpoint(checkpoint, _head_event(con), now)  # the event just recorded, sealed
+    console.print(f"[green]checkpoint started[/green] at {checkpoint}; the start is recorded in the log")
+
+
+def _head_event(con: duckdb.DuckDBPyConnection) -> Event:
+    from pipelines.audit import events
+
+    return events(con)[-1]
 
 
 @audit_app.command("export")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from pipelines.cli_options import WarehouseOption
+from pipelines.cli_options import ByOption, WarehouseOption, acting_user
 from pipelines.clock import system_clock
 from pipelines.progress import console
+
+if TYPE_CHECKING:
+    import polars as pl
 
 link_app = typer.Typer(
     help="Link each person's records across police, education and health.",
@@ -71,41 +74,59 @@ def review(
     pair: Annotated[str | None, typer.Argument(help="A pair id from the queue.")] = None,
     accept: Annotated[bool, typer.Option("--accept", help="The two are the same person.")] = False,
     reject: Annotated[bool, typer.Option("--reject", help="The two are different people.")] = False,
-    reviewer: Annotated[str | None, typer.Option(help="Your name, recorded with the decision.")] = None,
-    reason: Annotated[str | None, typer.Option(help="Why, recorded with the decision.")] = None,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Your name, recorded with what you see and decide [default: --by].")
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            help="Why: recorded with a decision, and with a look at the queue or a pair "
+            "[default for a look: clerical review of uncertain identity matches]."
+        ),
+    ] = None,  # fmt: skip
     limit: Annotated[int, typer.Option(help="Pairs to list.")] = 20,
+    by: ByOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """List the pairs waiting for review, show one side by side, or record a decision on it.
 
-    A decision applies from the next `cohort link` and every run after it.
+    Listing the queue and showing a pair are consultations of personal data: each is recorded in the
+    audit log (who, why) before anything is shown. A decision applies from the next `cohort link`.
     """
-    from linkage.review import UnknownPair, open_pairs, record_decision, side_by_side
+    from linkage.review import REVIEW_PURPOSE, UnknownPair, open_pairs, record_decision, side_by_side
     from pipelines.warehouse import connect, warehouse_path
 
     if accept and reject:
         raise typer.BadParameter("give --accept or --reject, not both")
+    if (accept or reject) and (pair is None or not reviewer or not reason):
+        raise typer.BadParameter("a decision needs a PAIR, --reviewer and --reason")
+    actor = f"reviewer:{(reviewer or acting_user(by)).strip()}"
+    purpose = (reason or "").strip() or REVIEW_PURPOSE
     with connect(warehouse_path(warehouse)) as con:
-        if pair is None:
-            queue = open_pairs(con, limit)
-            table = Table(title=f"Pairs waiting for review (first {limit})")
-            for column in ("pair", "probability", "left", "right"):
-                table.add_column(column)
-            for pair_id, probability, left, right in queue.iter_rows():
-                table.add_row(pair_id, f"{probability:.4f}", left, right)
-            console.print(table)
-            return
         try:
-            probability, fields = side_by_side(con, pair)
-            if accept or reject:
-                if not reviewer or not reason:
-                    raise typer.BadParameter("a decision needs --reviewer and --reason")
+            if pair is None:
+                _show_queue(open_pairs(con, limit, actor=actor, purpose=purpose, now=system_clock()), limit)
+            elif accept or reject:
+                assert reviewer is not None and reason is not None
                 record_decision(con, pair, "accept" if accept else "reject", reviewer, reason, system_clock())
                 console.print(f"Recorded: {'accept' if accept else 'reject'} pair {pair}; "
                               "it applies from the next `cohort link`")  # fmt: skip
-                return
+            else:
+                _show_pair(pair, *side_by_side(con, pair, actor=actor, purpose=purpose, now=system_clock()))
         except (UnknownPair, ValueError) as error:
             raise typer.BadParameter(str(error)) from error
+
+
+def _show_queue(queue: pl.DataFrame, limit: int) -> None:
+    table = Table(title=f"Pairs waiting for review (first {limit})")
+    for column in ("pair", "probability", "left", "right"):
+        table.add_column(column)
+    for pair_id, probability, left, right in queue.iter_rows():
+        table.add_row(pair_id, f"{probability:.4f}", left, right)
+    console.print(table)
+
+
+def _show_pair(pair: str, probability: float, fields: pl.DataFrame) -> None:
     table = Table(title=f"Pair {pair}: match probability {probability:.4f}")
     for column in fields.columns:
         table.add_column(column)
@@ -113,6 +134,28 @@ def review(
         table.add_row(*row)
     console.print(table)
     console.print("Decide with --accept or --reject, --reviewer NAME --reason TEXT")
+
+
+@link_app.command()
+def runs(warehouse: WarehouseOption = None) -> None:
+    """List the linkage runs, newest first, and how each ended (succeeded, failed, or interrupted:
+    killed before it finished, found by the next run)."""
+    from pipelines.warehouse import connect, sql, warehouse_path
+
+    with connect(warehouse_path(warehouse)) as con:
+        rows = con.execute(sql("link/runs")).fetchall()
+    table = Table(title="Linkage runs")
+    for column in ("run", "started", "finished", "status", "model", "records", "people", "to review",
+                   "merges", "splits"):  # fmt: skip
+        table.add_column(column)
+    for run_id, started, finished, status, trained, *counts in rows:
+        model = "" if trained is None else "trained" if trained else "reused"
+        table.add_row(
+            run_id, f"{started:%d/%m/%Y %H:%M}", f"{finished:%d/%m/%Y %H:%M}" if finished else "",
+            f"[red]{status}[/red]" if status in ("failed", "interrupted") else status, model,
+            *("" if n is None else f"{n:,}" for n in counts),
+        )  # fmt: skip
+    console.print(table)
 
 
 @link_app.command()
@@ -152,4 +195,6 @@ def evaluate(
         "linked people merging several"
     )
     if json_path:
-        json_path.write_text(json.dumps(result, indent=1), encoding="utf-8")
+        from pipelines.files import write_private
+
+        write_private(json_path, json.dumps(result, indent=1), own_folder=False)

@@ -232,8 +232,9 @@ def cv(
     for k, precision in result["precision_at"].items():
         console.print(f"precision / recall at {k}: {_fmt(precision)} / {_fmt(result['recall_at'][k])}")
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+        from pipelines.files import write_private
+
+        write_private(json_path, json.dumps(result, indent=2), own_folder=False)
         console.print(f"Metrics written to {json_path}")
 
 

@@ -45,6 +45,8 @@ def subject_access(
     Records one subject_access event in the audit log. Exits 1, writing nothing, when nobody is held
     under the id.
     """
+    from pipelines.errors import ConfigurationError
+    from pipelines.files import SymlinkRefused
     from pipelines.subject_access import SubjectAccessError, export_subject
     from pipelines.warehouse import warehouse_path
     from pipelines.weekly_run import default_key_file
@@ -64,6 +66,8 @@ def subject_access(
             key_file=default_key_file(path),
             now=system_clock(),
         )
+    except (ConfigurationError, SymlinkRefused):
+        raise  # exit 4 and 2 (pipelines.errors), said by the root command
     except (SubjectAccessError, FileExistsError, ValueError) as error:
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error

@@ -53,11 +53,11 @@ def book(
     rulebook: RulebookOption = None,
 ) -> None:
     """Write the rulebook as a Markdown document for a board: each rule, its owner, policy and version."""
+    from pipelines.files import write_private
     from rules.book import render_book
 
     checked = _load(rulebook)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_book(checked), encoding="utf-8")
+    write_private(out, render_book(checked), own_folder=False)
     console.print(f"Rulebook {checked.version[:12]} ({len(checked.rules)} rules) written to {out}")
 
 

@@ -1,9 +1,36 @@
-"""Writing outputs owner-only: folders 0700, files 0600 (reports, lists and model artefacts)."""
+"""Writing outputs owner-only, whatever the umask: folders 0700, files 0600 (reports, lists, artefacts)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+
+class SymlinkRefused(ValueError):
+    """An output folder, or a folder on the way to it, is a symbolic link."""
+
+
+def private_folder(path: Path, *, own: bool = True) -> Path:
+    """Make the folder ``path`` and any missing parents, each level made here 0700 whatever the umask.
+
+    Args:
+        path: the folder.
+        own: the folder itself is ours (an artefact folder, a list run): make it owner-only even if it
+            existed. False for a folder a user named, which is left as it is when it exists.
+
+    Returns:
+        ``path``.
+    """
+    missing = [level for level in (path, *path.parents) if not level.exists()]
+    for level in reversed(missing):
+        try:
+            level.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by someone else: still made owner-only below
+            pass
+        os.chmod(level, 0o700)  # mkdir's mode is masked by the umask
+    if own and path not in missing:
+        os.chmod(path, 0o700)
+    return path
 
 
 def write_private(path: Path, content: str | bytes, *, own_folder: bool = True) -> Path:
@@ -13,12 +40,39 @@ def write_private(path: Path, content: str | bytes, *, own_folder: bool = True) 
         own_folder: the folder is ours (an artefact, a list run): make it owner-only even if it existed.
             False for a file a user asked for in a folder of theirs, which is left as it is.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if own_folder:
-        os.chmod(path.parent, 0o700)
+    private_folder(path.parent, own=own_folder)
     data = content.encode("utf-8") if isinstance(content, str) else content
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
     os.chmod(path, 0o600)
     return path
+
+
+def make_private(path: Path) -> Path:
+    """Make a file that a library wrote itself (a chart, a workbook) owner-only; return it."""
+    os.chmod(path, 0o600)
+    return path
+
+
+def refuse_symlinks(out: Path, what: str) -> None:
+    """Refuse an output folder that is a symbolic link, or whose nearest existing folder is one.
+
+    Writing through a link puts the output somewhere other than where it is recorded as written,
+    possibly somewhere others can read; the levels made here cannot be links.
+
+    Args:
+        out: the folder to be written.
+        what: what the folder is for, named in the message (e.g. ``--out``).
+
+    Raises:
+        SymlinkRefused: ``out`` or the existing folder it would be made in is a symbolic link.
+    """
+    for level in (out, *out.parents):
+        if level.is_symlink():
+            raise SymlinkRefused(
+                f"{what} {out}: {level} is a symbolic link; give a real folder (not a link), so the "
+                "output is written where it is recorded"
+            )
+        if level.exists():
+            return

@@ -96,7 +96,7 @@ def ingest_extracts(
 
     Fails (after loading everything valid and writing the report) when a quality gate fails.
     """
-    path = warehouse_path(_path(warehouse))
+    path = warehouse_path(_path(warehouse), create=True)  # ingest may make the warehouse
     with flow_inputs(landing=Path(landing), warehouse=path):
         result = run_ingest(
             Path(landing), path, run_date or today(system_clock), clock=system_clock,

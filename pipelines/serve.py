@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from pipelines.files import write_private
+
 POOL = "cohort-local"
 DEFAULT_PORT = 4200
 HOST = "127.0.0.1"
@@ -252,8 +254,7 @@ def port_free(port: int) -> bool:
 
 def start(plan: Plan, name: str, command: Sequence[str]) -> Child:
     """Start a child in its own session (so Ctrl-C reaches only `cohort serve`, which stops it in order)."""
-    plan.logs.mkdir(parents=True, exist_ok=True)
-    log = plan.logs / f"{name}.log"
+    log = write_private(plan.logs / f"{name}.log", b"")  # owner-only before anything is logged
     with log.open("wb") as out:
         process = subprocess.Popen(
             list(command), cwd=plan.project, env=plan.env, stdin=subprocess.DEVNULL, stdout=out,
@@ -264,8 +265,7 @@ def start(plan: Plan, name: str, command: Sequence[str]) -> Child:
 
 def run(plan: Plan, name: str, command: Sequence[str], *, timeout: float = COMMAND_TIMEOUT) -> None:
     """Run a short command to completion, its output in the log folder; ServeError if it fails."""
-    plan.logs.mkdir(parents=True, exist_ok=True)
-    log = plan.logs / f"{name}.log"
+    log = write_private(plan.logs / f"{name}.log", b"")  # owner-only before anything is logged
     with log.open("wb") as out:
         try:
             done = subprocess.run(

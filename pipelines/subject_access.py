@@ -26,7 +26,7 @@ import polars as pl
 from data_contracts.contract import Contract, load_contracts
 from pipelines import audit
 from pipelines.events import merged_ids_sql
-from pipelines.files import write_private
+from pipelines.files import refuse_symlinks, write_private
 from pipelines.publish import load_or_create_key, neutralise_strings
 from pipelines.warehouse import connect, quote
 
@@ -257,12 +257,14 @@ def export_subject(
     Raises:
         SubjectAccessError: nobody is held under ``person_id`` (nothing is written).
         FileExistsError: ``out`` exists and is not empty.
-        ValueError: the key file is open to others or too short.
+        pipelines.files.SymlinkRefused: ``out``, or the folder it would be made in, is a symbolic link
+            (refused before anything is read, written or recorded).
+        pipelines.errors.ConfigurationError: the key file is open to others or too short.
     """
+    refuse_symlinks(out, "the export folder")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out} already exists and is not empty: give a new folder for the export")
     contracts = load_contracts()
-    partial = out.parent / f".{out.name}.partial"
     with connect(warehouse) as con:
         subject = resolve_subject(con, person_id)
         key, _ = load_or_create_key(key_file)
@@ -272,29 +274,45 @@ def export_subject(
         about = {"reference": reference, "made_at": made_at.isoformat(sep=" "), "made_by": by,
                  "requester": requester, "reason": reason}  # fmt: skip
         files = export_files(held, contracts, about)
-        shutil.rmtree(partial, ignore_errors=True)
-        try:
-            for name, content in files.items():
-                write_private(partial / name, content)
-            con.begin()
-            try:
-                audit.record(
-                    con, f"user:{by}", "subject_access", _detail(held), purpose=reason, recipients=requester,
-                    rows=held.record_rows, file_name=export_name(reference),
-                    sha256=hashlib.sha256(files["manifest.json"]).hexdigest(), at=made_at,
-                )  # fmt: skip
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-        except BaseException:
-            shutil.rmtree(partial, ignore_errors=True)
-            raise
-    if out.exists():
-        out.rmdir()
-    partial.rename(out)
+        event = {
+            "purpose": reason, "recipients": requester, "rows": held.record_rows,
+            "file_name": export_name(reference), "sha256": hashlib.sha256(files["manifest.json"]).hexdigest(),
+        }  # fmt: skip
+        _write_recorded(con, out, files, f"user:{by}", _detail(held), event, made_at)
     digests = {name: hashlib.sha256(content).hexdigest() for name, content in files.items()}
     return SubjectExport(out, subject, digests, held.record_rows, reference)
+
+
+def _write_recorded(
+    con: duckdb.DuckDBPyConnection, out: Path, files: Mapping[str, bytes], actor: str, detail: str,
+    event: Mapping[str, Any], at: datetime,
+) -> None:  # fmt: skip
+    """Write the files into a hidden partial folder, record the disclosure, put the folder in place,
+    then commit: a failure anywhere removes what was written and records nothing."""
+    partial = out.parent / f".{out.name}.partial"
+    if partial.is_symlink():
+        partial.unlink()  # never write through a link left in its place
+    shutil.rmtree(partial, ignore_errors=True)
+    placed = False
+    try:
+        for name, content in files.items():
+            write_private(partial / name, content)
+        con.begin()
+        try:
+            audit.record(con, actor, "subject_access", detail, at=at, **event)
+            if out.exists():
+                out.rmdir()  # empty (checked), and not a link (refused)
+            partial.rename(out)
+            placed = True
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        if placed:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
 
 
 def _detail(held: Held) -> str:

@@ -17,6 +17,7 @@ import polars as pl
 from data_contracts.contract import Contract
 from data_contracts.staging import SQL_TYPES, staging_schema
 from pipelines.clock import system_clock
+from pipelines.files import private_folder
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -26,20 +27,48 @@ class MigrationError(RuntimeError):
     """The warehouse's recorded migrations disagree with the SQL files shipped with the code."""
 
 
-def warehouse_path(option: Path | None) -> Path:
-    """The warehouse file: the --warehouse option, else $COHORT_WAREHOUSE, else data/warehouse.duckdb."""
-    if option is not None:
-        return option
-    return Path(os.environ.get("COHORT_WAREHOUSE") or DEFAULT_WAREHOUSE)
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse cannot be used: missing, held by another process, or not a DuckDB database.
+
+    The message names the file and says what to do; the CLI exits with EXIT_WAREHOUSE on it.
+    """
+
+
+def warehouse_path(option: Path | None, *, create: bool = False) -> Path:
+    """The warehouse file: the --warehouse option, else $COHORT_WAREHOUSE, else data/warehouse.duckdb.
+
+    Args:
+        option: the --warehouse option.
+        create: the command may make a new warehouse (``cohort ingest`` only); otherwise a path with
+            no warehouse is refused, so a mistyped path never starts a new, empty warehouse.
+
+    Raises:
+        WarehouseUnavailable: there is no warehouse at the path and ``create`` is False.
+    """
+    path = option if option is not None else Path(os.environ.get("COHORT_WAREHOUSE") or DEFAULT_WAREHOUSE)
+    if not create and not path.exists():
+        raise WarehouseUnavailable(
+            f"no warehouse at {path}: check --warehouse / $COHORT_WAREHOUSE, or run cohort ingest first"
+        )
+    return path
 
 
 @contextmanager
 def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open (creating if need be) the warehouse, owner-only, with every migration applied."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Open (creating if need be) the warehouse, owner-only, with every migration applied.
+
+    Commands choose the path with :func:`warehouse_path`, which refuses a missing warehouse unless
+    the command may make one.
+
+    Raises:
+        WarehouseUnavailable: another process holds the warehouse, or the file is not a warehouse.
+    """
+    private_folder(path.parent, own=False)
     old_umask = os.umask(0o077)  # the database file and its WAL are created owner-only
     try:
         con = duckdb.connect(str(path))
+    except duckdb.Error as error:
+        raise _unavailable(path, error) from error
     finally:
         os.umask(old_umask)
     # every table row carries its load_id and row_number, so DuckDB need not keep insertion
@@ -47,9 +76,28 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con.execute("SET preserve_insertion_order = false")
     try:
         migrate(con)
+        from pipelines.audit_chain import advance_checkpoint, head  # the audit log is built on this module
+
+        at_open = head(con)
         yield con
+        advance_checkpoint(con, path, at_open)  # the events this connection committed
     finally:
         con.close()
+
+
+def _unavailable(path: Path, error: duckdb.Error) -> WarehouseUnavailable:
+    """What to say when DuckDB cannot open the file (its own message is kept out: it is long)."""
+    if "lock" in str(error).lower():
+        return WarehouseUnavailable(
+            f"the warehouse {path} is in use by another process: wait for that run to finish "
+            "(or stop it), then run this again"
+        )
+    if path.is_dir():
+        return WarehouseUnavailable(f"{path} is a folder, not a warehouse: give the .duckdb file")
+    return WarehouseUnavailable(
+        f"{path} cannot be opened as a DuckDB warehouse ({type(error).__name__}): check --warehouse / "
+        "$COHORT_WAREHOUSE names the warehouse file, or restore it from its backup"
+    )
 
 
 def migrations() -> list[tuple[int, str, str]]:

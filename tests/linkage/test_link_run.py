@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import duckdb
@@ -10,7 +12,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from linkage.evaluate import evaluate
-from linkage.review import open_pairs, record_decision
+from linkage.review import REVIEW_PURPOSE, open_pairs, record_decision
 from linkage.run import read_records, run_link
 from pipelines.cli import app
 from tests.clock import test_clock
@@ -61,7 +63,7 @@ def test_a_second_run_reuses_the_model_and_keeps_every_id(warehouse: Path) -> No
 def test_review_decisions_are_honoured_by_later_runs(warehouse: Path) -> None:
     run_link(warehouse, clock=test_clock())
     with duckdb.connect(str(warehouse)) as con:
-        queue = open_pairs(con, 2)
+        queue = open_pairs(con, 2, actor="reviewer:A. Reviewer", purpose="test", now=test_clock()())
         assert queue.height == 2, "the small world should leave pairs for review"
         (accepted, _, a_left, a_right), (rejected, _, r_left, r_right) = queue.rows()
         record_decision(
@@ -100,13 +102,33 @@ def _linked_through_others(warehouse: Path, left: str, right: str) -> bool:
     return bool(linked["n"][0])
 
 
-def test_each_run_saves_its_model_blocking_analysis_and_offline_charts(warehouse: Path) -> None:
-    result = run_link(warehouse, clock=test_clock())
-    names = {p.name for p in result.artefacts.iterdir()}
-    assert names == {"model.json", "blocking.json", "match_weights.html", "m_u_parameters.html"}
+def test_each_run_saves_its_model_blocking_analysis_and_offline_charts_owner_only(warehouse: Path) -> None:
+    old = os.umask(0)  # the artefacts are owner-only whatever the umask
+    try:
+        result = run_link(warehouse, clock=test_clock())
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in result.artefacts.iterdir()}
+    assert modes == dict.fromkeys(
+        ("model.json", "blocking.json", "match_weights.html", "m_u_parameters.html"), 0o600
+    )
     chart = (result.artefacts / "match_weights.html").read_text()
     assert '<script src="http' not in chart and "vega" in chart  # the libraries are inlined
-    assert result.artefacts.stat().st_mode & 0o077 == 0
+    assert [stat.S_IMODE(f.stat().st_mode) for f in (result.artefacts, result.artefacts.parent)] == [
+        0o700
+    ] * 2
+
+
+def test_a_killed_run_is_marked_interrupted_by_the_next_and_listed_so(warehouse: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:  # a run killed mid-way leaves its row 'running'
+        con.execute("INSERT INTO link.run (run_id, started_at, status) VALUES ('killed01', ?, 'running')",
+                    [test_clock()()])  # fmt: skip
+    result = run_link(warehouse, clock=test_clock())
+    statuses = dict(table(warehouse, "SELECT run_id, status FROM link.run").rows())
+    assert statuses == {"killed01": "interrupted", result.run_id: "succeeded"}
+    listed = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["link", "runs", "--warehouse", str(warehouse)])
+    assert listed.exit_code == 0, listed.output
+    assert "killed01" in listed.output and "interrupted" in listed.output and "succeeded" in listed.output
 
 
 def test_linkage_never_reads_the_ground_truth() -> None:
@@ -121,11 +143,21 @@ def test_the_cli_links_lists_shows_decides_and_evaluates(warehouse: Path, small_
     linked = runner.invoke(app, ["link", *where])
     assert linked.exit_code == 0, linked.output
     assert "people" in linked.output
-    listed = runner.invoke(app, ["link", "review", *where])
+    listed = runner.invoke(app, ["link", "review", "--by", "ana", *where])
     assert listed.exit_code == 0 and "Pairs waiting for review" in listed.output
     pair = table(warehouse, "SELECT pair_id FROM link.review_pair ORDER BY pair_id LIMIT 1")["pair_id"][0]
-    shown = runner.invoke(app, ["link", "review", pair, *where])
+    shown = runner.invoke(
+        app, ["link", "review", pair, "--reviewer", "R", "--reason", "weekly queue", *where]
+    )
     assert shown.exit_code == 0 and "surname" in shown.output
+    consulted = table(warehouse, "SELECT actor, action, category, purpose, detail FROM audit.event "
+                                 "WHERE category = 'consultation' ORDER BY event_id").rows()  # fmt: skip
+    assert consulted == [
+        ("reviewer:ana", "link_review_queue", "consultation",
+         REVIEW_PURPOSE, "link review queue listed: 20 pairs"),
+        ("reviewer:R", "link_review_pair", "consultation", "weekly queue",
+         f"pair {pair}: two registrations shown side by side for review"),
+    ]  # fmt: skip
     missing_reason = runner.invoke(app, ["link", "review", pair, "--accept", "--reviewer", "R", *where])
     assert missing_reason.exit_code != 0 and "--reason" in missing_reason.output
     decided = runner.invoke(
