@@ -44,6 +44,9 @@ class Broken:
     rename: Callable[[str], str] = lambda name: name
     secret_row: int = 1  # the data row whose personal data no message may quote
     secrets: tuple[str, ...] = ()  # personal data the breakage itself added
+    audit: tuple[str, str] | None = (
+        None  # what the message quotes from the file, and the audit's words instead
+    )
 
 
 def real_extract(world: World, source: str) -> Path:
@@ -122,6 +125,22 @@ def text_after_quote(path: Path) -> bytes:
     fields[3] = b'"' + fields[3] + b'"X'
     lines[ROW] = b",".join(fields)
     return b"".join(lines)
+
+
+def quotes_pairing_across_lines(path: Path) -> bytes:
+    """A stray quote opening one row's surname, and another closing the next row's: two rows read as one."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    for row, edit in ((ROW, lambda f: b'"' + f), (ROW + 1, lambda f: f + b'"')):
+        fields = lines[row].split(b",")
+        fields[3] = edit(fields[3])
+        lines[row] = b",".join(fields)
+    return b"".join(lines)
+
+
+def mixed_line_endings(path: Path) -> bytes:
+    """The first ROW lines end in CRLF, the rest in LF (as when two exports are joined)."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    return b"".join(line.replace(b"\n", b"\r\n") for line in lines[:ROW]) + b"".join(lines[ROW:])
 
 
 def no_quotes(data: bytes) -> bytes:
@@ -206,7 +225,11 @@ REJECTED = [
         id="utf-16",
     ),
     pytest.param(
-        Broken(POLICE, lambda p: with_column(p, POLICE, "NOTES", "seen at home")),
+        Broken(
+            POLICE,
+            lambda p: with_column(p, POLICE, "NOTES", "seen at home"),
+            audit=(", column 'NOTES'", f", column {POLICE_WIDTH + 1} of the header"),
+        ),
         "NOTES",
         "the file has a column the contract does not declare",
         "add it to the contract (and a migration); otherwise ask the sender to re-send it",
@@ -227,14 +250,25 @@ REJECTED = [
         id="missing-column",
     ),
     pytest.param(
-        Broken(POLICE, lambda p: p.read_bytes().replace(b",SURNAME,", b",Surname,", 1)),
+        Broken(
+            POLICE,
+            lambda p: p.read_bytes().replace(b",SURNAME,", b",Surname,", 1),
+            audit=(
+                "(the file has 'Surname': names must match exactly)",
+                "(column 4 of the header differs from it in case or spaces)",
+            ),
+        ),
         "SURNAME",
         "a column the contract requires is missing (the file has 'Surname': names must match exactly)",
         "ask the sender to re-send it with every column",
         id="renamed-column",
     ),
     pytest.param(
-        Broken(POLICE, lambda p: p.read_bytes().replace(b",FORENAMES,", b",SURNAME,", 1)),
+        Broken(
+            POLICE,
+            lambda p: p.read_bytes().replace(b",FORENAMES,", b",SURNAME,", 1),
+            audit=(", column 'SURNAME'", ", column 5 of the header"),
+        ),
         "SURNAME",
         "the column appears more than once in the header",
         "ask the sender to re-send it",
@@ -276,6 +310,53 @@ REJECTED = [
         "the file is not a readable .xlsx workbook (it looks like text, not a spreadsheet)",
         "ask the sender to re-send it as an .xlsx workbook",
         id="csv-named-xlsx",
+    ),
+    pytest.param(
+        Broken(POLICE, quotes_pairing_across_lines, secret_row=ROW),
+        "SURNAME",
+        f"the record that starts on line {ROW + 1} runs on to line {ROW + 2}: a quoted value holds a "
+        "line break",
+        "ask the sender to re-send it with every quote closed and no line breaks inside values",
+        id="quotes-pairing-across-two-lines",
+    ),
+    pytest.param(
+        Broken(
+            POLICE,
+            lambda p: with_value(p, POLICE, ROW, "SURNAME", "SMITH\nJONES"),
+            secret_row=ROW,
+            secrets=("SMITH", "JONES"),
+        ),
+        "SURNAME",
+        f"the record that starts on line {ROW + 1} runs on to line {ROW + 2}",
+        "ask the sender to re-send it with every quote closed and no line breaks inside values",
+        id="line-break-inside-quoted-name",
+    ),
+    pytest.param(
+        Broken(
+            HEALTH,
+            lambda p: with_value(p, HEALTH, ROW, "PATIENT_SURNAME", "SMITH\r\nJONES"),
+            secret_row=ROW,
+            secrets=("SMITH", "JONES"),
+        ),
+        "PATIENT_SURNAME",
+        f"the record that starts on line {ROW + 1} runs on to line {ROW + 2}",
+        "ask the sender to re-send it with every quote closed and no line breaks inside values",
+        id="crlf-inside-quoted-name",
+    ),
+    pytest.param(
+        Broken(POLICE, mixed_line_endings),
+        None,
+        f"line {ROW + 1} ends in LF but line 1 ends in CRLF (the file mixes line endings",
+        "ask the sender to re-send it exported in one piece, every line ending the same way",
+        id="mixed-crlf-and-lf",
+    ),
+    pytest.param(
+        Broken(POLICE, lambda p: p.read_bytes().replace(b",DOB,", b"\r,DOB,", 1)),
+        None,
+        "line 1 has a carriage return (CR) before its end, outside any quoted value",
+        "ask the sender to re-send it with each line ending the same way (CRLF or LF) and no CR inside a "
+        "line",
+        id="stray-cr-in-header",
     ),
     pytest.param(
         Broken(POLICE, lambda p: p.read_bytes(), rename=lambda n: n.replace("occurrences", "occurences")),
@@ -372,7 +453,9 @@ def test_a_broken_file_is_rejected_whole_with_a_message_saying_what_to_do(
         events = con.execute(
             "SELECT action, file_name, detail FROM audit.event WHERE load_id = ?", [outcome.load_id]
         ).fetchall()
-        assert events == [("reject", path.name, problem)]
+        audit = problem.replace(*broken.audit) if broken.audit else problem
+        assert broken.audit is None or broken.audit[0] in problem
+        assert events == [("reject", path.name, audit)]
         for name in CONTRACTS:  # no row of it anywhere
             assert [con.execute(f"SELECT count(*) FROM {layer}.{name}").fetchall()[0][0]
                     for layer in ("raw", "staging", "quarantine")] == [0, 0, 0]  # fmt: skip
@@ -424,12 +507,8 @@ QUARANTINED = [
         POLICE, "FORENAMES", "JOHN " * 200_000, "FORENAMES:max_length", ("JOHN JOHN",), id="1-MB-field",
     ),
     pytest.param(
-        POLICE, "SURNAME", "SMITH\nJONES", "SURNAME:control_characters", ("SMITH", "JONES"),
-        id="line-break-inside-quoted-name",
-    ),
-    pytest.param(
-        HEALTH, "PATIENT_SURNAME", "SMITH\r\nJONES", "PATIENT_SURNAME:control_characters",
-        ("SMITH", "JONES"), id="crlf-inside-quoted-name",
+        POLICE, "SURNAME", "SMITH\tJONES", "SURNAME:control_characters", ("SMITH", "JONES"),
+        id="tab-inside-name",
     ),
 ]  # fmt: skip
 
@@ -471,9 +550,11 @@ def test_a_bad_row_is_quarantined_with_its_reason_and_the_rest_load(
     [
         pytest.param(POLICE, lambda data: b"\xef\xbb\xbf" + data, id="bom"),
         pytest.param(HEALTH, lambda data: b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"), id="bom-and-crlf"),
+        pytest.param(POLICE, lambda data: data.replace(b"\n", b"\r"), id="cr-only-line-endings"),
+        pytest.param(HEALTH, lambda data: data.replace(b"\n", b"\r\n"), id="crlf"),
     ],
 )
-def test_a_utf8_bom_loads_normally_every_row(
+def test_a_bom_or_any_one_line_ending_loads_every_row(
     small_world: World, tmp_path: Path, source: str, edit: Callable[[bytes], bytes]
 ) -> None:
     real = real_extract(small_world, source)
