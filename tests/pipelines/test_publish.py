@@ -15,6 +15,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from lists.checks import IDENTITY_FLAG, RunChecks
 from lists.entries import DECISIONS, DEPARTURE_SCHEMA, ENTRY_SCHEMA, ListRun
 from pipelines.publish import (
     FILES,
@@ -29,7 +30,7 @@ from pipelines.publish import (
     publish,
     published_frame,
 )
-from pipelines.workbook import WorkbookError, read_reviewed_workbook
+from pipelines.workbook import ABOUT_SHEET, DATA_QUALITY, DECIDED_AT, WorkbookError, read_reviewed_workbook
 
 KEY = b"k" * 32
 RUN = ListRun(
@@ -41,6 +42,13 @@ RUN = ListRun(
 RULES_ALONE = ListRun(
     **(RUN.__dict__ | {"mode": "rules alone", "model_version": None, "model_approval": None})
 )
+CHECKED = ListRun(
+    **(RUN.__dict__ | {"checks": RunChecks(
+        "ingest-9", ("quarantine_share (police_occurrences): 9.00% is 7.00% over the 2.00% limit",),
+        ("education_attendance: newest file (2023-10-02) is 154 days old",), "police confirmed by phone",
+        frozenset({102}),
+    )})
+)  # fmt: skip
 
 
 def factor(text: str, source: str, contribution: float) -> dict[str, Any]:
@@ -131,7 +139,7 @@ def test_files_are_owner_only(published: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
 
 
-@pytest.mark.parametrize("run", [RUN, RULES_ALONE])
+@pytest.mark.parametrize("run", [RUN, RULES_ALONE, CHECKED])
 def test_republishing_gives_byte_identical_files(tmp_path: Path, run: ListRun) -> None:
     entries = entries_frame(rules_alone=run.rules_alone)
     first = publish(tmp_path / "a", run, entries, DEPARTURES, KEY)
@@ -336,3 +344,45 @@ def test_created_at_in_another_zone_gives_the_same_files(tmp_path: Path) -> None
         tmp_path / "b", aware, entries, DEPARTURES, KEY
     )
     assert "2024-03-04 09:30:00 UTC" in (tmp_path / "a" / REPORT).read_text()
+
+
+def test_a_list_from_failed_gates_says_so_everywhere_and_flags_identity_matches(tmp_path: Path) -> None:
+    folder = tmp_path / "checked"
+    publish(folder, CHECKED, entries_frame(), DEPARTURES, KEY)
+    report = (folder / REPORT).read_text()
+    assert "DATA QUALITY" in report and "9.00% is 7.00% over the 2.00% limit" in report
+    assert "education_attendance: newest file (2023-10-02) is 154 days old" in report
+    assert "police confirmed by phone" in report and "1 of the people on this list" in report
+    flat = pl.read_csv(folder / LIST_CSV)
+    assert flat[IDENTITY_FLAG].to_list() == [None, "yes", None]  # person 102 is ranked second
+    sheet = openpyxl.load_workbook(folder / WORKBOOK)[ABOUT_SHEET]
+    about = {row[0].value: row[1].value for row in sheet.iter_rows()}
+    assert CHECKED.checks is not None
+    assert about[DATA_QUALITY].splitlines() == CHECKED.checks.warnings()
+    assert about[IDENTITY_FLAG].startswith("1 listed people have an identity match awaiting review")
+
+
+def test_a_run_made_before_the_checks_publishes_as_it_did(published: Path) -> None:
+    assert IDENTITY_FLAG not in pl.read_csv(published / LIST_CSV).columns
+    assert "DATA QUALITY" not in (published / REPORT).read_text()
+    header = [c.value for c in openpyxl.load_workbook(published / WORKBOOK)["List"][3]]
+    assert DECIDED_AT not in header
+
+
+def test_a_decided_at_cell_dates_the_row_and_a_non_date_is_refused_by_row_and_column(tmp_path: Path) -> None:
+    folder = tmp_path / "checked"
+    publish(folder, CHECKED, entries_frame(), DEPARTURES, KEY)
+    path = folder / WORKBOOK
+    review(path, {4: ("defer", "awaiting school", "J. Smith"), 5: ("known", "open case", "J. Smith")})
+    book = openpyxl.load_workbook(path)
+    sheet = book["List"]
+    column = [c.value for c in sheet[3]].index(DECIDED_AT) + 1
+    sheet.cell(row=4, column=column, value=datetime(2024, 3, 6, 14, 5))
+    book.save(path)
+    reviewed = read_reviewed_workbook(path)
+    assert reviewed.rows["decided_at"].to_list() == [datetime(2024, 3, 6, 14, 5), None]
+    sheet.cell(row=5, column=column, value="next tuesday")
+    book.save(path)
+    with pytest.raises(WorkbookError, match="row 5, column 'decided at': not a date") as caught:
+        read_reviewed_workbook(path)
+    assert "tuesday" not in str(caught.value)  # the cell's text is not copied into the message
