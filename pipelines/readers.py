@@ -1,7 +1,10 @@
 """Read an extract file exactly as its contract says, or reject it whole with a message saying how to fix it.
 
 Rows come back as text, verbatim (empty fields are null), with their 1-based row number in
-the file. Messages never quote file contents: they may hold personal data.
+the file (blank lines and blank spreadsheet rows are not rows). Each record must be one line:
+a value holding a line break rejects the file, since a stray quote joining two records looks
+the same. Messages quote at most a short escaped excerpt of a file (a header or sheet name),
+and their audit form none (:mod:`pipelines.rejected`).
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ def read_extract(path: Path, contract: Contract) -> pl.DataFrame:
 
     Raises:
         RejectedFile: the file is empty, binary, not UTF-8, not a workbook, has the wrong
-            delimiter, missing, extra or repeated columns, or a malformed or truncated row.
+            delimiter, missing, extra or repeated columns, a malformed or truncated row, mixed
+            line endings, a stray carriage return, a record spanning lines; or, in a workbook,
+            another sheet holding data, an Excel error cell or a formula saved without its value.
     """
     if path.stat().st_size == 0:
         raise RejectedFile(path.name, "the file is empty (0 bytes), not even a header row", RESEND)
