@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 
 class SymlinkRefused(ValueError):
@@ -49,10 +50,12 @@ def write_private(path: Path, content: str | bytes, *, own_folder: bool = True) 
     return path
 
 
-def make_private(path: Path) -> Path:
-    """Make a file that a library wrote itself (a chart, a workbook) owner-only; return it."""
+def open_private(path: Path) -> BinaryIO:
+    """A new (or emptied) file, owner-only, open for writing bytes (a log a child process writes to)."""
+    private_folder(path.parent)
+    handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
     os.chmod(path, 0o600)
-    return path
+    return handle
 
 
 def refuse_symlinks(out: Path, what: str) -> None:

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from pipelines.files import write_private
+from pipelines.files import open_private
 
 POOL = "cohort-local"
 DEFAULT_PORT = 4200
@@ -254,8 +254,8 @@ def port_free(port: int) -> bool:
 
 def start(plan: Plan, name: str, command: Sequence[str]) -> Child:
     """Start a child in its own session (so Ctrl-C reaches only `cohort serve`, which stops it in order)."""
-    log = write_private(plan.logs / f"{name}.log", b"")  # owner-only before anything is logged
-    with log.open("wb") as out:
+    log = plan.logs / f"{name}.log"
+    with open_private(log) as out:
         process = subprocess.Popen(
             list(command), cwd=plan.project, env=plan.env, stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,
@@ -265,8 +265,8 @@ def start(plan: Plan, name: str, command: Sequence[str]) -> Child:
 
 def run(plan: Plan, name: str, command: Sequence[str], *, timeout: float = COMMAND_TIMEOUT) -> None:
     """Run a short command to completion, its output in the log folder; ServeError if it fails."""
-    log = write_private(plan.logs / f"{name}.log", b"")  # owner-only before anything is logged
-    with log.open("wb") as out:
+    log = plan.logs / f"{name}.log"
+    with open_private(log) as out:
         try:
             done = subprocess.run(
                 list(command), cwd=plan.project, env=plan.env, stdin=subprocess.DEVNULL, stdout=out,

@@ -264,10 +264,12 @@ def export_subject(
     refuse_symlinks(out, "the export folder")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out} already exists and is not empty: give a new folder for the export")
+    if key_file.exists():
+        load_or_create_key(key_file)  # a key to fix stops the export before anyone's data is read
     contracts = load_contracts()
     with connect(warehouse) as con:
         subject = resolve_subject(con, person_id)
-        key, _ = load_or_create_key(key_file)
+        key, _ = load_or_create_key(key_file)  # made only for a person who is held
         reference = subject_reference(subject.person_id, key)
         held = read_held(con, subject, [subject_reference(i, key) for i in subject.ids], contracts)
         made_at = now.replace(microsecond=0)

@@ -116,15 +116,78 @@ def test_deleting_the_last_events_is_caught_by_the_checkpoint(warehouse: Path, t
     assert json.loads(checkpoint.read_text()) == saved  # a broken log never moves the checkpoint
 
 
-def test_a_checkpointed_event_rewritten_with_a_new_chain_is_caught(warehouse: Path, tmp_path: Path) -> None:
-    checkpoint = tmp_path / "cp.json"
-    problems(warehouse, checkpoint)
+def test_a_checkpointed_event_rewritten_with_a_new_chain_is_caught(warehouse: Path) -> None:
+    checkpoint = audit.checkpoint_path(warehouse)
+    assert problems(warehouse, checkpoint) == []
     with connect(warehouse) as con:
         # blank every hash and record again: the log is re-sealed with event 1 edited
         con.execute("UPDATE audit.event SET event_hash = NULL, previous_hash = NULL, category = NULL")
         con.execute("UPDATE audit.event SET rows = 1 WHERE event_id = 1")
         audit.record(con, "user:eve", "link_decision", "cover-up", at=AT)
     assert [p[0] for p in problems(warehouse, checkpoint)] == [5]
+
+
+def test_the_checkpoint_starts_with_the_first_events_and_follows_each_commit(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    checkpoint = audit.checkpoint_path(path)
+    with connect(path) as con:
+        assert audit.verify(con, checkpoint, AT).intact  # an empty log with no checkpoint: nothing recorded
+    assert not checkpoint.exists()
+    with connect(path) as con:
+        record_five(con)
+    assert json.loads(checkpoint.read_text())["event_id"] == 5
+    with connect(path) as con:
+        audit.record(con, "user:ana", "decision", "list run 1: 1 decision", at=AT)
+        sixth = as_dict(con, 6)["event_hash"]
+    saved = json.loads(checkpoint.read_text())
+    assert (saved["event_id"], saved["event_hash"]) == (6, sixth)
+    assert stat.S_IMODE(checkpoint.stat().st_mode) == 0o600
+
+
+def test_blanked_hashes_and_a_deleted_checkpoint_never_verify_as_intact(warehouse: Path) -> None:
+    checkpoint = audit.checkpoint_path(warehouse)
+    with connect(warehouse) as con:
+        con.execute("UPDATE audit.event SET event_hash = NULL, previous_hash = NULL, category = NULL")
+        con.execute("UPDATE audit.event SET actor = 'user:eve' WHERE event_id = 3")
+    checkpoint.unlink()
+    found = problems(warehouse, checkpoint)
+    assert [p.event_id for p in found] == [None, None]
+    assert found[0].what.startswith("none of the 5 events has a hash")
+    assert found[1].what.startswith(f"there is no checkpoint ({checkpoint}) for a log of 5 events")
+    with connect(warehouse) as con:  # the next event re-seals the log, but no checkpoint is started for it
+        audit.record(con, "user:eve", "decision", "list run 1: 1 decision", at=AT)
+    assert not checkpoint.exists()
+    assert [p.what[:24] for p in problems(warehouse, checkpoint)] == ["there is no checkpoint ("]
+    result = runner.invoke(app, ["audit", "verify", "--warehouse", str(warehouse)])
+    assert result.exit_code == 1 and "NOT intact" in result.output and "intact[" not in result.output
+    assert not checkpoint.exists()  # verify never starts one either
+
+
+def test_cli_checkpoint_starts_one_for_a_log_without_and_records_who_and_why(warehouse: Path) -> None:
+    checkpoint = audit.checkpoint_path(warehouse)
+    checkpoint.unlink()  # as for a warehouse made before checkpoints
+    args = ["audit", "checkpoint", "--by", "dpo", "--warehouse", str(warehouse)]
+    result = runner.invoke(app, [*args, "--reason", "warehouse from before checkpoints"])
+    assert result.exit_code == 0, result.output
+    with connect(warehouse) as con:
+        event = as_dict(con, 6)
+    assert (event["actor"], event["action"], event["category"], event["purpose"]) == (
+        "user:dpo", "audit_checkpoint", "alteration", "warehouse from before checkpoints"
+    )  # fmt: skip
+    assert json.loads(checkpoint.read_text())["event_id"] == 6
+    assert problems(warehouse, checkpoint) == []
+    again = runner.invoke(app, [*args, "--reason", "again"])
+    assert again.exit_code == 1 and "exists: run `cohort audit verify` instead" in again.output
+
+
+def test_cli_checkpoint_refuses_a_broken_chain(warehouse: Path) -> None:
+    audit.checkpoint_path(warehouse).unlink()
+    with connect(warehouse) as con:
+        con.execute("UPDATE audit.event SET detail = 'nothing' WHERE event_id = 2")
+    args = ["audit", "checkpoint", "--reason", "r", "--warehouse", str(warehouse)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "event 2: edited" in result.output
+    assert not audit.checkpoint_path(warehouse).exists()
 
 
 def test_changed_recipients_with_a_recomputed_hash_break_the_next_link(warehouse: Path) -> None:
@@ -170,7 +233,8 @@ def test_events_from_before_the_chain_are_sealed_by_the_next_record(tmp_path: Pa
         audit.record(con, "user:ana", "view", "list opened", purpose="review", at=AT)
         rows = [as_dict(con, n) for n in range(1, 5)]
         after = audit.verify(con, None, AT)
-    assert (before.checked, before.unsealed, before.problems) == (3, 3, [])
+    assert (before.checked, before.unsealed) == (3, 3)
+    assert [p.what.split(":")[0] for p in before.problems] == ["none of the 3 events has a hash"]
     assert [r["category"] for r in rows] == ["collection", "collection", "alteration", "consultation"]
     assert rows[0]["previous_hash"] == "" and rows[0]["occurred_at"] == "2026-01-01T09:30:00.000000"
     assert [independent_hash(r) for r in rows] == [r["event_hash"] for r in rows]
@@ -265,7 +329,8 @@ def test_cli_verify_says_intact_then_lists_each_problem(warehouse: Path) -> None
 
 def test_cli_verify_refuses_a_missing_warehouse(tmp_path: Path) -> None:
     result = runner.invoke(app, ["audit", "verify", "--warehouse", str(tmp_path / "none.duckdb")])
-    assert result.exit_code == 1 and "no warehouse at" in result.output
+    assert result.exit_code == 3 and "no warehouse at" in result.output
+    assert "Traceback" not in result.output
     assert not (tmp_path / "none.duckdb").exists()
 
 

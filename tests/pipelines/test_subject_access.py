@@ -191,6 +191,59 @@ def test_an_unknown_id_exits_1_and_writes_nothing(
     assert "not empty" in export(world, 1, tmp_path / "full", code=1)
 
 
+def audit_events(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return int(con.execute("SELECT count(*) FROM audit.event").fetchall()[0][0])
+
+
+@pytest.mark.slow
+def test_a_symlinked_export_folder_is_refused_before_anything_is_read_written_or_recorded(
+    world: Path, listed: tuple[int, dict[str, set[str]]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("COHORT_PSEUDONYM_KEY_FILE", str(tmp_path / "key"))
+    before = audit_events(world / "warehouse.duckdb")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (tmp_path / "export").symlink_to(shared)
+    (tmp_path / "linked-parent").symlink_to(shared)
+    for out in (tmp_path / "export", tmp_path / "linked-parent" / "export"):
+        result = runner.invoke(app, [
+            "subject-access", str(listed[0]), "--out", str(out), "--requester", "the person",
+            "--reason", "SAR", "--warehouse", str(world / "warehouse.duckdb"),
+        ])  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert "is a symbolic link; give a real folder" in result.output and "Traceback" not in result.output
+    assert list(shared.iterdir()) == [] and not list(tmp_path.glob(".*partial"))
+    assert audit_events(world / "warehouse.duckdb") == before
+    assert not (tmp_path / "key").exists()
+
+
+@pytest.mark.slow
+def test_a_failure_after_writing_began_leaves_no_folder_and_records_no_disclosure(
+    world: Path, listed: tuple[int, dict[str, set[str]]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipelines import subject_access
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(world / "warehouse.duckdb", warehouse)
+    before = audit_events(warehouse)
+    real_rename = Path.rename
+
+    def full_disk(self: Path, target: Path) -> Path:  # the files are written, then placing them fails
+        if self.name.endswith(".partial"):
+            raise OSError(28, "No space left on device")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        subject_access.export_subject(
+            warehouse, listed[0], tmp_path / "export", requester="the person", reason="SAR", by="dpo",
+            key_file=tmp_path / "key", now=test_clock()(),
+        )  # fmt: skip
+    assert not (tmp_path / "export").exists() and not list(tmp_path.glob(".export*"))
+    assert audit_events(warehouse) == before
+
+
 def test_export_files_neutralise_formulas_and_checksum_every_file() -> None:
     contracts = load_contracts()
     columns = [c.staging_name for c in contracts["partner_referrals"].columns]

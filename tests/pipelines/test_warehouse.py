@@ -12,15 +12,37 @@ import pytest
 from data_contracts.contract import load_contracts
 from data_contracts.staging import SQL_TYPES, staging_schema
 from pipelines import warehouse
-from pipelines.warehouse import MigrationError, connect, migrations, warehouse_path
+from pipelines.warehouse import MigrationError, WarehouseUnavailable, connect, migrations, warehouse_path
 
 
 def test_warehouse_path_prefers_the_option_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COHORT_WAREHOUSE", raising=False)
-    assert warehouse_path(None) == Path("data/warehouse.duckdb")
+    assert warehouse_path(None, create=True) == Path("data/warehouse.duckdb")
     monkeypatch.setenv("COHORT_WAREHOUSE", "/srv/cohort.duckdb")
-    assert warehouse_path(None) == Path("/srv/cohort.duckdb")
-    assert warehouse_path(Path("x.duckdb")) == Path("x.duckdb")
+    assert warehouse_path(None, create=True) == Path("/srv/cohort.duckdb")
+    assert warehouse_path(Path("x.duckdb"), create=True) == Path("x.duckdb")
+
+
+def test_a_missing_warehouse_is_refused_unless_the_command_may_make_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("COHORT_WAREHOUSE", str(tmp_path / "typo.duckdb"))
+    with pytest.raises(WarehouseUnavailable) as refused:
+        warehouse_path(None)
+    assert str(refused.value) == (
+        f"no warehouse at {tmp_path / 'typo.duckdb'}: check --warehouse / $COHORT_WAREHOUSE, "
+        "or run cohort ingest first"
+    )
+    (tmp_path / "typo.duckdb").touch()
+    assert warehouse_path(None) == tmp_path / "typo.duckdb"
+
+
+def test_a_file_or_folder_that_is_not_a_warehouse_is_refused_in_one_line(tmp_path: Path) -> None:
+    text = tmp_path / "notes.duckdb"
+    text.write_text("not a database\n" * 100)
+    for path, wanted in ((text, "cannot be opened as a DuckDB warehouse"), (tmp_path, "is a folder")):
+        with pytest.raises(WarehouseUnavailable, match=wanted), connect(path):
+            pass
 
 
 def test_a_new_warehouse_is_owner_only_and_fully_migrated(tmp_path: Path) -> None:
