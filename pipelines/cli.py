@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.table import Table
+from typer import _click
 from typer.core import TyperGroup
 
 from pipelines.cli_audit import audit_app
@@ -30,7 +30,7 @@ class CohortGroup(TyperGroup):
     The exit codes are in pipelines.errors (and the README's "Exit codes").
     """
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: _click.Context) -> object:  # typer's own click
         try:
             return super().invoke(ctx)
         except Exception as error:
