@@ -40,7 +40,6 @@ from models.score import score_rows
 from models.settings import ModelSettings, parse_settings
 from pipelines import audit
 from pipelines.events import Pinned, current_pins, merged_ids_sql, read_events, read_names, read_people
-from pipelines.files import private_folder
 from pipelines.list_checks import check_as_of, enforce, read_checks
 from pipelines.model_registry import approved_model, history
 from pipelines.model_run import code_version
@@ -191,7 +190,8 @@ def run_weekly(
         run = replace(run, checks=checks.for_listed(drawn.entries["person_id"].to_list()))
         assert run.checks is not None
         root = lists_dir or default_lists_dir(warehouse)
-        private_folder(root)
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(root, 0o700)
         folder = root / f"{as_of.isoformat()}-run-{run_id}"
         partial = root / f".{folder.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
@@ -398,7 +398,7 @@ def _record(
         )  # fmt: skip
         if run.checks is not None and run.checks.override is not None:
             audit.record(
-                con, actor, "override",
+                con, actor, "publish",  # an override is part of publishing (audit.CATEGORIES)
                 f"list run {run.run_id} published despite {len(run.checks.failed_gates)} failed gate(s) "
                 f"and {len(run.checks.stale_sources)} stale source(s) (ingest run {run.checks.ingest_run}): "
                 f"{run.checks.override}",

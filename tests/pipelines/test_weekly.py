@@ -202,6 +202,31 @@ def test_the_weekly_list_from_rules_alone_to_review_and_reproduction(
         )
     assert "NO" in invoke("weekly", "reproduce", "2", *w, code=1)
 
+    # an ingest that failed a gate: the list is refused, unless published for a reason that is audited
+    gates = [
+        {"gate": "readable_files", "source": None, "passed": False, "message": "1 file(s) rejected whole"}
+    ]
+    with connect(warehouse) as con:
+        con.execute(
+            "INSERT INTO meta.run (run_id, flow, run_date, started_at, status, gates) VALUES "
+            "('failed-ingest', 'ingest-extracts', DATE '2026-11-17', TIMESTAMP '2026-11-17 06:00', "
+            "'failed', ?)",
+            [json.dumps(gates)],
+        )
+    output = invoke("weekly", "--as-of", AS_OF.isoformat(), *w, code=1)
+    assert "readable_files: 1 file(s) rejected whole" in output and "--despite-failed-gates" in output
+    invoke("weekly", "--as-of", AS_OF.isoformat(), *w, "--despite-failed-gates", "sender confirmed no loss")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        run_id, folder = con.execute("SELECT max(run_id), max_by(folder, run_id) FROM lists.run").fetchall()[
+            0
+        ]
+        (detail,) = con.execute(
+            "SELECT detail FROM audit.event WHERE action = 'publish' AND detail LIKE '%despite%'"
+        ).fetchall()[0]
+    assert detail.endswith("(ingest run failed-ingest): sender confirmed no loss")
+    assert "DATA QUALITY" in (Path(folder) / "report.html").read_text()
+    assert reproduce(warehouse, run_id, by="auditor", now=datetime(2026, 11, 24, 9)).identical
+
 
 def test_monday_of() -> None:
     assert monday_of(date(2026, 11, 21)) == date(2026, 11, 16)
