@@ -40,6 +40,7 @@ from models.score import score_rows
 from models.settings import ModelSettings, parse_settings
 from pipelines import audit
 from pipelines.events import Pinned, current_pins, merged_ids_sql, read_events, read_names, read_people
+from pipelines.files import private_folder
 from pipelines.list_checks import check_as_of, enforce, read_checks
 from pipelines.model_registry import approved_model, history
 from pipelines.model_run import code_version
@@ -190,8 +191,7 @@ def run_weekly(
         run = replace(run, checks=checks.for_listed(drawn.entries["person_id"].to_list()))
         assert run.checks is not None
         root = lists_dir or default_lists_dir(warehouse)
-        root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(root, 0o700)
+        private_folder(root)
         folder = root / f"{as_of.isoformat()}-run-{run_id}"
         partial = root / f".{folder.name}.partial"
         shutil.rmtree(partial, ignore_errors=True)
