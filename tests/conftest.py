@@ -52,8 +52,10 @@ def ingested(small_world: tuple[Path, dict[str, object]], tmp_path_factory: pyte
 def linked(ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small world's warehouse after one ingest and one linkage run (do not write to it)."""
     from linkage.run import run_link
+    from pipelines.audit_chain import checkpoint_path
 
     warehouse = tmp_path_factory.mktemp("linked") / "warehouse.duckdb"
     shutil.copy(ingested, warehouse)
+    shutil.copy(checkpoint_path(ingested), checkpoint_path(warehouse))  # the audit log's anchor goes too
     run_link(warehouse, clock=test_clock())
     return warehouse

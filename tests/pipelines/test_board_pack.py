@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from governance.board_pack import SECTIONS, PackBasis, changes_since
 from governance.fairness_settings import fairness_settings_text
+from pipelines.audit_chain import checkpoint_path
 from pipelines.cli import app
 from pipelines.model_registry import set_status
 from pipelines.model_run import run_training
@@ -48,6 +49,7 @@ class Resources(HTMLParser):
 def world(linked: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("board")
     shutil.copy(linked, folder / "warehouse.duckdb")
+    shutil.copy(checkpoint_path(linked), checkpoint_path(folder / "warehouse.duckdb"))
     return folder
 
 
