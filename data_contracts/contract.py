@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -23,8 +24,40 @@ DEFAULT_MAX_LENGTH = {"string": 100, "name": 60}
 """The longest free text a column may hold unless its contract says otherwise."""
 
 
+RuleKind = Literal[
+    "date_of_birth_plausible",
+    "not_after_extract",
+    "within_years_after_extract",
+    "not_before",
+    "not_more_than",
+]
+DATE_RULES: tuple[RuleKind, ...] = (
+    "date_of_birth_plausible",
+    "not_after_extract",
+    "within_years_after_extract",
+    "not_before",
+)
+"""Rule kinds that compare dates; ``not_more_than`` compares two whole-number columns."""
+LOWER_BOUNDS: tuple[RuleKind, ...] = ("date_of_birth_plausible", "not_before")
+"""Rule kinds that put an earliest plausible date on their ``column``."""
+UPPER_BOUNDS: tuple[RuleKind, ...] = (
+    "date_of_birth_plausible",
+    "not_after_extract",
+    "within_years_after_extract",
+)
+"""Rule kinds that put a latest plausible date on their ``column``."""
+
+
 class ContractError(ValueError):
     """A contract that does not satisfy the schema or is inconsistent with itself."""
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """Identifier values that pass their check digit but name nobody: dummies senders key in."""
+
+    values: tuple[str, ...]
+    repeated_digits: bool  # also refuse any value whose digits are all one digit (1111111111 passes mod 11)
 
 
 @dataclass(frozen=True)
@@ -44,6 +77,7 @@ class Column:
     identifier: Literal["nhs", "upn", "pnc"] | None = None
     minimum: int | None = None
     maximum: int | None = None
+    placeholders: Placeholders | None = None
 
     @property
     def staging_name(self) -> str:
@@ -60,11 +94,12 @@ class Rule:
     """A rule of validity across values, e.g. a recorded date not before the event date."""
 
     id: str
-    kind: Literal["date_of_birth_plausible", "not_after_extract", "not_before"]
+    kind: RuleKind
     column: str
     description: str
     other: str | None = None
     max_age_years: int | None = None
+    max_years_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,8 +220,18 @@ def _column(entry: dict[str, Any]) -> Column:
     if isinstance(codes, dict):
         codes_source = codes["reference"]
         codes = reference_codes(codes["reference"], codes["column"])
+    placeholders = entry.get("placeholders")
     return Column(
-        **{**entry, "codes": tuple(codes) if codes is not None else None, "codes_source": codes_source}
+        **{
+            **entry,
+            "codes": tuple(codes) if codes is not None else None,
+            "codes_source": codes_source,
+            "placeholders": (
+                Placeholders(tuple(placeholders["values"]), bool(placeholders["repeated_digits"]))
+                if placeholders is not None
+                else None
+            ),
+        }
     )
 
 
@@ -206,11 +251,7 @@ def _check_consistency(contract: Contract) -> None:
     roles = [c.role for c in contract.columns if c.role]
     if len(set(roles)) != len(roles):
         problems.append("columns: a role is given to two columns")
-    dates = {c.name for c in contract.columns if c.type == "date"}
-    for rule in contract.rules:
-        for name in (rule.column, rule.other):
-            if name is not None and name not in dates:
-                problems.append(f"rules/{rule.id}: {name!r} is not a date column")
+    problems += _rule_problems(contract)
     for column in contract.columns:
         if column.pattern is not None:
             try:
@@ -221,6 +262,49 @@ def _check_consistency(contract: Contract) -> None:
             problems.append(f"columns/{column.name}: minimum is above maximum")
     if problems:
         raise ContractError(f"contract {contract.name}: " + "; ".join(problems))
+
+
+def _rule_problems(contract: Contract) -> list[str]:
+    """Each rule reads columns of the type it compares: dates, or whole numbers for not_more_than."""
+    problems = []
+    dates = {c.name for c in contract.columns if c.type == "date"}
+    numbers = {c.name for c in contract.columns if c.type == "integer"}
+    if len({r.id for r in contract.rules}) != len(contract.rules):
+        problems.append("rules: a rule id is used twice")
+    for rule in contract.rules:
+        wanted, what = (dates, "date") if rule.kind in DATE_RULES else (numbers, "whole-number")
+        for name in (rule.column, rule.other):
+            if name is not None and name not in wanted:
+                problems.append(f"rules/{rule.id}: {name!r} is not a {what} column")
+        if rule.other is not None and rule.other == rule.column:
+            problems.append(f"rules/{rule.id}: compares {rule.column!r} with itself")
+    return problems
+
+
+def identifier_placeholders(contracts: Iterable[Contract]) -> dict[str, Placeholders]:
+    """Every placeholder the contracts declare, by identifier kind (nhs, upn, pnc).
+
+    Linkage reads identifiers of one kind from several extracts, so it refuses a value any of
+    them declares a placeholder.
+
+    Args:
+        contracts: the contracts.
+
+    Returns:
+        Per identifier kind, the union of the declared values, and whether any contract refuses
+        repeated digits.
+    """
+    merged: dict[str, Placeholders] = {}
+    for contract in contracts:
+        for column in contract.columns:
+            if column.identifier is None or column.placeholders is None:
+                continue
+            seen = merged.get(column.identifier, Placeholders((), False))
+            merged[column.identifier] = Placeholders(
+                tuple(sorted({*seen.values, *column.placeholders.values})),
+                seen.repeated_digits or column.placeholders.repeated_digits,
+            )
+    return merged
 
 
 def load_contract_file(text: str, file_name: str) -> Contract:

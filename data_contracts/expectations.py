@@ -21,7 +21,7 @@ from great_expectations.expectations.metrics.map_metric_provider import (
     column_pair_condition_partial,
 )
 
-from data_contracts.identifiers import nhs_number_is_valid, pnc_id_is_valid, upn_is_valid
+from data_contracts.identifiers import is_placeholder, nhs_number_is_valid, pnc_id_is_valid, upn_is_valid
 from data_contracts.parsing import parse_dates
 
 CHECK_DIGITS = {"nhs": nhs_number_is_valid, "upn": upn_is_valid, "pnc": pnc_id_is_valid}
@@ -59,6 +59,17 @@ class ColumnValuesHaveValidCheckDigits(ColumnMapMetricProvider):
         return _pandas_mask(frame.select(CHECK_DIGITS[scheme](pl.col("v"))).to_series(), column.index)
 
 
+class ColumnValuesAreNotPlaceholders(ColumnMapMetricProvider):
+    condition_metric_name = "column_values.cohort_not_placeholders"
+    condition_value_keys = ("values", "repeated_digits")
+
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column: pd.Series, values: list[str], repeated_digits: bool, **kwargs: Any) -> pd.Series:
+        frame = pl.DataFrame({"v": _polars(column)})
+        found = frame.select(is_placeholder(pl.col("v"), tuple(values), repeated_digits)).to_series()
+        return _pandas_mask(~found, column.index)
+
+
 class ColumnValuesAreWholeNumbersBetween(ColumnMapMetricProvider):
     condition_metric_name = "column_values.cohort_whole_numbers_between"
     condition_value_keys = ("min_value", "max_value")
@@ -84,7 +95,7 @@ class ColumnValuesMatchPattern(ColumnMapMetricProvider):
 class ColumnPairDatesWithinExtractWindow(ColumnPairMapMetricProvider):
     condition_metric_name = "column_pair_values.cohort_dates_within_extract_window"
     condition_domain_keys = ("batch_id", "table", "column_A", "column_B", "ignore_row_if")
-    condition_value_keys = ("date_format", "max_years_before")
+    condition_value_keys = ("date_format", "max_years_before", "max_years_after")
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)
     def _pandas(
@@ -93,6 +104,7 @@ class ColumnPairDatesWithinExtractWindow(ColumnPairMapMetricProvider):
         column_B: pd.Series,  # noqa: N803
         date_format: str,
         max_years_before: int | None,
+        max_years_after: int | None = None,
         **kwargs: Any,
     ) -> pd.Series:
         # a value that is not a date passes here: the date-format expectation reports it
@@ -102,7 +114,10 @@ class ColumnPairDatesWithinExtractWindow(ColumnPairMapMetricProvider):
                 "extract": pl.from_pandas(column_B.reset_index(drop=True)),
             }
         ).with_columns(pl.col("extract").cast(pl.Date))
-        ok = pl.col("day") <= pl.col("extract")
+        latest = pl.col("extract")
+        if max_years_after is not None:
+            latest = latest.dt.offset_by(f"{max_years_after}y")
+        ok = pl.col("day") <= latest
         if max_years_before is not None:
             ok &= pl.col("day") >= pl.col("extract").dt.offset_by(f"-{max_years_before}y")
         return _pandas_mask(frame.select(ok).to_series(), column_A.index)
@@ -118,6 +133,19 @@ class ColumnPairDatesInOrder(ColumnPairMapMetricProvider):
         earlier = parse_dates(_polars(column_A), date_format)
         later = parse_dates(_polars(column_B), date_format)
         return _pandas_mask(later >= earlier, column_A.index)
+
+
+class ColumnPairWholeNumbersNotAbove(ColumnPairMapMetricProvider):
+    condition_metric_name = "column_pair_values.cohort_whole_numbers_not_above"
+    condition_domain_keys = ("batch_id", "table", "column_A", "column_B", "ignore_row_if")
+    condition_value_keys = ()
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **kwargs: Any) -> pd.Series:  # noqa: N803
+        # a value that is not a whole number passes here: the whole-number expectation reports it
+        smaller = _polars(column_A).str.strip_chars().cast(pl.Int64, strict=False)
+        larger = _polars(column_B).str.strip_chars().cast(pl.Int64, strict=False)
+        return _pandas_mask(smaller <= larger, column_A.index)
 
 
 class ColumnPairValuesUniqueTogether(ColumnPairMapMetricProvider):
@@ -152,6 +180,16 @@ class ExpectColumnValuesToHaveValidCheckDigits(ColumnMapExpectation):
     library_metadata: ClassVar[dict[str, Any]] = {"maturity": "experimental", "tags": ["cohort"]}
 
 
+class ExpectColumnValuesToNotBePlaceholders(ColumnMapExpectation):
+    """Expect no value to be a placeholder identifier: a listed dummy, or (optionally) one digit repeated."""
+
+    values: list[str]
+    repeated_digits: bool
+    map_metric = "column_values.cohort_not_placeholders"
+    success_keys = ("values", "repeated_digits", "mostly")
+    library_metadata: ClassVar[dict[str, Any]] = {"maturity": "experimental", "tags": ["cohort"]}
+
+
 class ExpectColumnValuesToBeWholeNumbersBetween(ColumnMapExpectation):
     """Expect each value to be a whole number written in digits, within a range."""
 
@@ -179,14 +217,24 @@ class ExpectColumnValuesToMatchPattern(ColumnMapExpectation):
 class ExpectColumnPairDatesToBeWithinExtractWindow(ColumnPairMapExpectation):
     """Expect each date in column_A (agency format) on or before its file's extract date in column_B.
 
-    With ``max_years_before``, also no more than that many years before it.
+    With ``max_years_before``, also no more than that many years before it; with
+    ``max_years_after``, up to that many years after it instead of on or before it.
     """
 
     date_format: str
     max_years_before: int | None = None
+    max_years_after: int | None = None
     ignore_row_if: Literal["either_value_is_missing"] = "either_value_is_missing"
     map_metric = "column_pair_values.cohort_dates_within_extract_window"
-    success_keys = ("column_A", "column_B", "date_format", "max_years_before", "ignore_row_if", "mostly")
+    success_keys = (
+        "column_A",
+        "column_B",
+        "date_format",
+        "max_years_before",
+        "max_years_after",
+        "ignore_row_if",
+        "mostly",
+    )
     library_metadata: ClassVar[dict[str, Any]] = {"maturity": "experimental", "tags": ["cohort"]}
 
 
@@ -197,6 +245,15 @@ class ExpectColumnPairDatesToBeInOrder(ColumnPairMapExpectation):
     ignore_row_if: Literal["either_value_is_missing"] = "either_value_is_missing"
     map_metric = "column_pair_values.cohort_dates_in_order"
     success_keys = ("column_A", "column_B", "date_format", "ignore_row_if", "mostly")
+    library_metadata: ClassVar[dict[str, Any]] = {"maturity": "experimental", "tags": ["cohort"]}
+
+
+class ExpectColumnPairWholeNumbersToBeNotAbove(ColumnPairMapExpectation):
+    """Expect the whole number in column_A not to exceed the one in column_B (rows missing either pass)."""
+
+    ignore_row_if: Literal["either_value_is_missing"] = "either_value_is_missing"
+    map_metric = "column_pair_values.cohort_whole_numbers_not_above"
+    success_keys = ("column_A", "column_B", "ignore_row_if", "mostly")
     library_metadata: ClassVar[dict[str, Any]] = {"maturity": "experimental", "tags": ["cohort"]}
 
 
@@ -216,8 +273,10 @@ __all__ = [
     "ExpectColumnPairValuesToBeUniqueTogether",
     "ExpectColumnPairDatesToBeInOrder",
     "ExpectColumnPairDatesToBeWithinExtractWindow",
+    "ExpectColumnPairWholeNumbersToBeNotAbove",
     "ExpectColumnValuesToMatchPattern",
     "ExpectColumnValuesToBeDatesInFormat",
     "ExpectColumnValuesToBeWholeNumbersBetween",
     "ExpectColumnValuesToHaveValidCheckDigits",
+    "ExpectColumnValuesToNotBePlaceholders",
 ]

@@ -182,3 +182,34 @@ def pnc_id_is_valid(expr: pl.Expr) -> pl.Expr:
     number = (expr.str.slice(2, 2) + expr.str.slice(5, 7)).cast(pl.Int64, strict=False)
     expected = (number % 23).replace_strict(list(range(23)), list(PNC_LETTERS), return_dtype=pl.String)
     return _guarded(expr, r"^[0-9]{4}/[0-9]{7}[A-Z]$", expr.str.slice(12, 1) == expected)
+
+
+# --- placeholders ----------------------------------------------------------------------------
+
+_ONE_DIGIT_REPEATED = "^(?:" + "|".join(f"{d}+" for d in range(10)) + ")$"
+
+
+def normalised_identifier(expr: pl.Expr) -> pl.Expr:
+    """An identifier as staging writes it: every (Unicode) space removed, upper case."""
+    return expr.str.replace_all(r"\s+", "").str.to_uppercase()
+
+
+def is_placeholder(expr: pl.Expr, values: tuple[str, ...], repeated_digits: bool) -> pl.Expr:
+    """Build a check for placeholder identifiers: dummies that pass the check digit but name nobody.
+
+    Every repeated-digit NHS number passes modulus 11, and ``A000000000000`` and
+    ``0000/0000000Z`` pass theirs, so check digits alone let them through.
+
+    Args:
+        expr: String expression holding identifiers, as sent or as staged.
+        values: the known placeholders, as staged (no spaces, upper case).
+        repeated_digits: whether a value whose digits are all one digit is also a placeholder.
+
+    Returns:
+        Boolean expression: True for a placeholder, False otherwise (including null).
+    """
+    value = normalised_identifier(expr)
+    found = value.is_in(list(values))
+    if repeated_digits:
+        found |= value.str.replace_all("[^0-9]", "").str.contains(_ONE_DIGIT_REPEATED)
+    return found.fill_null(False)

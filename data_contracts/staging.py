@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from data_contracts.contract import Column, Contract
+from data_contracts.identifiers import normalised_identifier
 from data_contracts.parsing import dates_in_format
 
 STAGING_TYPES = {
@@ -42,7 +43,7 @@ def _typed(column: Column, date_format: str) -> pl.Expr:
     elif column.type == "postcode":
         out = normalise_postcode(raw)
     elif column.type == "identifier":
-        out = raw.str.replace_all(r"\s+", "").str.to_uppercase()
+        out = normalised_identifier(raw)
     elif column.type == "date":
         out = dates_in_format(raw, date_format)
     elif column.type == "integer":

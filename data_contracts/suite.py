@@ -14,10 +14,13 @@ from great_expectations.expectations.expectation import Expectation
 from data_contracts import expectations as cx
 from data_contracts.contract import FREE_TEXT, Column, Contract, Rule
 
-FORMULA_START = r"^[=+\-@\t\r]"
-"""Text a spreadsheet would run as a formula (OWASP CSV injection)."""
-CONTROL_CHARACTERS = r"[\x00-\x1f\x7f]"
-"""Line breaks, tabs and other control characters, which no name or code contains."""
+FORMULA_START = r"^\s*[=+\-@]"
+"""Text a spreadsheet would run as a formula (OWASP CSV injection), judged as staged: after the
+leading spaces staging trims (the pattern's space class is Unicode-aware: a no-break space is one)."""
+CONTROL_CHARACTERS = r"[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]"
+"""Characters no name or free text holds: control characters (line breaks, tabs, C1 controls),
+format characters (zero-width U+200B-U+200D, U+2060, U+FEFF, bidi controls U+202A-U+202E and
+U+2066-U+2069, soft hyphen), private-use characters and the line and paragraph separators U+2028/U+2029."""
 POSTCODE = r"^\s*[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2}\s*$"
 """A UK postcode in any case, with or without the space (staging puts it in standard form)."""
 EXTRACT_DATE = "_extract_date"
@@ -92,13 +95,14 @@ def column_checks(column: Column, date_format: str) -> list[Check]:
         )
         add(
             "formula",
-            "starts with =, +, -, @ or a tab, so a spreadsheet would run it as a formula",
+            "starts (after any spaces) with =, +, - or @, so a spreadsheet would run it as a formula",
             cx.ExpectColumnValuesToMatchPattern(column=name, pattern=FORMULA_START, negate=True),
         )
         add(
             "control_characters",
-            "contains a line break, tab or other control character",
+            "contains a line break, tab, zero-width, text-direction or other invisible control character",
             cx.ExpectColumnValuesToMatchPattern(column=name, pattern=CONTROL_CHARACTERS, negate=True),
+            FIX_ROW + "; the character is often pasted in from another system with the text",
         )
     if column.type == "name":
         add(
@@ -127,11 +131,24 @@ def column_checks(column: Column, date_format: str) -> list[Check]:
             FIX_ROW + "; if the code is new and valid, add it to the contract or reference table",
         )
     if column.type == "identifier":
-        assert column.identifier is not None
+        assert column.identifier is not None and column.placeholders is not None
+        kind = IDENTIFIER_NAMES[column.identifier]
         add(
             "check_digit",
-            f"is not a valid {IDENTIFIER_NAMES[column.identifier]} (wrong form or check digit)",
+            f"is not a valid {kind} (wrong form or check digit)",
             cx.ExpectColumnValuesToHaveValidCheckDigits(column=name, scheme=column.identifier),
+        )
+        add(
+            "placeholder",
+            f"is a placeholder (a dummy {kind} or one digit repeated), not a real {kind}",
+            cx.ExpectColumnValuesToNotBePlaceholders(
+                column=name,
+                values=list(column.placeholders.values),
+                repeated_digits=column.placeholders.repeated_digits,
+            ),
+            f"ask the sender to send the person's real {kind}"
+            + (" or leave it blank when it is not known" if column.nullable else "")
+            + ", and include the row in their next extract",
         )
     if column.type == "date":
         add(
@@ -162,6 +179,14 @@ def _unknown_code_message(column: Column) -> str:
 
 def rule_check(rule: Rule, date_format: str) -> Check:
     """The check for one of a contract's rules of validity."""
+    if rule.kind == "not_more_than":
+        assert rule.other is not None
+        return _check(
+            rule.id,
+            (rule.column, rule.other),
+            f"{rule.column} is more than {rule.other}",
+            cx.ExpectColumnPairWholeNumbersToBeNotAbove(column_A=rule.column, column_B=rule.other),
+        )
     if rule.kind == "not_before":
         assert rule.other is not None
         return _check(
@@ -174,6 +199,8 @@ def rule_check(rule: Rule, date_format: str) -> Check:
         )
     if rule.kind == "not_after_extract":
         message = f"{rule.column} is after the date the extract was made"
+    elif rule.kind == "within_years_after_extract":
+        message = f"{rule.column} is more than {rule.max_years_after} years after the extract date"
     else:
         message = f"{rule.column} is after the extract date or more than {rule.max_age_years} years before it"
     return _check(
@@ -185,6 +212,7 @@ def rule_check(rule: Rule, date_format: str) -> Check:
             column_B=EXTRACT_DATE,
             date_format=date_format,
             max_years_before=rule.max_age_years,
+            max_years_after=rule.max_years_after,
         ),
     )
 

@@ -6,13 +6,21 @@ registers a person once and repeats that registration on every row, so records s
 valid identifier of one kind (a police PNC id, a unique pupil number or an NHS number)
 belong together before any probabilistic matching: they form one *registration*. A record
 without an identifier is a registration of its own. Splink compares registrations, not rows.
+
+A placeholder identifier (a dummy such as NHS number 9999999999 that the contracts declare) is
+treated as missing: it names nobody, so records never group, block or match on it, even if
+one was staged before its contract refused it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
+
 import polars as pl
 
-from data_contracts.contract import Contract
+from data_contracts.contract import Contract, Placeholders, identifier_placeholders, load_contracts
+from data_contracts.identifiers import is_placeholder
 
 ROLES = ("person_id", "surname", "forenames", "date_of_birth", "sex", "postcode")
 RECORD_SCHEMA = pl.Schema(
@@ -59,12 +67,42 @@ def records_sql(contract: Contract) -> str:
     )
 
 
-def registrations(records: pl.DataFrame, sex_codes: dict[str, str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+@cache
+def declared_placeholders() -> dict[str, Placeholders]:
+    """The placeholder identifiers the shipped contracts declare, by identifier kind."""
+    return identifier_placeholders(load_contracts().values())
+
+
+def without_placeholders(records: pl.DataFrame, placeholders: Mapping[str, Placeholders]) -> pl.DataFrame:
+    """Records with every placeholder identifier (and its kind) made null, so nothing joins on it.
+
+    Args:
+        records: records in the RECORD_SCHEMA shape.
+        placeholders: per identifier kind, the values that name nobody.
+
+    Returns:
+        The same records; an identifier that is a placeholder for its kind is null.
+    """
+    dummy = pl.lit(False)
+    for kind, declared in placeholders.items():
+        dummy |= (pl.col("identifier_kind") == kind).fill_null(False) & is_placeholder(
+            pl.col("identifier"), declared.values, declared.repeated_digits
+        )
+    return records.with_columns(
+        pl.when(dummy).then(None).otherwise(pl.col(c)).alias(c) for c in ("identifier_kind", "identifier")
+    )
+
+
+def registrations(
+    records: pl.DataFrame, sex_codes: dict[str, str], placeholders: Mapping[str, Placeholders] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Group records into registrations and describe each registration once.
 
     Args:
         records: records in the RECORD_SCHEMA shape.
         sex_codes: each agency sex code -> M, F or U (unknown).
+        placeholders: identifiers that name nobody, by kind (default: those the contracts
+            declare); a record holding one is a registration of its own.
 
     Returns:
         (records with their ``registration`` key, one row per registration): the key, its
@@ -73,6 +111,7 @@ def registrations(records: pl.DataFrame, sex_codes: dict[str, str]) -> tuple[pl.
         number of records and the sources they came from.
     """
     names = pl.col("forenames").str.splitn(" ", 2)
+    records = without_placeholders(records, declared_placeholders() if placeholders is None else placeholders)
     keyed = records.with_columns(
         pl.when(pl.col("identifier").is_not_null())
         .then(pl.concat_str(pl.col("identifier_kind"), pl.lit(":"), pl.col("identifier")))

@@ -11,14 +11,19 @@ import pytest
 import yaml
 
 from data_contracts.contract import (
+    LOWER_BOUNDS,
+    UPPER_BOUNDS,
     Contract,
     ContractError,
+    Placeholders,
     contract_schema,
+    identifier_placeholders,
     load_contracts,
     parse_contract,
     reference_codes,
     snake_case,
 )
+from data_contracts.identifiers import is_valid_nhs_number, is_valid_pnc_id, is_valid_upn
 from synth.codes import EXCLUSION_REASONS, OFFENCE_MIX, SUSPENSION_REASONS
 from synth.sources import SOURCES
 
@@ -69,6 +74,66 @@ def test_every_extract_has_a_plausible_birth_date_rule_and_no_events_after_the_e
     assert {"date_of_birth_plausible", "not_after_extract"} <= kinds
 
 
+def bounded_below(contract: Contract, column: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a date column has an earliest plausible date: its own, or not before a column that has one."""
+    for rule in contract.rules:
+        if rule.column != column or rule.kind not in LOWER_BOUNDS:
+            continue
+        if rule.kind != "not_before":
+            return True
+        assert rule.other is not None
+        if rule.other not in seen and bounded_below(contract, rule.other, seen | {column}):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("contract", CONTRACTS.values(), ids=lambda c: c.name)
+def test_every_date_column_has_an_earliest_and_a_latest_plausible_date(contract: Contract) -> None:
+    for column in (c.name for c in contract.columns if c.type == "date"):
+        assert bounded_below(contract, column), f"{contract.name}.{column} has no earliest plausible date"
+        upper = {r.kind for r in contract.rules if r.column == column} & set(UPPER_BOUNDS)
+        assert upper, f"{contract.name}.{column} has no latest plausible date"
+
+
+def test_a_not_before_cycle_is_no_lower_bound() -> None:
+    doc = copy.deepcopy(document("health_referrals"))
+    doc["rules"] = [r for r in doc["rules"] if r["kind"] != "date_of_birth_plausible"]
+    doc["rules"].append(
+        {
+            "id": "loop",
+            "kind": "not_before",
+            "column": "PERSON_BIRTH_DATE",
+            "other": "RECORDED_DATE",
+            "description": "a rule that only refers back",
+        }
+    )
+    assert not bounded_below(parse_contract(doc), "REFERRAL_DATE")
+
+
+@pytest.mark.parametrize("contract", CONTRACTS.values(), ids=lambda c: c.name)
+def test_every_identifier_column_refuses_the_placeholders_of_its_kind(contract: Contract) -> None:
+    known = {"nhs": {"0000000000", "9999999999"}, "upn": {"A000000000000"}, "pnc": {"0000/0000000Z"}}
+    for column in contract.columns:
+        if column.type == "identifier":
+            assert column.identifier is not None and column.placeholders is not None
+            assert known[column.identifier] <= set(column.placeholders.values), column.name
+            assert column.placeholders.repeated_digits, column.name
+
+
+def test_the_known_placeholders_pass_their_check_digits_so_must_be_declared() -> None:
+    assert is_valid_nhs_number("0000000000") and is_valid_nhs_number("9999999999")
+    assert is_valid_nhs_number("1111111111")  # every repeated-digit NHS number passes modulus 11
+    assert is_valid_upn("A000000000000")
+    assert is_valid_pnc_id("0000/0000000Z")
+
+
+def test_placeholders_are_gathered_by_identifier_kind_across_contracts() -> None:
+    merged = identifier_placeholders(CONTRACTS.values())
+    assert merged["nhs"] == Placeholders(("0000000000", "9999999999"), True)
+    assert merged["pnc"] == Placeholders(("0000/0000000Z",), True)
+    assert set(merged) == {"nhs", "upn", "pnc"}
+
+
 def test_the_offence_codes_the_world_draws_are_in_the_reference_table() -> None:
     known = set(reference_codes("offence_codes", "ho_code"))
     drawn = {code for mix in OFFENCE_MIX.values() for code in mix}
@@ -107,6 +172,31 @@ def broken(change: str) -> dict[str, Any]:
         doc["columns"].append(dict(doc["columns"][0]))
     elif change == "bad pattern":
         doc["columns"][0]["pattern"] = "^OCC[0-9"
+    elif change == "identifier without placeholders":
+        del doc["columns"][2]["placeholders"]
+    elif change == "placeholders on a name":
+        doc["columns"][3]["placeholders"] = {"values": ["X"], "repeated_digits": False}
+    elif change == "release bound without years":
+        doc["rules"].append(
+            {
+                "id": "later",
+                "kind": "within_years_after_extract",
+                "column": "OFFENCE_DATE",
+                "description": "a bound with no number of years",
+            }
+        )
+    elif change == "numeric bound on dates":
+        doc["rules"].append(
+            {
+                "id": "more",
+                "kind": "not_more_than",
+                "column": "OFFENCE_DATE",
+                "other": "RECORDED_DATE",
+                "description": "dates are not whole numbers",
+            }
+        )
+    elif change == "repeated rule id":
+        doc["rules"].append(dict(doc["rules"][0]))
     return doc
 
 
@@ -122,6 +212,11 @@ def broken(change: str) -> dict[str, Any]:
         "rule on a text column",
         "repeated column",
         "bad pattern",
+        "identifier without placeholders",
+        "placeholders on a name",
+        "release bound without years",
+        "numeric bound on dates",
+        "repeated rule id",
     ],
 )
 def test_a_broken_contract_is_refused_with_a_message_naming_it(change: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from data_contracts.contract import load_contracts
 from linkage.config import SettingsError, load_settings
-from linkage.records import RECORD_SCHEMA, registrations
+from linkage.records import RECORD_SCHEMA, declared_placeholders, registrations, without_placeholders
 from linkage.run import read_records
 
 SEX = load_settings().sex_codes
@@ -42,6 +42,42 @@ def test_records_sharing_an_identifier_form_one_registration_described_by_most_o
     assert police["postcodes"] == ["B1 1AA", "B2 2BB"]
     assert police["records"] == 3
     assert set(described["sex"]) == {"F"}  # F, 2 and Female are one code
+
+
+def test_five_people_sharing_a_placeholder_nhs_number_are_not_joined_by_it() -> None:
+    people = ["AMY", "BEN", "CARA", "DAN", "EVE"]
+    rows = [
+        record("health_referrals", f"R{i}", "nhs", "9999999999", name, "2", f"B{i} 1AA")
+        for i, name in enumerate(people, start=1)
+    ] + [
+        record("health_ed_attendances", "E1", "nhs", "0000000000", "FAY", "2", None),
+        record("health_ed_attendances", "E2", "nhs", "0000000000", "GUS", "1", None),
+        record("police_custody", "C1", "pnc", "0000/0000000Z", "HAL", "M", None),
+        record("police_custody", "C2", "pnc", "0000/0000000Z", "IVY", "F", None),
+        record("education_activity", "A1", "upn", "A000000000000", "JO", "F", None),
+        record("education_activity", "A2", "upn", "A000000000000", "KAI", "M", None),
+        record("health_referrals", "R6", "nhs", "9434765919", "AMY", "2", None),  # a real number, twice
+        record("health_referrals", "R7", "nhs", "9434765919", "AMY", "2", None),
+    ]
+    keyed, described = registrations(pl.DataFrame(rows, schema=RECORD_SCHEMA), SEX)
+    assert described.height == 12  # ten registrations of their own, and one real number's two records
+    assert described.filter(pl.col("records") > 1)["registration"].to_list() == ["nhs:9434765919"]
+    assert keyed.filter(pl.col("source_record_id").is_in(["R1", "C1", "A1"]))["identifier"].to_list() == [
+        None, None, None,
+    ]  # fmt: skip
+
+
+def test_a_repeated_digit_identifier_is_treated_as_missing_and_a_real_one_is_kept() -> None:
+    rows = [
+        record("health_referrals", "R1", "nhs", "4444444444", "AMY", "2", None),  # passes modulus 11
+        record("police_custody", "C2", "pnc", "1111/1111111W", "BEN", "M", None),  # passes its check
+        record("police_custody", "C3", "pnc", "2020/1234567A", "CARA", "F", None),
+        record("partner_referrals", "V4", None, None, "DAN", "Male", None),
+    ]
+    cleaned = without_placeholders(pl.DataFrame(rows, schema=RECORD_SCHEMA), declared_placeholders())
+    assert cleaned.select("identifier_kind", "identifier").rows() == [
+        (None, None), (None, None), ("pnc", "2020/1234567A"), (None, None),
+    ]  # fmt: skip
 
 
 def test_every_extract_declares_the_identity_roles_linkage_reads(ingested: Path) -> None:
