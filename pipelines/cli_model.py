@@ -286,7 +286,8 @@ def card(
     from pipelines.model_registry import LATEST, models
     from pipelines.warehouse import connect, warehouse_path
 
-    found, folder = warehouse_path(warehouse), Path(version)
+    # an artefact folder needs no warehouse (none is made: it is opened only if it exists)
+    found, folder = warehouse_path(warehouse, create=True), Path(version)
     given = (folder / "manifest.json").is_file()
     path: Path | None
     if not found.is_file() and not given:
