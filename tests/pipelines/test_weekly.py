@@ -235,6 +235,8 @@ def test_monday_of() -> None:
 
 
 def test_nobody_linked_says_what_to_do(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb"):  # an empty warehouse (a missing one exits 3: test_exit_codes)
+        pass
     output = invoke("weekly", "--as-of", "2026-11-16", "--warehouse", str(tmp_path / "w.duckdb"), code=1)
     assert "run `cohort ingest` and then `cohort link` first" in output
 
