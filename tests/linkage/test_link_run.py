@@ -191,13 +191,13 @@ def test_people_keep_their_ids_when_next_weeks_records_arrive(small_world: World
     later = sorted(p for p in landing.iterdir() if made(p.name) >= date(2026, 11, 10))
     for path in landing.iterdir():
         if path not in later:
-            (staged / path.name).symlink_to(path)
+            (staged / path.name).hardlink_to(path)  # a symlink would be refused
     run_ingest(staged, warehouse, date(2026, 11, 16), clock=test_clock())
     run_link(warehouse, clock=test_clock())
     before = table(warehouse, "SELECT source, source_record_id, person_id FROM link.xref")
     assert later, "the small world should have extracts in its last week"
     for path in later:
-        (staged / path.name).symlink_to(path)
+        (staged / path.name).hardlink_to(path)  # a symlink would be refused
     run_ingest(staged, warehouse, date(2026, 11, 16), clock=test_clock())
     increment = run_link(warehouse, clock=test_clock())
     after = table(warehouse, "SELECT source, source_record_id, person_id AS now FROM link.xref")
