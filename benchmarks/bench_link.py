@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,14 +41,17 @@ def run(args: list[str]) -> tuple[float, float]:
 
 
 def stage_landing(landing: Path, into: Path, before: date) -> int:
-    """Link into ``into`` every extract of ``landing`` made before ``before``; the number linked."""
+    """Hard-link (or copy) into ``into`` every extract of ``landing`` made before ``before``; the number linked."""
     into.mkdir(exist_ok=True)
     contracts = load_contracts().values()
     count = 0
     for path in sorted(landing.iterdir()):
         made = next((c.extract_date_of(path.name) for c in contracts if c.extract_date_of(path.name)), None)
         if made is not None and made < before and not (into / path.name).exists():
-            (into / path.name).symlink_to(path.resolve())
+            try:  # a hard link, not a symbolic one: the landing folder refuses symbolic links
+                (into / path.name).hardlink_to(path.resolve())
+            except OSError:  # another file system
+                shutil.copy2(path, into / path.name)
             count += 1
     return count
 
