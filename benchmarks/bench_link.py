@@ -41,7 +41,7 @@ def run(args: list[str]) -> tuple[float, float]:
 
 
 def stage_landing(landing: Path, into: Path, before: date) -> int:
-    """Hard-link (or copy) into ``into`` every extract of ``landing`` made before ``before``; the number linked."""
+    """Hard-link (or copy) into ``into`` each extract of ``landing`` made before ``before``; how many."""
     into.mkdir(exist_ok=True)
     contracts = load_contracts().values()
     count = 0
