@@ -111,7 +111,7 @@ def valid_values(draw: st.DrawFn, extract: date) -> dict[str, str | None]:
         "PNC_ID": draw(st.none() | PNC_ID),
         "SURNAME": draw(NAME),
         "FORENAMES": draw(NAME),
-        "DOB": ddmmyyyy(draw(st.dates(years_before(extract, 110), extract))),
+        "DOB": ddmmyyyy(draw(st.dates(years_before(extract, 110), offence))),  # born by the offence
         "SEX": draw(st.sampled_from(CODES["SEX"])),
         "POSTCODE": draw(st.none() | POSTCODE),
         "ROLE": draw(st.sampled_from(CODES["ROLE"])),
