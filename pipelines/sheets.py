@@ -69,7 +69,9 @@ def read_sheet(path: Path, workbook: fastexcel.ExcelReader, name: str) -> Sheet:
             path.name,
             f"the workbook has no sheet named {name!r} (it has {', '.join(excerpt(n) for n in names[:5])})",
             RESEND + f" with the data on a sheet named {name!r}",
-            audit_problem=f"the workbook has no sheet named {name!r} (it has {len(names)} sheet(s) named otherwise)",
+            audit_problem=(
+                f"the workbook has no sheet named {name!r} (it has {len(names)} sheet(s) named otherwise)"
+            ),
         )
     others = [n for n in names if n != name and _holds_data(workbook, n)]
     if others:

@@ -28,7 +28,9 @@ import data_contracts
 from data_contracts.contract import load_contracts
 from data_contracts.identifiers import is_valid_pnc_id, pnc_check_chars
 from data_contracts.suite import build_checks
+from pipelines.ingest_held import accept_shorter
 from pipelines.ingest_run import IngestResult, run_ingest
+from pipelines.warehouse import connect
 from tests.clock import test_clock
 
 CONTRACTS = load_contracts()
@@ -471,6 +473,11 @@ def test_every_row_ends_up_in_exactly_one_of_staging_and_quarantine(rows: list[R
     second=extract_rows(LATER, 200_000_000, max_size=8),
     changed=extract_rows(EXTRACT, 300_000_000, min_size=1, max_size=8),
 )
+@example(  # a shorter changed copy: held, then accepted
+    first=[Row(dict(A_VALID_ROW)), Row({**A_VALID_ROW, "RECORD_ID": "OCC000000002"})],
+    second=[],
+    changed=[Row({**A_VALID_ROW, "RECORD_ID": "OCC000000003"})],
+)
 def test_reloading_never_duplicates(first: list[Row], second: list[Row], changed: list[Row]) -> None:
     first_text, second_text, changed_text = extract_text(first), extract_text(second), extract_text(changed)
     # a different name with content seen before is rejected (unless header-only): not what this tests
@@ -502,10 +509,17 @@ def test_reloading_never_duplicates(first: list[Row], second: list[Row], changed
         assert_split_matches_model(warehouse, old_id, first)
         assert_split_matches_model(warehouse, second_id, second)
 
-        # a changed copy of the first file: it supersedes the old load, whose raw rows stay
+        # a changed copy of the first file: it supersedes the old load, whose raw rows stay; a shorter
+        # copy is held (nothing changes) until a person accepts it
         (landing / name).write_bytes(changed_text)
+        held = len(changed) < len(first)
+        if held:
+            assert ingest(landing, warehouse, LATER, reports) == {name: "held", later_name: "skipped"}
+            assert counts(warehouse) == {**after_second, "meta.load": after_second["meta.load"] + 1}
+            with connect(warehouse) as con:
+                accept_shorter(con, name, reason="rows withdrawn", by="user:test", now=datetime(2026, 11, 16))
         assert ingest(landing, warehouse, LATER, reports) == {name: "loaded", later_name: "skipped"}
-        [(old, old_status, superseded_by), (new_id, new_status, _)] = load_ids(warehouse, name)
+        [(old, old_status, superseded_by), *_, (new_id, new_status, _)] = load_ids(warehouse, name)
         assert (old, old_status, superseded_by, new_status) == (old_id, "superseded", new_id, "loaded")
         raw, staged, quarantined = layers_of_load(warehouse, old_id)
         assert (raw, staged, quarantined) == (list(range(1, len(first) + 1)), [], {})
@@ -520,7 +534,7 @@ def test_reloading_never_duplicates(first: list[Row], second: list[Row], changed
             f"raw.{SOURCE}": len(first) + len(second) + len(changed),
             f"staging.{SOURCE}": sum(r.valid for r in [*second, *changed]),
             f"quarantine.{SOURCE}": sum(not r.valid for r in [*second, *changed]),
-            "meta.load": 3,
+            "meta.load": 3 + held,
         }
 
         # and once more: everything is skipped, nothing changes
