@@ -79,6 +79,7 @@ def test_a_valid_row_breaks_no_rule() -> None:
     assert find_failures(frame([VALID]), build_checks(HEALTH)).height == 0
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize(("column", "value", "rule"), SPOILED, ids=[s[2] for s in SPOILED])
 def test_each_spoiled_value_breaks_exactly_its_rule(column: str, value: str | None, rule: str) -> None:
     rows = [VALID, {**VALID, "REFERRAL_ID": "REF000000002", column: value}]
@@ -151,11 +152,13 @@ def test_date_formats_read_as_people_write_them() -> None:
     assert human_date_format("%Y%m%d") == "yyyymmdd"
 
 
+@pytest.mark.bad_input
 def test_a_name_with_spaces_around_it_and_no_invisible_characters_is_valid() -> None:
     row = {**VALID, "PATIENT_SURNAME": "\u00a0 O'BRIEN-SMITH ", "PATIENT_FORENAME": "ZOË"}
     assert find_failures(frame([row]), build_checks(HEALTH)).height == 0
 
 
+@pytest.mark.bad_input
 def test_a_placeholder_quarantine_reason_names_the_column_and_says_what_to_do() -> None:
     check = next(c for c in build_checks(HEALTH) if c.rule == "NHS_NUMBER:placeholder")
     assert check.message.startswith("NHS_NUMBER is a placeholder")
@@ -187,6 +190,7 @@ ATTENDANCE = {
 }  # fmt: skip
 
 
+@pytest.mark.bad_input
 def test_sessions_attended_or_missed_may_not_exceed_the_sessions_possible() -> None:
     rows = [
         ATTENDANCE,
@@ -211,6 +215,7 @@ CUSTODY = {
 }  # fmt: skip
 
 
+@pytest.mark.bad_input
 def test_a_release_date_may_lie_ahead_but_not_more_than_forty_years() -> None:
     rows = [
         CUSTODY,  # exactly forty years after the extract
@@ -224,6 +229,7 @@ def test_a_release_date_may_lie_ahead_but_not_more_than_forty_years() -> None:
     ]
 
 
+@pytest.mark.bad_input
 def test_an_arrest_before_birth_and_a_record_created_after_the_extract_are_refused() -> None:
     rows = [
         {**CUSTODY, "ARREST_DATE": "01/01/0001", "RELEASE_DATE": None},
@@ -235,6 +241,7 @@ def test_an_arrest_before_birth_and_a_record_created_after_the_extract_are_refus
     ]
 
 
+@pytest.mark.bad_input
 @pytest.mark.parametrize("pnc", ["0000/0000000Z", "1111/1111111W", " 0000/0000000z"])
 def test_a_placeholder_pnc_id_is_refused_even_with_spaces_or_lower_case(pnc: str) -> None:
     rows = [{**CUSTODY, "PNC_ID": pnc}]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from linkage.evaluate import evaluate
@@ -119,6 +120,7 @@ def test_each_run_saves_its_model_blocking_analysis_and_offline_charts_owner_onl
     ] * 2
 
 
+@pytest.mark.bad_input
 def test_a_killed_run_is_marked_interrupted_by_the_next_and_listed_so(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse)) as con:  # a run killed mid-way leaves its row 'running'
         con.execute("INSERT INTO link.run (run_id, started_at, status) VALUES ('killed01', ?, 'running')",

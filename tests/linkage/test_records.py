@@ -44,6 +44,7 @@ def test_records_sharing_an_identifier_form_one_registration_described_by_most_o
     assert set(described["sex"]) == {"F"}  # F, 2 and Female are one code
 
 
+@pytest.mark.bad_input
 def test_five_people_sharing_a_placeholder_nhs_number_are_not_joined_by_it() -> None:
     people = ["AMY", "BEN", "CARA", "DAN", "EVE"]
     rows = [
@@ -67,6 +68,7 @@ def test_five_people_sharing_a_placeholder_nhs_number_are_not_joined_by_it() -> 
     ]  # fmt: skip
 
 
+@pytest.mark.bad_input
 def test_a_repeated_digit_identifier_is_treated_as_missing_and_a_real_one_is_kept() -> None:
     rows = [
         record("health_referrals", "R1", "nhs", "4444444444", "AMY", "2", None),  # passes modulus 11

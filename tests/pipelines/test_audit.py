@@ -144,6 +144,7 @@ def test_the_checkpoint_starts_with_the_first_events_and_follows_each_commit(tmp
     assert stat.S_IMODE(checkpoint.stat().st_mode) == 0o600
 
 
+@pytest.mark.bad_input
 def test_blanked_hashes_and_a_deleted_checkpoint_never_verify_as_intact(warehouse: Path) -> None:
     checkpoint = audit.checkpoint_path(warehouse)
     with connect(warehouse) as con:
@@ -180,6 +181,7 @@ def test_cli_checkpoint_starts_one_for_a_log_without_and_records_who_and_why(war
     assert again.exit_code == 1 and "exists: run `cohort audit verify` instead" in again.output
 
 
+@pytest.mark.bad_input
 def test_cli_checkpoint_refuses_a_broken_chain(warehouse: Path) -> None:
     audit.checkpoint_path(warehouse).unlink()
     with connect(warehouse) as con:

@@ -25,6 +25,8 @@ from pipelines.readers import read_extract
 from pipelines.warehouse import quote
 from tests.clock import test_clock
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 World = tuple[Path, dict[str, object]]
 RUN_DATE = date(2026, 11, 16)
 CONTRACTS = load_contracts()

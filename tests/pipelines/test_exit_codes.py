@@ -15,6 +15,8 @@ from pipelines.cli import app
 from pipelines.errors import EXIT_CONFIGURATION, EXIT_USAGE, EXIT_WAREHOUSE
 from pipelines.warehouse import connect
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 runner = CliRunner(env={"COLUMNS": "200"})
 
 READING_COMMANDS = [

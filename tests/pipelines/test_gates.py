@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from data_contracts.contract import load_contracts
 from pipelines.gates import (
     evaluate_gates,
@@ -76,6 +78,7 @@ def test_a_few_bad_rows_in_a_tiny_file_do_not_fail_the_share_gate() -> None:
     assert not quarantine_gate(POLICE, 40, 40).passed  # a whole file of bad rows still fails
 
 
+@pytest.mark.bad_input
 def test_a_held_redelivery_fails_its_gate_naming_the_file_the_rows_and_what_to_do() -> None:
     gate = held_redeliveries_gate([("police_occurrences_2026-11-09.csv", 150, 0)])
     assert not gate.passed and gate.value == 1
@@ -84,6 +87,7 @@ def test_a_held_redelivery_fails_its_gate_naming_the_file_the_rows_and_what_to_d
     assert held_redeliveries_gate([]).passed
 
 
+@pytest.mark.bad_input
 def test_a_file_still_being_written_fails_the_settled_files_gate() -> None:
     gate = settled_files_gate(["health_referrals_2026-11-16.csv"])
     assert not gate.passed and "health_referrals_2026-11-16.csv" in gate.message

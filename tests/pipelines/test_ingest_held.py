@@ -20,6 +20,8 @@ from pipelines.ingest_run import IngestResult, run_ingest
 from pipelines.warehouse import connect
 from tests.clock import MONDAY_MORNING, test_clock
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 RUN_DATE = date(2026, 11, 16)
 SOURCE = "partner_referrals"
 CONTRACTS = {SOURCE: load_contracts()[SOURCE]}

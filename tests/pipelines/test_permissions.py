@@ -16,6 +16,8 @@ from pipelines import audit
 from pipelines.files import open_private, private_folder, write_private
 from pipelines.warehouse import connect
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = ("pipelines", "linkage", "models", "governance", "lists", "features", "rules")
 RAW_WRITE = re.compile(r"\.(write_text|write_bytes|mkdir|touch)\(|\bopen\([^)]*[\"'][wax]b?[\"']|savefig\(")

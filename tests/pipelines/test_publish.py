@@ -346,6 +346,7 @@ def test_created_at_in_another_zone_gives_the_same_files(tmp_path: Path) -> None
     assert "2024-03-04 09:30:00 UTC" in (tmp_path / "a" / REPORT).read_text()
 
 
+@pytest.mark.bad_input
 def test_a_list_from_failed_gates_says_so_everywhere_and_flags_identity_matches(tmp_path: Path) -> None:
     folder = tmp_path / "checked"
     publish(folder, CHECKED, entries_frame(), DEPARTURES, KEY)
@@ -369,6 +370,7 @@ def test_a_run_made_before_the_checks_publishes_as_it_did(published: Path) -> No
     assert DECIDED_AT not in header
 
 
+@pytest.mark.bad_input
 def test_a_decided_at_cell_dates_the_row_and_a_non_date_is_refused_by_row_and_column(tmp_path: Path) -> None:
     folder = tmp_path / "checked"
     publish(folder, CHECKED, entries_frame(), DEPARTURES, KEY)

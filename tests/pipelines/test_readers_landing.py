@@ -15,6 +15,8 @@ from pipelines.ingest_run import run_ingest
 from pipelines.landing import discover
 from tests.clock import test_clock
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 CONTRACTS = {"police_occurrences": load_contracts()["police_occurrences"]}
 GOOD, OTHER = "police_occurrences_2026-11-16.csv", "police_occurrences_2026-11-09.csv"
 HEADER = ",".join(CONTRACTS["police_occurrences"].column_names) + "\n"

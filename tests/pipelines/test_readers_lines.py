@@ -16,6 +16,8 @@ from pipelines.ingest_run import run_ingest
 from pipelines.readers import RejectedFile, read_extract
 from tests.clock import test_clock
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 CONTRACTS = load_contracts()
 POLICE = CONTRACTS["police_occurrences"]
 NAME = "police_occurrences_2026-11-09.csv"

@@ -6,11 +6,14 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from data_contracts.contract import load_contracts
 from pipelines.ingest_run import run_ingest
 from pipelines.rejected import excerpt
 from tests.clock import test_clock
+
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
 
 CONTRACTS = {"police_occurrences": load_contracts()["police_occurrences"]}
 NAME = "police_occurrences_2026-11-16.csv"

@@ -12,6 +12,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from data_contracts.contract import load_contracts
 from pipelines.readers import RejectedFile, read_extract
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 EXCLUSIONS = load_contracts()["education_exclusions"]
 NAME = "education_exclusions_2026-10-30.xlsx"
 SURNAMES = ["SMITH", "JONES", "KAUR"]

@@ -24,6 +24,8 @@ from pipelines.warehouse import connect
 from pipelines.weekly_run import run_weekly
 from tests.clock import test_clock
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 RUN_DATE = date(2026, 11, 16)  # the small world's last Monday: extracts before 16/11/2020 are due
 runner = CliRunner(env={"COLUMNS": "200", "COHORT_NOW": "2026-11-16T08:00:00"})
 

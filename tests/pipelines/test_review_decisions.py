@@ -23,6 +23,8 @@ from pipelines.review_terminal import card_panel, review_at_terminal
 from pipelines.warehouse import connect
 from tests.clock import test_clock
 
+pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
+
 MONDAY = datetime(2026, 11, 16, 7, 0)
 TUESDAY = datetime(2026, 11, 17, 9, 0)
 WEDNESDAY = datetime(2026, 11, 18, 10, 0)

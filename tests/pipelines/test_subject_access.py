@@ -196,6 +196,7 @@ def audit_events(warehouse: Path) -> int:
         return int(con.execute("SELECT count(*) FROM audit.event").fetchall()[0][0])
 
 
+@pytest.mark.bad_input
 @pytest.mark.slow
 def test_a_symlinked_export_folder_is_refused_before_anything_is_read_written_or_recorded(
     world: Path, listed: tuple[int, dict[str, set[str]]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -218,6 +219,7 @@ def test_a_symlinked_export_folder_is_refused_before_anything_is_read_written_or
     assert not (tmp_path / "key").exists()
 
 
+@pytest.mark.bad_input
 @pytest.mark.slow
 def test_a_failure_after_writing_began_leaves_no_folder_and_records_no_disclosure(
     world: Path, listed: tuple[int, dict[str, set[str]]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path

@@ -241,6 +241,7 @@ def test_nobody_linked_says_what_to_do(tmp_path: Path) -> None:
     assert "run `cohort ingest` and then `cohort link` first" in output
 
 
+@pytest.mark.bad_input
 def test_an_as_of_after_today_is_refused_with_exit_2(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb"):  # an empty warehouse: the date is refused before anything else
         pass
@@ -249,6 +250,7 @@ def test_an_as_of_after_today_is_refused_with_exit_2(tmp_path: Path) -> None:
     assert "2099-01-05 is after today (2026-11-17)" in output
 
 
+@pytest.mark.bad_input
 def test_a_blank_override_reason_is_refused_with_exit_2(tmp_path: Path) -> None:
     w = ("--warehouse", str(tmp_path / "w.duckdb"))
     output = invoke("weekly", "--as-of", "2026-11-16", *w, "--despite-failed-gates", " ", code=2)
