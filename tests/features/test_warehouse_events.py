@@ -78,7 +78,8 @@ def test_review_decisions_are_read_and_known_from_the_day_after_entry(linked: Pa
         con.execute(
             "INSERT INTO review.decision BY POSITION VALUES "
             "(1, NULL, ?, 'accept', 'agreed at panel', 'analyst', "
-            "DATE '2026-11-09', TIMESTAMP '2026-11-09 15:00:00', NULL, NULL)",
+            "DATE '2026-11-09', TIMESTAMP '2026-11-09 15:00:00', NULL, NULL, "
+            "TIMESTAMP '2026-11-09 15:00:00', 'analyst')",
             [person],
         )
         events, people = read_events(con), read_people(con)

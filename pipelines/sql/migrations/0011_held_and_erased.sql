@@ -1,4 +1,4 @@
--- Nothing a sender or retention does may lose data silently (issue 9): a shorter re-delivery of a
+-- Nothing a sender or retention does may lose data silently (issue 18): a shorter re-delivery of a
 -- loaded file is held (meta.load status 'held', with its hash and row count) until a person accepts
 -- it, and the rows retention erases are counted per load, so raw = staged + quarantined still holds
 -- once the erased rows are added back.

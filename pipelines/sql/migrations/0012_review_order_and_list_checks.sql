@@ -1,4 +1,4 @@
--- Nothing an analyst does may lose or overwrite a decision (issue 9): each review decision keeps
+-- Nothing an analyst does may lose or overwrite a decision (issue 18): each review decision keeps
 -- when it was made (a workbook row's own "decided at", else the workbook's made-at; the moment at
 -- the terminal) and who recorded it (--by) beside the reviewer it names, so an older copy of a
 -- workbook cannot overwrite a newer decision. Each list entry says whether an identity match
