@@ -65,16 +65,18 @@ def freshness_gate(contract: Contract, newest: date | None, run_date: date) -> G
     return Gate("freshness", contract.name, passed, age, limit, message)
 
 
-def readable_files_gate(rejected: list[str]) -> Gate:
+def files_gate(gate: str, files: Sequence[str], passed_message: str, failed: str, action: str) -> Gate:
+    """A run-level gate that fails when any file is named; ``failed`` says what befell them."""
+    message = passed_message if not files else f"{len(files)} file(s) {failed}: {', '.join(files)}; {action}"
+    return Gate(gate, None, not files, len(files), 0, message)
+
+
+def readable_files_gate(rejected: Sequence[str]) -> Gate:
     """Fails when a file seen in this run was rejected whole."""
-    passed = not rejected
-    message = (
-        "every new file was readable"
-        if passed
-        else f"{len(rejected)} file(s) rejected whole: {', '.join(rejected)}; "
-        "see each file's reason in the report"
-    )
-    return Gate("readable_files", None, passed, len(rejected), 0, message)
+    return files_gate(
+        "readable_files", rejected, "every new file was readable", "rejected whole",
+        "see each file's reason in the report",
+    )  # fmt: skip
 
 
 def held_redeliveries_gate(held: Sequence[tuple[str, int, int]]) -> Gate:
@@ -98,14 +100,10 @@ def held_redeliveries_gate(held: Sequence[tuple[str, int, int]]) -> Gate:
 
 def settled_files_gate(unsettled: Sequence[str]) -> Gate:
     """Fails when a file was still being written during the run (it was left for the next run)."""
-    passed = not unsettled
-    message = (
-        "every file had finished arriving"
-        if passed
-        else f"{len(unsettled)} file(s) still being written were not loaded: {', '.join(unsettled)}; "
-        "run the ingest again once the copy has finished"
-    )
-    return Gate("settled_files", None, passed, len(unsettled), 0, message)
+    return files_gate(
+        "settled_files", unsettled, "every file had finished arriving", "still being written were not loaded",
+        "run the ingest again once the copy has finished",
+    )  # fmt: skip
 
 
 def evaluate_gates(
