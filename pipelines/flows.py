@@ -151,12 +151,17 @@ def train_risk_model(
 
 @flow(name="weekly-priority-list")
 def weekly_priority_list(
-    as_of: date | None = None, warehouse: Path | None = None, lists_dir: Path | None = None
+    as_of: date | None = None,
+    warehouse: Path | None = None,
+    lists_dir: Path | None = None,
+    despite_failed_gates: str | None = None,
 ) -> WeeklyResult:
     """Draw up, publish and record the weekly consideration list (see `cohort weekly`).
 
     ``as_of`` defaults to the Monday of the current week; ``lists_dir`` to lists/ beside the warehouse.
-    Logs a one-line summary (no personal data).
+    The run fails, publishing nothing, when the latest ingest failed a gate or a source is stale,
+    unless ``despite_failed_gates`` gives the reason to publish anyway (audited, shown on the list):
+    a person re-runs the deployment with it. Logs a one-line summary (no personal data).
     """
     from pipelines.weekly_run import monday_of, run_weekly
 
@@ -164,7 +169,7 @@ def weekly_priority_list(
     with flow_inputs(warehouse=path, lists_dir=folder):
         result = run_weekly(
             path, as_of or monday_of(today(system_clock)), now=system_clock(), lists_dir=folder,
-            by="flow weekly-priority-list", step=prefect_step,
+            by="flow weekly-priority-list", step=prefect_step, despite_failed_gates=despite_failed_gates,
         )  # fmt: skip
     get_run_logger().info(
         "weekly list run %d for %s: %d entries, %d within capacity, mode %s, folder %s",
