@@ -170,8 +170,8 @@ def ingest(
 
     The same run is scheduled as the Prefect flow ingest-extracts (see prefect.yaml).
     """
-    from pipelines.ingest import ReconciliationError
     from pipelines.ingest_held import AcceptError, accept_held_copy
+    from pipelines.ingest_reconcile import ReconciliationError
     from pipelines.ingest_report import summary_table
     from pipelines.ingest_run import run_ingest
     from pipelines.warehouse import warehouse_path

@@ -190,8 +190,8 @@ def review(
     """
     from pipelines.review import ReviewError, import_workbook
     from pipelines.review_terminal import review_at_terminal
+    from pipelines.reviewed_workbook import WorkbookError
     from pipelines.warehouse import connect, warehouse_path
-    from pipelines.workbook import WorkbookError
 
     decided_on = parse_date(on) if on else today(system_clock)
     user = acting_user(by)

@@ -12,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Literal
 
 import duckdb
 import polars as pl
@@ -23,17 +23,14 @@ from data_contracts.suite import EXTRACT_DATE, FILE, build_checks
 from data_contracts.validation import ROW, find_failures, reasons_by_row
 from pipelines import audit as audit_log
 from pipelines.clock import Clock
+from pipelines.ingest_reconcile import ReconciliationError
 from pipelines.landing import LandingFile
 from pipelines.readers import RejectedFile, read_extract
-from pipelines.warehouse import insert_frame, quote, sql
+from pipelines.warehouse import insert_frame, sql
 
 ACTOR = "flow:ingest-extracts"
 Status = Literal["loaded", "rejected", "skipped", "held"]
 Advance = Callable[[int], None]
-
-
-class ReconciliationError(RuntimeError):
-    """Rows read from a file do not equal the rows staged plus the rows quarantined."""
 
 
 @dataclass(frozen=True)
@@ -281,75 +278,3 @@ def load_source(
                 )
                 advance(1)
     return [outcomes[f.name] for f in files]
-
-
-def reconcile(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> list[str]:
-    """Re-count every current load in raw, staging and quarantine against the counts stored with it.
-
-    Rows retention erased are counted per load (``rows_erased_*``): what a layer holds now is what
-    was loaded less what was erased, and what was loaded still splits raw = staged + quarantined.
-
-    Returns:
-        One line per load whose counts disagree (empty when all reconcile).
-    """
-    counted: dict[int, tuple[int, int, int]] = {}
-    for name in contracts:
-        per_layer = [
-            dict(
-                con.execute(
-                    f"SELECT load_id, count(*) FROM {layer}.{quote(name)} GROUP BY load_id"
-                ).fetchall()
-            )
-            for layer in ("raw", "staging", "quarantine")
-        ]
-        for load_id in set().union(*per_layer):
-            counted[load_id] = (
-                per_layer[0].get(load_id, 0),
-                per_layer[1].get(load_id, 0),
-                per_layer[2].get(load_id, 0),
-            )
-    problems = []
-    for load_id, _source, file_name, raw, staged, quarantined, *erased in con.execute(
-        sql("ingest/current_loads")
-    ).fetchall():
-        found = counted.get(load_id, (0, 0, 0))
-        expected = (raw - erased[0], staged - erased[1], quarantined - erased[2])
-        if found != expected or raw != staged + quarantined:
-            problems.append(
-                f"load {load_id} ({file_name}): recorded raw/staged/quarantined "
-                f"{raw}/{staged}/{quarantined}, less erased {erased[0]}/{erased[1]}/{erased[2]}, "
-                f"found {found[0]}/{found[1]}/{found[2]}"
-            )
-    return problems
-
-
-def skipped(file: LandingFile, earlier_status: str) -> FileOutcome:
-    """A file unchanged since it was last seen (same name, same content): nothing is read."""
-    return FileOutcome(file.name, file.source, "skipped", problem=f"already {earlier_status} (same content)")
-
-
-Seen = tuple[str, str, str, bool]
-"""A file seen before: (name, sha256, status, may be read again although unchanged)."""
-
-
-def files_seen(con: duckdb.DuckDBPyConnection) -> list[Seen]:
-    """Every file seen before, oldest load first.
-
-    A file unchanged since may be read again only if it was rejected for being dated after its
-    run's date (it is judged again against this run's), or it is a held shorter copy a person
-    has since accepted.
-    """
-    return [
-        (name, sha, status, bool(future or accepted))
-        for sha, name, status, future, accepted in con.execute(sql("ingest/files_seen")).fetchall()
-    ]
-
-
-def run_record(outcomes: list[FileOutcome]) -> dict[str, Any]:
-    """The file counts stored on the run."""
-    return {
-        "files_seen": len(outcomes),
-        "files_loaded": sum(o.status == "loaded" for o in outcomes),
-        "files_skipped": sum(o.status == "skipped" for o in outcomes),
-        "files_rejected": sum(o.status == "rejected" for o in outcomes),
-    }

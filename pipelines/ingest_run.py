@@ -16,17 +16,10 @@ import duckdb
 from data_contracts.contract import Contract, load_contracts
 from pipelines.clock import Clock
 from pipelines.gates import Gate, evaluate_gates
-from pipelines.ingest import (
-    FileOutcome,
-    ReconciliationError,
-    files_seen,
-    load_source,
-    reconcile,
-    record_rejection,
-    run_record,
-    skipped,
-)
+from pipelines.ingest import FileOutcome, load_source, record_rejection
 from pipelines.ingest_held import held_copies, hold_if_needed, still_being_written
+from pipelines.ingest_ledger import files_seen, run_record, skipped
+from pipelines.ingest_reconcile import ReconciliationError, reconcile
 from pipelines.ingest_report import SourceSummary, build_summaries, render_report, write_report
 from pipelines.landing import LandingFile, discover
 from pipelines.readers import has_data_rows

@@ -300,7 +300,7 @@ def _count_erased(
 ) -> None:
     """Add the rows about to be erased from an extract layer to their loads' counts in meta.load.
 
-    Ingest reconciles each load (pipelines.ingest.reconcile): what a layer holds must be what was
+    Ingest reconciles each load (pipelines.ingest_reconcile.reconcile): what a layer holds must be what was
     loaded less what was erased, so the erased rows are counted per load, in this transaction.
     """
     layer = table.split(".")[0]

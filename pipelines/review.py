@@ -22,8 +22,9 @@ from lists.entries import DECISIONS
 from lists.settings import parse_list_settings
 from pipelines import audit
 from pipelines.events import Pinned, read_names
+from pipelines.reviewed_workbook import REVIEWED_SCHEMA, read_reviewed_workbook
 from pipelines.warehouse import insert_frame, read_frame
-from pipelines.workbook import DECIDED_AT, REVIEWED_SCHEMA, read_reviewed_workbook
+from pipelines.workbook import DECIDED_AT
 
 PURPOSE = "review of the weekly consideration list"
 MOMENT = "%d/%m/%Y %H:%M"
@@ -200,7 +201,7 @@ def import_workbook(
     Raises:
         ReviewError: the workbook is not one cohort published, or not for a run in this warehouse,
             or it was changed so that it no longer matches its run.
-        pipelines.workbook.WorkbookError: the file cannot be read as a published workbook.
+        pipelines.reviewed_workbook.WorkbookError: the file cannot be read as a published workbook.
     """
     workbook = read_reviewed_workbook(path)
     run = listed_run(con, workbook.run_id)

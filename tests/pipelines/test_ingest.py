@@ -14,7 +14,7 @@ import pytest
 
 from data_contracts.contract import load_contracts
 from pipelines import ingest
-from pipelines.ingest import ReconciliationError
+from pipelines.ingest_reconcile import ReconciliationError, reconcile
 from pipelines.ingest_run import IngestResult, run_ingest
 from tests.clock import test_clock
 
@@ -76,7 +76,7 @@ def test_every_row_is_in_staging_or_quarantine_and_the_counts_are_stored(
 ) -> None:
     path, result = ingested
     with duckdb.connect(str(path), read_only=True) as con:
-        assert ingest.reconcile(con, CONTRACTS) == []
+        assert reconcile(con, CONTRACTS) == []
     stored = query(path, "SELECT sum(rows_raw), sum(rows_staged), sum(rows_quarantined) FROM meta.load")[0]
     assert stored == (sum(o.rows for o in result.outcomes), sum(o.staged for o in result.outcomes),
                       sum(o.quarantined for o in result.outcomes))  # fmt: skip

@@ -30,7 +30,8 @@ from pipelines.publish import (
     publish,
     published_frame,
 )
-from pipelines.workbook import ABOUT_SHEET, DATA_QUALITY, DECIDED_AT, WorkbookError, read_reviewed_workbook
+from pipelines.reviewed_workbook import WorkbookError, read_reviewed_workbook
+from pipelines.workbook import ABOUT_SHEET, DATA_QUALITY, DECIDED_AT
 
 KEY = b"k" * 32
 RUN = ListRun(

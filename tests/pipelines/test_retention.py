@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from data_contracts.contract import load_contracts
 from pipelines import cli_privacy
 from pipelines.cli import app
-from pipelines.ingest import reconcile
+from pipelines.ingest_reconcile import reconcile
 from pipelines.retention import (
     RetentionError,
     apply_retention,

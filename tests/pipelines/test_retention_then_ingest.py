@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from data_contracts.contract import load_contracts
 from linkage.run import run_link
 from pipelines.cli import app
-from pipelines.ingest import reconcile
+from pipelines.ingest_reconcile import reconcile
 from pipelines.warehouse import connect
 from pipelines.weekly_run import run_weekly
 from tests.clock import test_clock

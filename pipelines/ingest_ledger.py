@@ -1,0 +1,43 @@
+"""The ingest ledger: the files seen before, the outcome of one unchanged since, and a run's file counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from pipelines.ingest import FileOutcome
+from pipelines.landing import LandingFile
+from pipelines.warehouse import sql
+
+
+def skipped(file: LandingFile, earlier_status: str) -> FileOutcome:
+    """A file unchanged since it was last seen (same name, same content): nothing is read."""
+    return FileOutcome(file.name, file.source, "skipped", problem=f"already {earlier_status} (same content)")
+
+
+Seen = tuple[str, str, str, bool]
+"""A file seen before: (name, sha256, status, may be read again although unchanged)."""
+
+
+def files_seen(con: duckdb.DuckDBPyConnection) -> list[Seen]:
+    """Every file seen before, oldest load first.
+
+    A file unchanged since may be read again only if it was rejected for being dated after its
+    run's date (it is judged again against this run's), or it is a held shorter copy a person
+    has since accepted.
+    """
+    return [
+        (name, sha, status, bool(future or accepted))
+        for sha, name, status, future, accepted in con.execute(sql("ingest/files_seen")).fetchall()
+    ]
+
+
+def run_record(outcomes: list[FileOutcome]) -> dict[str, Any]:
+    """The file counts stored on the run."""
+    return {
+        "files_seen": len(outcomes),
+        "files_loaded": sum(o.status == "loaded" for o in outcomes),
+        "files_skipped": sum(o.status == "skipped" for o in outcomes),
+        "files_rejected": sum(o.status == "rejected" for o in outcomes),
+    }
