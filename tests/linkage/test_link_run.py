@@ -103,6 +103,7 @@ def _linked_through_others(warehouse: Path, left: str, right: str) -> bool:
     return bool(linked["n"][0])
 
 
+@pytest.mark.bad_input
 def test_each_run_saves_its_model_blocking_analysis_and_offline_charts_owner_only(warehouse: Path) -> None:
     old = os.umask(0)  # the artefacts are owner-only whatever the umask
     try:
@@ -139,6 +140,7 @@ def test_linkage_never_reads_the_ground_truth() -> None:
             assert "ground_truth" not in path.read_text(), path.name
 
 
+@pytest.mark.bad_input  # a look at the review queue or a pair is audited before it is shown
 def test_the_cli_links_lists_shows_decides_and_evaluates(warehouse: Path, small_world: World,
                                                         tmp_path: Path) -> None:  # fmt: skip
     runner, where = CliRunner(), ["--warehouse", str(warehouse)]
