@@ -59,7 +59,9 @@ def scan_line_endings(path: Path) -> LineEndings:
     previous = b""
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK_BYTES):
-            lf, cr, crlf = lf + chunk.count(b"\n"), cr + chunk.count(b"\r"), crlf + chunk.count(b"\r\n")
+            carriage_returns = chunk.count(b"\r")  # most extracts have none: then no CRLF pass is needed
+            lf, cr = lf + chunk.count(b"\n"), cr + carriage_returns
+            crlf += chunk.count(b"\r\n") if carriage_returns else 0
             crlf += previous.endswith(b"\r") and chunk.startswith(b"\n")  # a CRLF split between chunks
             previous = chunk
     return LineEndings(crlf, lf - crlf, cr - crlf, previous.endswith((b"\n", b"\r")))
