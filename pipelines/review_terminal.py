@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-import click
 import duckdb
 import polars as pl
+import typer
 from rich.console import Console
 from rich.panel import Panel
 
@@ -23,7 +23,7 @@ from pipelines.clock import Clock
 from pipelines.review import PURPOSE, ROWS_SCHEMA, ReviewOutcome, listed_run, record_decisions, review_cards
 
 Ask = Callable[..., str]
-"""typer.prompt's signature: (text, default=...) -> the answer; raises click.Abort when input ends."""
+"""typer.prompt's signature: (text, default=...) -> the answer; raises typer.Abort when input ends."""
 CHOICES = (*DECISIONS, "skip", "quit")
 
 
@@ -71,7 +71,10 @@ def review_at_terminal(
             )
             added += stored
             console.print(f"Saved: {choice} for person {card['person_id']}.")
-    except (click.Abort, EOFError):  # input ended: what was decided is already saved
+    except (
+        typer.Abort,
+        EOFError,
+    ):  # input ended (typer.prompt raises its own Abort, not click's): what was decided is already saved
         pass
     return ReviewOutcome(run_id, added, 0, [])
 

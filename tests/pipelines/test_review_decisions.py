@@ -9,10 +9,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import click
 import duckdb
 import polars as pl
 import pytest
+import typer
 from rich.console import Console
 
 from lists.checks import RunChecks
@@ -117,7 +117,7 @@ def scripted(answers: list[str]) -> Any:
 
     def ask(text: str, default: str | None = None) -> str:
         if not queue:
-            raise click.Abort()
+            raise typer.Abort()  # what typer.prompt raises when input ends
         answer = queue.pop(0)
         return answer if answer or default is None else default
 
