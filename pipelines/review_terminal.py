@@ -71,11 +71,8 @@ def review_at_terminal(
             )
             added += stored
             console.print(f"Saved: {choice} for person {card['person_id']}.")
-    except (
-        typer.Abort,
-        EOFError,
-    ):  # input ended (typer.prompt raises its own Abort, not click's): what was decided is already saved
-        pass
+    except (typer.Abort, EOFError):  # typer.prompt raises typer's Abort (not click's) when input ends
+        pass  # what was decided is already saved
     return ReviewOutcome(run_id, added, 0, [])
 
 
