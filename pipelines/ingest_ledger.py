@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -16,8 +16,13 @@ def skipped(file: LandingFile, earlier_status: str) -> FileOutcome:
     return FileOutcome(file.name, file.source, "skipped", problem=f"already {earlier_status} (same content)")
 
 
-Seen = tuple[str, str, str, bool]
-"""A file seen before: (name, sha256, status, may be read again although unchanged)."""
+class Seen(NamedTuple):
+    """A file seen before, as its latest load left it."""
+
+    name: str
+    sha256: str
+    status: str
+    read_again: bool  # may be read again although unchanged
 
 
 def files_seen(con: duckdb.DuckDBPyConnection) -> list[Seen]:
@@ -28,7 +33,7 @@ def files_seen(con: duckdb.DuckDBPyConnection) -> list[Seen]:
     has since accepted.
     """
     return [
-        (name, sha, status, bool(future or accepted))
+        Seen(name, sha, status, bool(future or accepted))
         for sha, name, status, future, accepted in con.execute(sql("ingest/files_seen")).fetchall()
     ]
 

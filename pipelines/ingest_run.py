@@ -18,7 +18,7 @@ from pipelines.clock import Clock
 from pipelines.gates import Gate, evaluate_gates
 from pipelines.ingest import FileOutcome, load_source, record_rejection
 from pipelines.ingest_held import held_copies, hold_if_needed, still_being_written
-from pipelines.ingest_ledger import files_seen, run_record, skipped
+from pipelines.ingest_ledger import Seen, files_seen, run_record, skipped
 from pipelines.ingest_reconcile import ReconciliationError, reconcile
 from pipelines.ingest_report import SourceSummary, build_summaries, render_report, write_report
 from pipelines.landing import LandingFile, discover
@@ -91,16 +91,16 @@ def triage(
         (outcomes so far, new files to load grouped by source).
     """
     history = files_seen(con)
-    latest = {seen[0]: seen for seen in history}
-    by_content = {sha: name for name, sha, _, _ in reversed(history)}
+    latest = {seen.name: seen for seen in history}
+    by_content = {seen.sha256: seen.name for seen in reversed(history)}
     outcomes: list[FileOutcome] = []
     new: dict[str, list[LandingFile]] = {}
     now = clock()
     for file in files:
         seen = latest.get(file.name)
         future = file.extract_date is not None and file.extract_date > run_date
-        if seen is not None and seen[1] == file.sha256 and (future or not seen[3]):
-            outcomes.append(skipped(file, seen[2]))
+        if seen is not None and seen.sha256 == file.sha256 and (future or not seen.read_again):
+            outcomes.append(skipped(file, seen.status))
         elif file.contract is None:
             assert file.problem is not None
             outcomes.append(record_rejection(con, run_id, file, f"{file.name}: {file.problem}", clock()))
@@ -116,7 +116,7 @@ def triage(
             outcomes.append(record_rejection(con, run_id, file, problem, clock()))
         else:
             new.setdefault(file.contract.name, []).append(file)
-        latest.setdefault(file.name, (file.name, file.sha256, "seen earlier in this run", False))
+        latest.setdefault(file.name, Seen(file.name, file.sha256, "seen earlier in this run", False))
         by_content.setdefault(file.sha256, file.name)
     return outcomes, new
 
