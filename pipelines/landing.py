@@ -44,12 +44,6 @@ class LandingFile:
         return self.contract.name if self.contract else None
 
 
-def file_sha256(path: Path) -> str:
-    """The file's SHA-256, read in chunks."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def _kind(mode: int) -> str | None:
     """What a directory entry is, when it is not a regular file."""
     return next((name for test, name in KINDS if test(mode)), None if stat.S_ISREG(mode) else "not a file")
