@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from governance.fairness_settings import load_fairness_settings
-from pipelines import audit
+from pipelines import audit, audit_chain
 from pipelines.audit_scores import audit_file
 from pipelines.board_pack import make_board_pack
 from pipelines.clock import system_clock
@@ -52,7 +52,7 @@ def main() -> None:
                 out=scratch / "packs", by="benchmark", made_at=system_clock().replace(microsecond=0),
             )  # fmt: skip
             figures["board_pack"] |= {"kb": round(pack.path.stat().st_size / 1024), "breaches": pack.breaches}
-            checked = timed(figures, "audit_verify", audit.verify, con, None, system_clock())
+            checked = timed(figures, "audit_verify", audit_chain.verify, con, None, system_clock())
             figures["audit_verify"] |= {"events": checked.checked, "intact": checked.intact}
             exported = timed(
                 figures, "audit_export", audit.export, con, scratch / "audit", now=system_clock()

@@ -33,16 +33,13 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import polars as pl
 
 from pipelines.files import write_private
 from pipelines.warehouse import sql
-
-if TYPE_CHECKING:
-    from pipelines.audit_chain import Verification
 
 # Each action's category under s.62(1). A list run ranks people on police, education and health
 # data together, so publishing one is a combination; handing its files to anyone is recorded
@@ -207,20 +204,6 @@ def recent(con: duckdb.DuckDBPyConnection, last: int, category: str | None = Non
     actions = [action for action, c in CATEGORIES.items() if c == category]
     rows = con.execute(sql("audit/recent"), {"category": category, "actions": actions, "last": last})
     return [Event(*row) for row in rows.fetchall()]
-
-
-def checkpoint_path(warehouse: Path) -> Path:
-    """Where the audit checkpoint of a warehouse lives (see :mod:`pipelines.audit_chain`)."""
-    from pipelines.audit_chain import checkpoint_path as path_of
-
-    return path_of(warehouse)
-
-
-def verify(con: duckdb.DuckDBPyConnection, checkpoint: Path | None, now: datetime) -> Verification:
-    """Check the hash chain and the checkpoint (see :func:`pipelines.audit_chain.verify`)."""
-    from pipelines.audit_chain import verify as check
-
-    return check(con, checkpoint, now)
 
 
 @dataclass(frozen=True)

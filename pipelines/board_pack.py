@@ -24,7 +24,7 @@ from governance.model_card import artefact_card, render_card_fragment, serious_v
 from lists.settings import SETTINGS_FILE as LIST_SETTINGS_FILE
 from lists.settings import settings_text
 from models.artefact import ArtefactError, read_artefact
-from pipelines import audit
+from pipelines import audit, audit_chain
 from pipelines.files import write_private
 from pipelines.model_registry import approved_model, history
 from rules.rulebook import Rulebook, load_rulebook, rulebook_from_files
@@ -85,7 +85,7 @@ def make_board_pack(
     previous = _previous_pack(con)
     pack_id = (previous.pack_id or 0) + 1 if previous else 1
     model = _model(con, model_version)
-    verification = audit.verify(con, audit.checkpoint_path(warehouse), made_at)
+    verification = audit_chain.verify(con, audit_chain.checkpoint_path(warehouse), made_at)
     list_fairness = json.loads(run["fairness"]) if run and run["fairness"] else None
     changes = changes_since(previous, basis)
     context = {

@@ -38,7 +38,7 @@ def _existing(warehouse: Path | None) -> Path:
 @audit_app.command("verify")
 def verify_command(warehouse: WarehouseOption = None) -> None:
     """Check every event against the hash chain and the checkpoint; exit 1 listing what is wrong."""
-    from pipelines.audit import checkpoint_path, verify
+    from pipelines.audit_chain import checkpoint_path, verify
     from pipelines.warehouse import connect
 
     path = _existing(warehouse)
@@ -111,7 +111,7 @@ def export_command(
     warehouse: WarehouseOption = None,
 ) -> None:
     """Export the log (or the events of some days) for the regulator, and record the disclosure."""
-    from pipelines.audit import verify
+    from pipelines.audit_chain import verify
     from pipelines.warehouse import connect
 
     first, last = (parse_date(since) if since else None), (parse_date(until) if until else None)

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import audit
+from pipelines import audit, audit_chain
 from pipelines.cli import app
 from pipelines.warehouse import connect
 
@@ -67,15 +67,15 @@ def warehouse(tmp_path: Path) -> Iterator[Path]:
     yield path
 
 
-def problems(path: Path, checkpoint: Path | None = None) -> list[audit.Problem]:
+def problems(path: Path, checkpoint: Path | None = None) -> list[audit_chain.Problem]:
     with connect(path) as con:
-        return audit.verify(con, checkpoint, AT).problems
+        return audit_chain.verify(con, checkpoint, AT).problems
 
 
 def test_recorded_events_form_a_chain_a_regulator_can_recompute(warehouse: Path) -> None:
     with connect(warehouse) as con:
         rows = [as_dict(con, n) for n in range(1, 6)]
-        result = audit.verify(con, None, AT)
+        result = audit_chain.verify(con, None, AT)
     assert [r["category"] for r in rows] == [
         "collection", "combination", "consultation", "disclosure", "alteration"
     ]  # fmt: skip
@@ -117,7 +117,7 @@ def test_deleting_the_last_events_is_caught_by_the_checkpoint(warehouse: Path, t
 
 
 def test_a_checkpointed_event_rewritten_with_a_new_chain_is_caught(warehouse: Path) -> None:
-    checkpoint = audit.checkpoint_path(warehouse)
+    checkpoint = audit_chain.checkpoint_path(warehouse)
     assert problems(warehouse, checkpoint) == []
     with connect(warehouse) as con:
         # blank every hash and record again: the log is re-sealed with event 1 edited
@@ -129,9 +129,10 @@ def test_a_checkpointed_event_rewritten_with_a_new_chain_is_caught(warehouse: Pa
 
 def test_the_checkpoint_starts_with_the_first_events_and_follows_each_commit(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
-    checkpoint = audit.checkpoint_path(path)
+    checkpoint = audit_chain.checkpoint_path(path)
     with connect(path) as con:
-        assert audit.verify(con, checkpoint, AT).intact  # an empty log with no checkpoint: nothing recorded
+        # an empty log with no checkpoint: nothing recorded
+        assert audit_chain.verify(con, checkpoint, AT).intact
     assert not checkpoint.exists()
     with connect(path) as con:
         record_five(con)
@@ -146,7 +147,7 @@ def test_the_checkpoint_starts_with_the_first_events_and_follows_each_commit(tmp
 
 @pytest.mark.bad_input
 def test_blanked_hashes_and_a_deleted_checkpoint_never_verify_as_intact(warehouse: Path) -> None:
-    checkpoint = audit.checkpoint_path(warehouse)
+    checkpoint = audit_chain.checkpoint_path(warehouse)
     with connect(warehouse) as con:
         con.execute("UPDATE audit.event SET event_hash = NULL, previous_hash = NULL, category = NULL")
         con.execute("UPDATE audit.event SET actor = 'user:eve' WHERE event_id = 3")
@@ -165,7 +166,7 @@ def test_blanked_hashes_and_a_deleted_checkpoint_never_verify_as_intact(warehous
 
 
 def test_cli_checkpoint_starts_one_for_a_log_without_and_records_who_and_why(warehouse: Path) -> None:
-    checkpoint = audit.checkpoint_path(warehouse)
+    checkpoint = audit_chain.checkpoint_path(warehouse)
     checkpoint.unlink()  # as for a warehouse made before checkpoints
     args = ["audit", "checkpoint", "--by", "dpo", "--warehouse", str(warehouse)]
     result = runner.invoke(app, [*args, "--reason", "warehouse from before checkpoints"])
@@ -183,13 +184,13 @@ def test_cli_checkpoint_starts_one_for_a_log_without_and_records_who_and_why(war
 
 @pytest.mark.bad_input
 def test_cli_checkpoint_refuses_a_broken_chain(warehouse: Path) -> None:
-    audit.checkpoint_path(warehouse).unlink()
+    audit_chain.checkpoint_path(warehouse).unlink()
     with connect(warehouse) as con:
         con.execute("UPDATE audit.event SET detail = 'nothing' WHERE event_id = 2")
     args = ["audit", "checkpoint", "--reason", "r", "--warehouse", str(warehouse)]
     result = runner.invoke(app, args)
     assert result.exit_code == 1 and "event 2: edited" in result.output
-    assert not audit.checkpoint_path(warehouse).exists()
+    assert not audit_chain.checkpoint_path(warehouse).exists()
 
 
 def test_changed_recipients_with_a_recomputed_hash_break_the_next_link(warehouse: Path) -> None:
@@ -231,10 +232,10 @@ def test_events_from_before_the_chain_are_sealed_by_the_next_record(tmp_path: Pa
                 "VALUES (?, ?, ?, ?, ?)",
                 [n, datetime(2026, 1, n, 9, 30), "flow:old", action, f"legacy {n}"],
             )
-        before = audit.verify(con, None, AT)
+        before = audit_chain.verify(con, None, AT)
         audit.record(con, "user:ana", "view", "list opened", purpose="review", at=AT)
         rows = [as_dict(con, n) for n in range(1, 5)]
-        after = audit.verify(con, None, AT)
+        after = audit_chain.verify(con, None, AT)
     assert (before.checked, before.unsealed) == (3, 3)
     assert [p.what.split(":")[0] for p in before.problems] == ["none of the 3 events has a hash"]
     assert [r["category"] for r in rows] == ["collection", "collection", "alteration", "consultation"]
@@ -346,7 +347,7 @@ def test_cli_export_writes_private_files_and_records_the_disclosure(warehouse: P
     }  # fmt: skip
     with connect(warehouse) as con:
         event = as_dict(con, 6)
-        assert audit.verify(con, None, AT).intact
+        assert audit_chain.verify(con, None, AT).intact
     digest = hashlib.sha256((out / "events.jsonl").read_bytes()).hexdigest()
     wanted = {
         "actor": "user:dpo", "action": "audit_export", "category": "disclosure",
@@ -376,7 +377,7 @@ def test_the_ingest_and_link_log_of_a_real_warehouse_is_intact(linked: Path, tmp
     path = tmp_path / "linked.duckdb"
     shutil.copy(linked, path)
     with connect(path) as con:
-        result = audit.verify(con, None, AT)
+        result = audit_chain.verify(con, None, AT)
         counts = dict(con.execute("SELECT category, count(*) FROM audit.event GROUP BY 1").fetchall())
     assert result.problems == [] and result.checked == sum(counts.values()) > 10
     assert set(counts) == {"collection", "combination"} and counts["combination"] == 1
