@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -14,9 +14,6 @@ from pipelines.cli_governance import print_breaches
 from pipelines.cli_options import ByOption, WarehouseOption, acting_user, parse_date
 from pipelines.clock import system_clock, today
 from pipelines.progress import console
-
-if TYPE_CHECKING:
-    pass
 
 weekly_app = typer.Typer(
     help="The weekly consideration list: draw it up and publish it, list past runs, reproduce one.",
