@@ -17,7 +17,7 @@ from datetime import date
 import duckdb
 
 from features.build import build_snapshots
-from pipelines.events import read_events, read_people
+from pipelines.warehouse.event_frames import read_events, read_people
 from rules.engine import apply_rules, decide
 from rules.rulebook import load_rulebook
 

@@ -19,14 +19,15 @@ import numpy as np
 import polars as pl
 
 from governance.fairness_settings import load_fairness_settings
-from pipelines import audit, audit_chain
-from pipelines.audit_scores import audit_file
-from pipelines.board_pack import make_board_pack
 from pipelines.clock import system_clock
-from pipelines.retention import check_retention, load_schedule
-from pipelines.subject_access import export_subject
-from pipelines.warehouse import connect
-from pipelines.weekly_run import default_key_file
+from pipelines.govern.audit_scores import audit_file
+from pipelines.govern.board_pack import make_board_pack
+from pipelines.govern.retention import check_retention, load_schedule
+from pipelines.govern.subject_access import export_subject
+from pipelines.warehouse import audit_chain
+from pipelines.warehouse import audit_log as audit
+from pipelines.warehouse.connection import connect
+from pipelines.weekly.run import default_key_file
 
 from measure import peak_gb  # benchmarks/measure.py
 

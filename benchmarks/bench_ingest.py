@@ -27,7 +27,7 @@ import duckdb
 
 from data_contracts.contract import load_contracts
 from pipelines.clock import system_clock
-from pipelines.ingest_run import run_ingest
+from pipelines.ingest.run import run_ingest
 
 from measure import peak_gb  # benchmarks/measure.py
 from worlds import ensure_world  # benchmarks/worlds.py

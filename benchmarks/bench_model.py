@@ -19,13 +19,13 @@ from pathlib import Path
 import duckdb
 
 from features.registry import registry
-from models.artefact import read_artefact
 from models.dataset import snapshot_rows
 from models.score import score_rows
 from models.settings import load_settings
 from pipelines.clock import system_clock
-from pipelines.events import read_events, read_people
-from pipelines.model_run import run_training
+from pipelines.train.run import run_training
+from pipelines.warehouse.event_frames import read_events, read_people
+from pipelines.warehouse.model_store import read_artefact
 from rules.rulebook import load_rulebook
 
 from measure import peak_gb  # benchmarks/measure.py

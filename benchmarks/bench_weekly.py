@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.clock import system_clock
-from pipelines.model_registry import approved_model, set_status
-from pipelines.warehouse import connect
-from pipelines.weekly_run import reproduce, run_weekly
+from pipelines.warehouse.connection import connect
+from pipelines.warehouse.model_registry import approved_model, set_status
+from pipelines.weekly.run import reproduce, run_weekly
 
 from measure import peak_gb  # benchmarks/measure.py
 

@@ -24,8 +24,8 @@ from features.registry import REGISTRY_FILE, Feature, registry
 from governance.atrs import atrs_record, fields_to_complete, render_atrs_markdown
 from governance.legal_basis import LEGAL_BASIS_FILE, LegalBasis, LegalBasisError, load_legal_basis
 from governance.render import render
-from models.artefact import Artefact, read_artefact
 from pipelines.files import write_private
+from pipelines.warehouse.model_store import Artefact, read_artefact
 
 CARD_SCHEMA = "cohort.model_card/1"
 FAIRNESS_FILE = "fairness.json"
@@ -395,10 +395,10 @@ def write_model_card(
     write its card and ATRS record owner-only into ``out_folder`` [default: default_card_folder].
 
     Raises:
-        models.artefact.ArtefactError: the artefact is missing or has changed.
+        pipelines.warehouse.model_store.ArtefactError: the artefact is missing or has changed.
         ValueError: fairness.json is not valid JSON.
     """
-    from pipelines.model_registry import history
+    from pipelines.warehouse.model_registry import history
 
     artefact = read_artefact(artefact_path)
     fairness_path = artefact.path / FAIRNESS_FILE

@@ -1,38 +1,12 @@
-"""Rendering governance documents: one Jinja environment over governance/templates, autoescaped,
-strict about missing values, with the number formats every document shares."""
+"""Rendering governance documents from governance/templates, in data_contracts.rendering's environment."""
 
 from __future__ import annotations
 
-from functools import cache
+from data_contracts.rendering import environment, num, pct
 
-import jinja2
-
-
-@cache
-def environment() -> jinja2.Environment:
-    """The templates' environment: ``pct`` and ``num`` format values, showing n/a for unknowns."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("governance", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = pct
-    env.filters["num"] = num
-    return env
+__all__ = ["num", "pct", "render"]
 
 
 def render(template: str, **context: object) -> str:
     """Render one template of governance/templates."""
-    return environment().get_template(template).render(**context)
-
-
-def pct(value: float | None, places: int = 1) -> str:
-    """A share as a percentage ("12.5%"), or n/a."""
-    return "n/a" if value is None else f"{value:.{places}%}"
-
-
-def num(value: float | None, places: int = 3) -> str:
-    """A number to ``places`` decimals, or n/a."""
-    return "n/a" if value is None else f"{value:.{places}f}"
+    return environment("governance", trim_blocks=True).get_template(template).render(**context)

@@ -1,6 +1,6 @@
 """From scored pairs to people: clerical decisions, stable person ids, and the person and xref tables.
 
-Pure functions over Polars frames; linkage.run does the reading and writing.
+Pure functions over Polars frames; pipelines.link.run does the reading and writing.
 """
 
 from __future__ import annotations

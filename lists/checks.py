@@ -67,7 +67,7 @@ class RunChecks:
 
 
 def failed_gate_lines(gates: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
-    """Each failed gate (as pipelines.gates.Gate.as_dict stores it) but freshness, as one line.
+    """Each failed gate (as data_contracts.gates.Gate.as_dict stores it) but freshness, as one line.
 
     Freshness is left out because the list judges it again as of its own as_of (stale sources).
     """

@@ -1,7 +1,7 @@
 """The shape of a weekly list: its entries, the people who left it, and the run that made it.
 
 Pure data, shared by the step that draws the list up (lists.build), the warehouse (lists.entry) and
-the publishers (pipelines.publish). A list is advisory: every entry says why it is there, and a
+the publishers (pipelines.weekly.publish). A list is advisory: every entry says why it is there, and a
 person decides.
 """
 

@@ -105,7 +105,7 @@ def snapshot_rows(
     """The rows the list could consider at each of ``as_ofs``, with their features and outcome.
 
     Args:
-        events, people: from the warehouse (pipelines.events).
+        events, people: from the warehouse (pipelines.warehouse.event_frames).
         as_ofs: snapshot dates.
         rulebook: decides who is in the population and who is excluded.
         features: the model features, in order.

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import jinja2
-
+from data_contracts.rendering import environment
 from features.registry import registry
 
 
@@ -16,9 +15,7 @@ def render_report(manifest: dict[str, Any], dependence: list[str]) -> str:
         manifest: the artefact's manifest (models/artefact.py), with its evaluation.
         dependence: the features with a dependence plot, most important first.
     """
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("models", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
-    )
+    env = environment("models")
     registered = registry()
     features = [
         {"name": n, "source": registered[n].source, "direction": registered[n].direction,

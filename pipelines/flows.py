@@ -18,15 +18,15 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 
-from linkage.run import LinkResult, run_link
 from pipelines.clock import system_clock, today
-from pipelines.ingest_run import IngestFailed, IngestResult, run_ingest
-from pipelines.model_run import DEFAULT_STORE, TrainResult, run_training
+from pipelines.ingest.run import IngestFailed, IngestResult, run_ingest
+from pipelines.link.run import LinkResult, run_link
 from pipelines.steps import Retry, StageFailed, inputs_of, retry_policy
-from pipelines.warehouse import warehouse_path
+from pipelines.train.run import DEFAULT_STORE, TrainResult, run_training
+from pipelines.warehouse.connection import warehouse_path
 
 if TYPE_CHECKING:
-    from pipelines.weekly_run import WeeklyResult
+    from pipelines.weekly.run import WeeklyResult
 
 T = TypeVar("T")
 
@@ -163,7 +163,7 @@ def weekly_priority_list(
     unless ``despite_failed_gates`` gives the reason to publish anyway (audited, shown on the list):
     a person re-runs the deployment with it. Logs a one-line summary (no personal data).
     """
-    from pipelines.weekly_run import monday_of, run_weekly
+    from pipelines.weekly.run import monday_of, run_weekly
 
     path, folder = warehouse_path(_path(warehouse)), _path(lists_dir)
     with flow_inputs(warehouse=path, lists_dir=folder):

@@ -81,7 +81,7 @@ def moved_addresses(events: pl.DataFrame, rng: np.random.Generator) -> pl.DataFr
     """Where each person who left the area lives from the day they moved.
 
     Args:
-        events: dated events (synth.events.expand_events), with each move out.
+        events: dated events (synth.life_events.expand_events), with each move out.
         rng: random generator.
 
     Returns:

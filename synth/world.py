@@ -16,8 +16,8 @@ import xlsxwriter
 from synth import extracts
 from synth.calibration import measure
 from synth.delivery import Delivery, delivery_dates, split_deliveries, term_return_dates
-from synth.events import add_adult_co_offenders, expand_events
 from synth.history import months_of, run_history
+from synth.life_events import add_adult_co_offenders, expand_events
 from synth.manifest import build_manifest
 from synth.model import Category, Kind
 from synth.movers import add_mover_contacts, moved_addresses

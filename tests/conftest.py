@@ -41,7 +41,7 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
 @pytest.fixture(scope="session")
 def ingested(small_world: tuple[Path, dict[str, object]], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small world's warehouse after one ingest (do not write to it: copy it)."""
-    from pipelines.ingest_run import run_ingest
+    from pipelines.ingest.run import run_ingest
 
     warehouse = tmp_path_factory.mktemp("ingested") / "warehouse.duckdb"
     run_ingest(small_world[0] / "landing", warehouse, date(2026, 11, 16), clock=test_clock())
@@ -51,8 +51,8 @@ def ingested(small_world: tuple[Path, dict[str, object]], tmp_path_factory: pyte
 @pytest.fixture(scope="session")
 def linked(ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small world's warehouse after one ingest and one linkage run (do not write to it)."""
-    from linkage.run import run_link
-    from pipelines.audit_chain import checkpoint_path
+    from pipelines.link.run import run_link
+    from pipelines.warehouse.audit_chain import checkpoint_path
 
     warehouse = tmp_path_factory.mktemp("linked") / "warehouse.duckdb"
     shutil.copy(ingested, warehouse)

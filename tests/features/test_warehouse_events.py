@@ -11,8 +11,8 @@ import polars as pl
 
 from data_contracts.contract import load_contracts, reference_codes
 from features.build import build_features
-from pipelines.events import EXTRACTS, read_events, read_people
-from pipelines.warehouse import connect
+from pipelines.warehouse.connection import connect
+from pipelines.warehouse.event_frames import EXTRACTS, read_events, read_people
 
 
 def test_every_current_staged_record_is_one_event_of_a_linked_person(linked: Path) -> None:

@@ -462,8 +462,8 @@ def test_the_default_folder_is_beside_the_model_store(tmp_path: Path) -> None:
 
 def tiny_artefact(store: Path) -> Path:
     """A real trained booster on random rows, stored with the hand-made manifest."""
-    from models.artefact import write_artefact
     from models.learner import train_model
+    from pipelines.warehouse.model_store import write_artefact
 
     rng = np.random.default_rng(3)
     matrix = rng.normal(size=(400, len(FEATURES)))
@@ -487,9 +487,9 @@ runner = CliRunner(env={"COLUMNS": "200"})
 
 
 def test_cohort_model_card_writes_the_card_and_record_of_an_approved_model(tmp_path: Path) -> None:
-    from models.artefact import read_artefact
-    from pipelines.model_registry import register, set_status
-    from pipelines.warehouse import connect
+    from pipelines.warehouse.connection import connect
+    from pipelines.warehouse.model_registry import register, set_status
+    from pipelines.warehouse.model_store import read_artefact
 
     folder = tiny_artefact(tmp_path / "data" / "models")
     warehouse = tmp_path / "data" / "warehouse.duckdb"

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from linkage.evaluate import evaluate
-from linkage.review import REVIEW_PURPOSE, open_pairs, record_decision
-from linkage.run import read_records, run_link
 from pipelines.cli import app
+from pipelines.link.pair_review import REVIEW_PURPOSE, open_pairs, record_decision
+from pipelines.link.run import read_records, run_link
 from tests.clock import test_clock
 
 World = tuple[Path, dict[str, object]]
@@ -183,7 +183,7 @@ def test_people_keep_their_ids_when_next_weeks_records_arrive(small_world: World
     from datetime import date
 
     from data_contracts.contract import load_contracts
-    from pipelines.ingest_run import run_ingest
+    from pipelines.ingest.run import run_ingest
 
     landing, staged, warehouse = small_world[0] / "landing", tmp_path / "landing", tmp_path / "w.duckdb"
     staged.mkdir()

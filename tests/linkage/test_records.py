@@ -12,7 +12,7 @@ import pytest
 from data_contracts.contract import load_contracts
 from linkage.config import SettingsError, load_settings
 from linkage.records import RECORD_SCHEMA, declared_placeholders, registrations, without_placeholders
-from linkage.run import read_records
+from pipelines.link.run import read_records
 
 SEX = load_settings().sex_codes
 

@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 
 from features.registry import Feature
-from models.artefact import ArtefactError, content_hash, read_artefact, version_name, write_artefact
 from models.learner import Calibrator, RiskModel, train_model
+from pipelines.warehouse.model_store import (
+    ArtefactError,
+    content_hash,
+    read_artefact,
+    version_name,
+    write_artefact,
+)
 
 FEATURES = ("signal", "noise")
 PARAMS = {

@@ -15,12 +15,13 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import audit, audit_chain
 from pipelines.cli import app
-from pipelines.warehouse import connect
+from pipelines.warehouse import audit_chain
+from pipelines.warehouse import audit_log as audit
+from pipelines.warehouse.connection import connect
 
 runner = CliRunner(env={"COLUMNS": "200"})
-# the documented serialisation, written out here rather than taken from pipelines.audit
+# the documented serialisation, written out here rather than taken from pipelines.warehouse.audit_log
 HASHED = ["event_id", "occurred_at", "actor", "action", "category", "source", "load_id", "file_name",
           "sha256", "rows", "detail", "purpose", "recipients", "previous_hash"]  # fmt: skip
 

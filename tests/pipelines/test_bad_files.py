@@ -19,10 +19,10 @@ import duckdb
 import pytest
 
 from data_contracts.contract import Contract, load_contracts
-from pipelines.ingest import FileOutcome
-from pipelines.ingest_run import IngestResult, run_ingest
-from pipelines.readers import read_extract
-from pipelines.warehouse import quote
+from pipelines.ingest.load import FileOutcome
+from pipelines.ingest.readers import read_extract
+from pipelines.ingest.run import IngestResult, run_ingest
+from pipelines.warehouse.queries import quote
 from tests.clock import test_clock
 
 pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`

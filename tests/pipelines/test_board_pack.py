@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 
 from governance.board_pack import SECTIONS, PackBasis, changes_since
 from governance.fairness_settings import fairness_settings_text
-from pipelines.audit_chain import checkpoint_path
 from pipelines.cli import app
-from pipelines.model_registry import set_status
-from pipelines.model_run import run_training
-from pipelines.warehouse import connect
-from pipelines.weekly_run import run_weekly
+from pipelines.train.run import run_training
+from pipelines.warehouse.audit_chain import checkpoint_path
+from pipelines.warehouse.connection import connect
+from pipelines.warehouse.model_registry import set_status
+from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
 from tests.pipelines.test_cli_model import small_settings
 

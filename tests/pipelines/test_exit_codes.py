@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from pipelines.cli import app
 from pipelines.errors import EXIT_CONFIGURATION, EXIT_USAGE, EXIT_WAREHOUSE
-from pipelines.warehouse import connect
+from pipelines.warehouse.connection import connect
 
 pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
 

@@ -156,7 +156,7 @@ def test_the_ingest_flow_names_the_failed_stage_and_its_input(prefect_server: No
 def test_weekly_flow_draws_up_the_list_and_logs_a_summary(
     prefect_server: None, linked: Path, tmp_path: Path
 ) -> None:
-    pytest.importorskip("pipelines.weekly_run")
+    pytest.importorskip("pipelines.weekly.run")
     import logging
     import shutil
 

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from data_contracts.contract import load_contracts
-from pipelines.gates import (
+from data_contracts.gates import (
     evaluate_gates,
     freshness_gate,
     held_redeliveries_gate,

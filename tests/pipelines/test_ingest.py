@@ -13,9 +13,9 @@ import polars as pl
 import pytest
 
 from data_contracts.contract import load_contracts
-from pipelines import ingest
-from pipelines.ingest_reconcile import ReconciliationError, reconcile
-from pipelines.ingest_run import IngestResult, run_ingest
+from pipelines.ingest import load as ingest
+from pipelines.ingest.reconcile import ReconciliationError, reconcile
+from pipelines.ingest.run import IngestResult, run_ingest
 from tests.clock import test_clock
 
 RUN_DATE = date(2026, 11, 16)

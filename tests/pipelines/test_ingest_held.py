@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from data_contracts.contract import load_contracts
-from pipelines import ingest
 from pipelines.cli import app
-from pipelines.ingest_held import AcceptError, accept_shorter
-from pipelines.ingest_run import IngestResult, run_ingest
-from pipelines.warehouse import connect
+from pipelines.ingest import load as ingest
+from pipelines.ingest.held import AcceptError, accept_shorter
+from pipelines.ingest.run import IngestResult, run_ingest
+from pipelines.warehouse.connection import connect
 from tests.clock import MONDAY_MORNING, test_clock
 
 pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
@@ -143,7 +143,7 @@ def test_the_cli_accepts_a_held_copy_then_loads_it_and_refuses_an_unknown_file(
     run(tmp_path)
     deliver(tmp_path / "landing", NAME, ROWS[:1])
     run(tmp_path)
-    monkeypatch.setattr("pipelines.ingest_run.load_contracts", lambda: CONTRACTS)
+    monkeypatch.setattr("pipelines.ingest.run.load_contracts", lambda: CONTRACTS)
     runner = CliRunner(env={"COLUMNS": "200", "COHORT_NOW": "2026-11-16T09:00:00"})
     base = ["ingest", "--landing", str(tmp_path / "landing"), "--warehouse", str(tmp_path / "w.duckdb"),
             "--run-date", "2026-11-16", "--by", "ana"]  # fmt: skip

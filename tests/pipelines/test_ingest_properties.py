@@ -28,9 +28,9 @@ import data_contracts
 from data_contracts.contract import load_contracts
 from data_contracts.identifiers import is_valid_pnc_id, pnc_check_chars
 from data_contracts.suite import build_checks
-from pipelines.ingest_held import accept_shorter
-from pipelines.ingest_run import IngestResult, run_ingest
-from pipelines.warehouse import connect
+from pipelines.ingest.held import accept_shorter
+from pipelines.ingest.run import IngestResult, run_ingest
+from pipelines.warehouse.connection import connect
 from tests.clock import test_clock
 
 CONTRACTS = load_contracts()

@@ -10,7 +10,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from pipelines.model_registry import (
+from pipelines.warehouse.connection import connect
+from pipelines.warehouse.model_registry import (
     AlreadyInStatus,
     RegistryError,
     approved_model,
@@ -19,7 +20,6 @@ from pipelines.model_registry import (
     register,
     set_status,
 )
-from pipelines.warehouse import connect
 
 MONDAY = datetime(2026, 11, 23, 9, 0)
 TUESDAY = datetime(2026, 11, 24, 9, 0)

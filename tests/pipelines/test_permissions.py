@@ -12,9 +12,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from models.plots import _save
-from pipelines import audit
 from pipelines.files import open_private, private_folder, write_private
-from pipelines.warehouse import connect
+from pipelines.warehouse import audit_log as audit
+from pipelines.warehouse.connection import connect
 
 pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.events import Pinned, read_events, read_people
-from pipelines.warehouse import connect, replace_rows
+from pipelines.warehouse.connection import connect
+from pipelines.warehouse.event_frames import Pinned, read_events, read_people
+from pipelines.warehouse.queries import replace_rows
 
 PEOPLE = pl.Schema(
     {"person_id": pl.Int64(), "dob": pl.Date(), "sex": pl.String(), "records": pl.Int32(),

@@ -17,7 +17,7 @@ import pytest
 
 from lists.checks import IDENTITY_FLAG, RunChecks
 from lists.entries import DECISIONS, DEPARTURE_SCHEMA, ENTRY_SCHEMA, ListRun
-from pipelines.publish import (
+from pipelines.weekly.publish import (
     FILES,
     LIST_CSV,
     LIST_PARQUET,
@@ -30,8 +30,8 @@ from pipelines.publish import (
     publish,
     published_frame,
 )
-from pipelines.reviewed_workbook import WorkbookError, read_reviewed_workbook
-from pipelines.workbook import ABOUT_SHEET, DATA_QUALITY, DECIDED_AT
+from pipelines.weekly.reviewed_workbook import WorkbookError, read_reviewed_workbook
+from pipelines.weekly.workbook import ABOUT_SHEET, DATA_QUALITY, DECIDED_AT
 
 KEY = b"k" * 32
 RUN = ListRun(

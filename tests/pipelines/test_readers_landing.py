@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from data_contracts.contract import load_contracts
-from pipelines.ingest_run import run_ingest
-from pipelines.landing import discover
+from pipelines.ingest.landing import discover
+from pipelines.ingest.run import run_ingest
 from tests.clock import test_clock
 
 pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`

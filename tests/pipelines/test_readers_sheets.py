@@ -10,7 +10,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from data_contracts.contract import load_contracts
-from pipelines.readers import RejectedFile, read_extract
+from pipelines.ingest.readers import RejectedFile, read_extract
 
 pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`
 

@@ -15,10 +15,9 @@ import yaml
 from typer.testing import CliRunner
 
 from data_contracts.contract import load_contracts
-from pipelines import cli_privacy
 from pipelines.cli import app
-from pipelines.ingest_reconcile import reconcile
-from pipelines.retention import (
+from pipelines.cli import privacy as cli_privacy
+from pipelines.govern.retention import (
     RetentionError,
     apply_retention,
     check_retention,
@@ -26,8 +25,9 @@ from pipelines.retention import (
     load_schedule,
     parse_schedule,
 )
-from pipelines.warehouse import connect
-from pipelines.weekly_run import WeeklyError, reproduce, run_weekly
+from pipelines.ingest.reconcile import reconcile
+from pipelines.warehouse.connection import connect
+from pipelines.weekly.run import WeeklyError, reproduce, run_weekly
 from tests.clock import test_clock
 
 runner = CliRunner(env={"COLUMNS": "200"})

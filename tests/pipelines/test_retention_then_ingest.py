@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from data_contracts.contract import load_contracts
-from linkage.run import run_link
 from pipelines.cli import app
-from pipelines.ingest_reconcile import reconcile
-from pipelines.warehouse import connect
-from pipelines.weekly_run import run_weekly
+from pipelines.ingest.reconcile import reconcile
+from pipelines.link.run import run_link
+from pipelines.warehouse.connection import connect
+from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
 
 pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`

@@ -17,10 +17,10 @@ from rich.console import Console
 
 from lists.checks import RunChecks
 from lists.settings import settings_text
-from pipelines.list_checks import AsOfRefused, GatesFailed, check_as_of, enforce, read_checks
-from pipelines.review import ROWS_SCHEMA, listed_run, record_decisions
-from pipelines.review_terminal import card_panel, review_at_terminal
-from pipelines.warehouse import connect
+from pipelines.warehouse.connection import connect
+from pipelines.weekly.checks import AsOfRefused, GatesFailed, check_as_of, enforce, read_checks
+from pipelines.weekly.decisions import ROWS_SCHEMA, listed_run, record_decisions
+from pipelines.weekly.review_terminal import card_panel, review_at_terminal
 from tests.clock import test_clock
 
 pytestmark = pytest.mark.bad_input  # the bad-input corpus: `pytest -m bad_input`

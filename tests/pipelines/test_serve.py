@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.serve import (
+from pipelines.serve.server import (
     POOL,
     PROJECT,
     Child,
@@ -159,7 +159,7 @@ def test_stopping_a_child_also_stops_what_it_started(tmp_path: Path) -> None:
 
 
 def serve_command(*options: str) -> list[str]:
-    return [sys.executable, "-m", "pipelines.cli_serve", "--no-ui", "--port", str(free_port()), *options]
+    return [sys.executable, "-m", "pipelines.cli.serve", "--no-ui", "--port", str(free_port()), *options]
 
 
 def children_of(output: str) -> list[int]:

@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from data_contracts.contract import load_contracts
 from pipelines.cli import app
-from pipelines.subject_access import Held, Subject, export_files
-from pipelines.warehouse import connect
-from pipelines.weekly_run import run_weekly
+from pipelines.govern.subject_access import Held, Subject, export_files
+from pipelines.warehouse.connection import connect
+from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -224,7 +224,7 @@ def test_a_symlinked_export_folder_is_refused_before_anything_is_read_written_or
 def test_a_failure_after_writing_began_leaves_no_folder_and_records_no_disclosure(
     world: Path, listed: tuple[int, dict[str, set[str]]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from pipelines import subject_access
+    from pipelines.govern import subject_access
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(world / "warehouse.duckdb", warehouse)

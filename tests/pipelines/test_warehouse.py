@@ -11,8 +11,9 @@ import pytest
 
 from data_contracts.contract import load_contracts
 from data_contracts.staging import SQL_TYPES, staging_schema
-from pipelines import warehouse
-from pipelines.warehouse import MigrationError, WarehouseUnavailable, connect, migrations, warehouse_path
+from pipelines.warehouse.connection import WarehouseUnavailable, connect, warehouse_path
+from pipelines.warehouse.migrations import MigrationError, migrate, migrations
+from pipelines.warehouse.queries import extract_tables_sql, replace_rows
 
 
 def test_warehouse_path_prefers_the_option_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +60,7 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     with connect(path):
         pass
     with connect(path) as con:
-        assert warehouse.migrate(con) == []
+        assert migrate(con) == []
         assert con.execute("SELECT count(*) FROM meta.schema_migration").fetchall()[0][0] == len(migrations())
 
 
@@ -116,7 +117,7 @@ def test_extract_tables_match_their_contracts(tmp_path: Path) -> None:
             for layer, want in expected.items():
                 assert columns_of(con, layer, contract.name) == want, (
                     f"{layer}.{contract.name} differs from its contract; add a migration with:\n"
-                    + warehouse.extract_tables_sql(contract)
+                    + extract_tables_sql(contract)
                 )
 
 
@@ -138,7 +139,7 @@ def test_replace_rows_writes_only_what_changed_and_leaves_the_table_equal_to_the
         schema={"k1": pl.String, "k2": pl.Int32, "v": pl.Float64, "tags": pl.List(pl.String)},
     )
     con.begin()
-    written = warehouse.replace_rows(con, "t", frame, ("k1", "k2"), {"run_id": "r2"})
+    written = replace_rows(con, "t", frame, ("k1", "k2"), {"run_id": "r2"})
     con.commit()
     assert written == 2
     assert con.sql("SELECT * FROM t ORDER BY k1, k2").fetchall() == [

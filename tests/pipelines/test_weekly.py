@@ -16,10 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.model_registry import set_status
-from pipelines.model_run import run_training
-from pipelines.warehouse import connect
-from pipelines.weekly_run import monday_of, reproduce, run_weekly
+from pipelines.train.run import run_training
+from pipelines.warehouse.connection import connect
+from pipelines.warehouse.model_registry import set_status
+from pipelines.weekly.run import monday_of, reproduce, run_weekly
 from tests.clock import test_clock
 from tests.pipelines.test_cli_model import small_settings
 

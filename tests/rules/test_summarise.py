@@ -12,7 +12,7 @@ import pytest
 from features.build import build_features, build_snapshots
 from features.counting import KEY
 from features.events import Events
-from pipelines.events import read_events, read_people
+from pipelines.warehouse.event_frames import read_events, read_people
 from rules.engine import apply_rules, decide, summarise
 from rules.rulebook import load_rulebook
 

@@ -1,0 +1,240 @@
+"""The `cohort` command line: one command per pipeline stage."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from typer import _click
+from typer.core import TyperGroup
+
+from pipelines.cli.audit import audit_app
+from pipelines.cli.governance import audit_scores, board_pack
+from pipelines.cli.link import link_app
+from pipelines.cli.model import model_app
+from pipelines.cli.options import ByOption, acting_user, parse_date
+from pipelines.cli.privacy import retention_app, subject_access
+from pipelines.cli.rules import rules_app
+from pipelines.cli.serve import serve
+from pipelines.cli.weekly import review, weekly_app
+from pipelines.clock import system_clock, today
+from pipelines.progress import console, stages
+
+
+class CohortGroup(TyperGroup):
+    """The root command: every command's known failures end in one line and their exit code (no traceback).
+
+    The exit codes are in pipelines.errors (and the README's "Exit codes").
+    """
+
+    def invoke(self, ctx: _click.Context) -> object:  # typer's own click
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            code = exit_code_for(error)
+            if code is None:
+                raise
+            typer.echo(f"Error: {_message(error)}", err=True)
+            raise typer.Exit(code) from None
+
+
+def _message(error: BaseException) -> str:
+    """The one line shown: the error's own message, or for DuckDB's lock error (long, with a PID) ours."""
+    import duckdb
+
+    if isinstance(error, duckdb.IOException):
+        return (
+            "the warehouse is in use by another process: wait for that run to finish (or stop it), "
+            "then run again"
+        )
+    return str(error)
+
+
+def exit_code_for(error: BaseException) -> int | None:
+    """The exit code of a failure the user can act on from its message, or None for a real fault."""
+    import duckdb
+
+    from pipelines.clock import ClockSettingError
+    from pipelines.errors import EXIT_CONFIGURATION, EXIT_USAGE, EXIT_WAREHOUSE, ConfigurationError
+    from pipelines.files import SymlinkRefused
+    from pipelines.warehouse.connection import WarehouseUnavailable
+    from pipelines.warehouse.migrations import MigrationError
+
+    if isinstance(error, WarehouseUnavailable | MigrationError):
+        return EXIT_WAREHOUSE
+    if isinstance(error, duckdb.IOException) and "lock" in str(error).lower():
+        return EXIT_WAREHOUSE  # a lock met after connecting (a second connection)
+    if isinstance(error, ConfigurationError | ClockSettingError):
+        return EXIT_CONFIGURATION
+    if isinstance(error, SymlinkRefused):
+        return EXIT_USAGE
+    return None
+
+
+app = typer.Typer(
+    cls=CohortGroup,
+    help="Risk identification and prioritisation for focused-deterrence programmes.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+app.add_typer(link_app, name="link")
+app.add_typer(rules_app, name="rules")
+app.add_typer(model_app, name="model")
+app.add_typer(weekly_app, name="weekly")
+app.add_typer(audit_app, name="audit")
+app.command()(review)
+app.command()(serve)
+app.add_typer(retention_app, name="retention")
+app.command(name="subject-access")(subject_access)
+app.command(name="audit-scores")(audit_scores)
+app.command(name="board-pack")(board_pack)
+
+
+@app.callback()
+def main() -> None:
+    """cohort: the weekly consideration list, built from police, education and health extracts."""
+
+
+@app.command()
+def synth(
+    residents: Annotated[
+        int, typer.Option(help="Residents in the area (force scale is 3,000,000).")
+    ] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 42,
+    end_date: Annotated[str, typer.Option(help="Last day of history, YYYY-MM-DD.")] = "2026-11-16",
+    out: Annotated[Path, typer.Option(help="Folder to write the world into.")] = Path("data/world"),
+    noise: Annotated[float, typer.Option(help="Multiplier on identity-noise rates.")] = 1.0,
+    invalid_share: Annotated[float, typer.Option(help="Share of extract rows made invalid.")] = 0.005,
+    recording_bias: Annotated[
+        bool, typer.Option(help="Police record offences more where policing is heavier.")
+    ] = False,
+    replicates: Annotated[
+        int, typer.Option(help="Re-simulations per person for the oracle (at least 100).")
+    ] = 100,
+) -> None:
+    """Generate a synthetic multi-agency world: extracts, manifest and ground truth."""
+    from synth.params import WorldParams
+    from synth.world import generate_world
+
+    try:
+        params = WorldParams(
+            residents=residents,
+            seed=seed,
+            end_date=parse_date(end_date),
+            noise=noise,
+            invalid_share=invalid_share,
+            recording_bias=recording_bias,
+            oracle_replicates=replicates,
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    started = time.perf_counter()
+    with stages() as stage:
+        manifest = generate_world(params, out, stage)
+    _summarise_world(manifest, out, time.perf_counter() - started)
+
+
+@app.command()
+def ingest(
+    landing: Annotated[Path, typer.Option(help="Folder the agencies' extract files land in.")] = Path(
+        "data/world/landing"
+    ),
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(help="DuckDB warehouse file [default: $COHORT_WAREHOUSE, else data/warehouse.duckdb]."),
+    ] = None,
+    run_date: Annotated[
+        str | None,
+        typer.Option(help="Day the run is for, YYYY-MM-DD; freshness is judged on it [default: today]."),
+    ] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option(help="Folder for the HTML report [default: reports/ beside the warehouse].")
+    ] = None,
+    accept_shorter: Annotated[
+        str | None,
+        typer.Option(help="FILE_NAME of a held shorter re-delivery to accept: it replaces the longer copy."),
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why the shorter copy is right (kept in the audit log).")
+    ] = None,
+    by: ByOption = None,
+) -> None:
+    """Load new extracts through their data contracts into raw, then staging or quarantine.
+
+    Prints a summary, writes an HTML report, and exits 1 when a quality gate fails. A re-delivery
+    with fewer rows than the copy loaded is held until accepted with --accept-shorter and --reason.
+
+    The same run is scheduled as the Prefect flow ingest-extracts (see prefect.yaml).
+    """
+    from pipelines.ingest.held import AcceptError, accept_held_copy
+    from pipelines.ingest.reconcile import ReconciliationError
+    from pipelines.ingest.report import summary_table
+    from pipelines.ingest.run import run_ingest
+    from pipelines.warehouse.connection import warehouse_path
+
+    day = parse_date(run_date) if run_date else today(system_clock)
+    path = warehouse_path(warehouse, create=True)  # the one command that may make a new warehouse
+    if accept_shorter is not None:
+        try:
+            accept_held_copy(
+                path, accept_shorter, reason=reason or "", by=f"user:{acting_user(by)}", now=system_clock()
+            )
+        except AcceptError as error:
+            console.print(f"[red]Refused: {error}[/red]")
+            raise typer.Exit(2) from error
+        console.print(f"Accepted the held copy of {accept_shorter}; this run loads it.")
+    started = time.perf_counter()
+    try:
+        with stages() as stage:
+            result = run_ingest(landing, path, day, clock=system_clock, report_dir=report_dir, stage=stage)
+    except FileNotFoundError as error:
+        raise typer.BadParameter(str(error)) from error
+    except ReconciliationError as error:
+        console.print(f"[red]Stopped: {error}[/red]")
+        raise typer.Exit(2) from error
+    unmatched = [o for o in result.outcomes if o.source is None]
+    title = f"Ingest into {path} for {day.isoformat()} ({time.perf_counter() - started:.0f} s)"
+    console.print(summary_table(result.summaries, unmatched, title))
+    for outcome in result.outcomes:
+        if outcome.status == "rejected":
+            console.print(f"[red]Rejected[/red] {outcome.problem}")
+    for gate in result.failed_gates:
+        console.print(f"[red]Gate failed[/red] {gate.gate} {gate.source or ''}: {gate.message}")
+    console.print(f"Report: {result.report_path}")
+    if result.status != "succeeded":
+        raise typer.Exit(1)
+
+
+def _summarise_world(manifest: dict[str, object], out: Path, seconds: float) -> None:
+    files = manifest["files"]
+    assert isinstance(files, list)
+    table = Table(title=f"Synthetic world in {out} ({seconds:.0f} s)")
+    for column in ("source", "files", "rows", "invalid rows"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    by_source: dict[str, list[int]] = {}
+    for f in files:
+        counts = by_source.setdefault(f["source"], [0, 0, 0])
+        counts[0] += 1
+        counts[1] += f["rows"]
+        counts[2] += f["invalid_rows"]
+    for name, (n_files, rows, invalid) in by_source.items():
+        table.add_row(name, str(n_files), f"{rows:,}", f"{invalid:,}")
+    console.print(table)
+    calibration = manifest["calibration"]
+    assert isinstance(calibration, list)
+    outside = [c["measure"] for c in calibration if c["status"] == "outside"]
+    console.print(
+        f"Calibration: {len(calibration) - len(outside)} of {len(calibration)} measures within target "
+        "or sampling error, or explained"
+        + (f"; outside: {', '.join(outside)}" if outside else "")
+        + f" (see {out / 'calibration_report.md'})"
+    )
+
+
+if __name__ == "__main__":
+    app()

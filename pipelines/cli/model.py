@@ -1,0 +1,327 @@
+"""`cohort model`: train, evaluate, approve and retire risk models; cross-validate the learner."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from pipelines.cli.options import AsOfOption, WarehouseOption, parse_date
+from pipelines.clock import system_clock
+from pipelines.progress import console
+
+if TYPE_CHECKING:
+    from models.settings import ModelSettings
+
+StoreOption = Annotated[
+    Path, typer.Option(help="Folder of model artefacts (each model a sub-folder named by its version).")
+]
+SettingsOption = Annotated[
+    Path | None, typer.Option(help="Model settings YAML [default: models/settings.yaml].")
+]
+model_app = typer.Typer(help="The risk model: train, evaluate, approve, retire, score.", no_args_is_help=True)
+
+
+def _settings(path: Path | None) -> ModelSettings:
+    from models.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(path)
+    except (SettingsError, OSError) as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+
+
+def _target_line(name: str, target: dict[str, Any]) -> str:
+    verdict = "[green]met[/green]" if target["met"] else "[red]NOT met[/red]"
+    return f"{name}: {_fmt(target['value'])} (wanted {target['target']}): {verdict}"
+
+
+def _fmt(value: float | None, places: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{places}f}"
+
+
+@model_app.command()
+def train(
+    warehouse: WarehouseOption = None,
+    store: StoreOption = Path("data/models"),
+    world: Annotated[
+        Path | None,
+        typer.Option(
+            help="A synthetic world's folder: also compare with its oracle (ground_truth/oracle_risk)."
+        ),
+    ] = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Train on monthly snapshots, calibrate, evaluate beside the baselines, store as a candidate."""
+    from models.learner import LearnerError
+    from models.split import NotEnoughHistory
+    from pipelines.cli.governance import print_breaches
+    from pipelines.train.run import TrainingError, run_training
+    from pipelines.warehouse.connection import warehouse_path
+
+    _settings(settings)
+    try:
+        result = run_training(
+            warehouse_path(warehouse),
+            store,
+            clock=system_clock,
+            world=world,
+            settings_file=settings,
+            progress=console.print,
+        )
+    except (TrainingError, NotEnoughHistory, LearnerError) as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    table = Table(title=f"Model {result.version} on the test window {result.split.test:%d/%m/%Y}")
+    for column in ("method", "AUC", "PR-AUC", "Brier", "ECE", "precision at 45 / 100 / 250"):
+        table.add_column(column, justify="left" if column == "method" else "right")
+    for name, m in result.evaluation.metrics.items():
+        at = " / ".join(f"{m.at[k][0]:.0%}" for k in sorted(m.at))
+        table.add_row(name, _fmt(m.auc), _fmt(m.pr_auc), _fmt(m.brier, 4), _fmt(m.ece, 4), at)
+    console.print(table)
+    for name, target in result.evaluation.targets.items():
+        console.print(_target_line(name, target))
+    print_breaches(result.fairness, f"model {result.version} on its test window")
+    state = "recorded as a candidate" if result.registered else "already recorded (same data, same model)"
+    console.print(f"Stored in {result.path}, {state}. Report: {result.path / 'report.html'}")
+    console.print(
+        f"Model card and transparency record: {result.card.paths['model-card.html'].parent} "
+        f"({result.card.to_complete} fields for a person to complete)"
+    )
+    console.print("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
+
+
+@model_app.command("list")
+def list_models(warehouse: WarehouseOption = None) -> None:
+    """Every model trained, newest first, with its status and test-window AUC and ECE."""
+    from pipelines.warehouse.connection import connect, warehouse_path
+    from pipelines.warehouse.model_registry import models
+
+    with connect(warehouse_path(warehouse)) as con:
+        found = models(con)
+    if not found:
+        console.print("No model has been trained yet: run `cohort model train`.")
+        return
+    table = Table(title="Risk models")
+    for column in ("version", "status", "trained (UTC)", "test window", "AUC", "ECE"):
+        table.add_column(column)
+    for m in found:
+        table.add_row(
+            m.version,
+            m.status,
+            f"{m.trained_at:%d/%m/%Y %H:%M}",
+            f"{m.test_as_of:%d/%m/%Y}",
+            _fmt(m.auc),
+            _fmt(m.ece, 4),
+        )
+    console.print(table)
+
+
+@model_app.command()
+def show(version: str, warehouse: WarehouseOption = None) -> None:
+    """A model's status history (who, when, why), its artefact and its targets."""
+    from pipelines.warehouse.connection import connect, warehouse_path
+    from pipelines.warehouse.model_registry import history, models
+    from pipelines.warehouse.model_store import ArtefactError, read_artefact
+
+    with connect(warehouse_path(warehouse)) as con:
+        record = next((m for m in models(con) if m.version == version), None)
+        changes = history(con, version)
+    if record is None:
+        raise typer.BadParameter(f"no model {version!r}: `cohort model list` shows the versions trained")
+    console.print(f"Model {version}: {record.status}; artefact {record.path}")
+    for status, by, reason, at in changes:
+        console.print(f"  {at:%d/%m/%Y %H:%M} {status} by {by}: {reason}")
+    try:
+        artefact = read_artefact(record.path)
+    except ArtefactError as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    for name, target in artefact.manifest["evaluation"]["targets"].items():
+        console.print("  " + _target_line(name, target))
+
+
+def _change(version: str, status: str, by: str, reason: str, warehouse: Path | None) -> None:
+    from pipelines.warehouse.connection import connect, warehouse_path
+    from pipelines.warehouse.model_registry import AlreadyInStatus, RegistryError, set_status
+
+    try:
+        with connect(warehouse_path(warehouse)) as con:
+            version, superseded = set_status(con, version, status, by.strip(), reason.strip(), system_clock())
+    except AlreadyInStatus as note:
+        console.print(f"{note}: nothing changed.")
+        return
+    except RegistryError as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    for old in superseded:
+        console.print(f"Model {old} retired: superseded by {version}.")
+    console.print(f"Model {version} {status} by {by.strip()}.")
+
+
+VersionArgument = Annotated[
+    str, typer.Argument(help="The model's version, or 'latest' for the newest trained.")
+]
+ByOption = Annotated[str, typer.Option("--by", help="Who decides (kept in the audit log).")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (kept in the audit log).")]
+
+
+@model_app.command()
+def approve(
+    version: VersionArgument, by: ByOption, reason: ReasonOption, warehouse: WarehouseOption = None
+) -> None:
+    """Make a candidate the model weekly scoring uses (the model approved before it is retired)."""
+    _change(version, "approved", by, reason, warehouse)
+
+
+@model_app.command()
+def retire(
+    version: VersionArgument, by: ByOption, reason: ReasonOption, warehouse: WarehouseOption = None
+) -> None:
+    """Take a model out of use for good."""
+    _change(version, "retired", by, reason, warehouse)
+
+
+@model_app.command()
+def cv(
+    table: Annotated[Path, typer.Argument(help="A person-level table: CSV or Parquet, one row per person.")],
+    outcome: Annotated[str, typer.Option(help="The 0/1 outcome column.")],
+    exclude: Annotated[
+        str,
+        typer.Option(help="Comma-separated columns to leave out (identifiers, protected characteristics)."),
+    ] = "",
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the metrics as JSON here.")
+    ] = None,
+    settings: SettingsOption = None,
+) -> None:
+    """Cross-validate the risk model's learner on any table, with the same metrics as training."""
+    import polars as pl
+
+    from models.cv import TableError, cross_validate
+
+    checked = _settings(settings)
+    if not table.is_file():
+        raise typer.BadParameter(f"{table} is not a file")
+    try:
+        frame = pl.read_parquet(table) if table.suffix.lower() == ".parquet" else pl.read_csv(table)
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise typer.BadParameter(f"{table}: cannot be read as {table.suffix or 'CSV'}: {error}") from error
+    started = time.perf_counter()
+    try:
+        result = cross_validate(
+            frame, outcome, checked, [c.strip() for c in exclude.split(",") if c.strip()], folds
+        )
+    except TableError as error:
+        console.print(f"[red]{table.name}: {error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    console.print(
+        f"{result['rows']:,} rows, {result['positives']:,} with the outcome, "
+        f"{len(result['features'])} features, {folds}-fold ({time.perf_counter() - started:.1f} s)"
+    )
+    console.print(
+        f"AUC {_fmt(result['auc'])} (folds {', '.join(_fmt(a) for a in result['fold_auc'])}), "
+        f"PR-AUC {_fmt(result['pr_auc'])}, Brier {_fmt(result['brier'], 4)}, ECE {_fmt(result['ece'], 4)}"
+    )
+    for k, precision in result["precision_at"].items():
+        console.print(f"precision / recall at {k}: {_fmt(precision)} / {_fmt(result['recall_at'][k])}")
+    if json_path is not None:
+        from pipelines.files import write_private
+
+        write_private(json_path, json.dumps(result, indent=2), own_folder=False)
+        console.print(f"Metrics written to {json_path}")
+
+
+@model_app.command()
+def score(
+    as_of: AsOfOption,
+    warehouse: WarehouseOption = None,
+    explain: Annotated[int, typer.Option(min=0, help="Explain this many of the highest scores.")] = 2000,
+) -> None:
+    """Score everyone the list could consider with the approved model; print counts by band only."""
+    from pipelines.train.run import score_with_approved
+    from pipelines.warehouse.connection import warehouse_path
+
+    when = parse_date(as_of)
+    started = time.perf_counter()
+    try:
+        version, scored = score_with_approved(warehouse_path(warehouse), when, explain)
+    except LookupError as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    table = Table(title=f"Scores at {when:%d/%m/%Y} by model {version} ({scored.height:,} people)")
+    table.add_column("band")
+    table.add_column("people", justify="right")
+    for band, count in scored.group_by("band", maintain_order=True).len().iter_rows():
+        table.add_row(band, f"{count:,}")
+    console.print(table)
+    explained = scored["raising"].is_not_null().sum()
+    console.print(f"{explained:,} explained; {time.perf_counter() - started:.1f} s")
+
+
+@model_app.command()
+def card(
+    version: Annotated[
+        str, typer.Argument(help="A model version, 'latest', 'approved', or the path of an artefact folder.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for the card [default: governance/model-cards/VERSION beside the model store, "
+            "e.g. data/governance/model-cards/VERSION for data/models/VERSION]."
+        ),
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write a model's card (HTML, JSON) and its ATRS transparency record (JSON, Markdown), owner-only."""
+    from governance.legal_basis import LegalBasisError
+    from governance.model_card import write_model_card
+    from pipelines.warehouse.connection import connect, warehouse_path
+    from pipelines.warehouse.model_registry import LATEST, models
+    from pipelines.warehouse.model_store import ArtefactError
+
+    # an artefact folder needs no warehouse (none is made: it is opened only if it exists)
+    found, folder = warehouse_path(warehouse, create=True), Path(version)
+    given = (folder / "manifest.json").is_file()
+    path: Path | None
+    if not found.is_file() and not given:
+        raise typer.BadParameter(f"no warehouse at {found}: give --warehouse, or an artefact folder")
+    try:
+        if not found.is_file():
+            written = write_model_card(
+                folder, out, generated_at=system_clock()
+            )  # no registry: the card says the status is not known
+        else:
+            with connect(found) as con:
+                trained = models(con)
+                if given:
+                    path = folder
+                elif version == "approved":
+                    path = next((m.path for m in trained if m.status == "approved"), None)
+                elif version == LATEST:
+                    path = trained[0].path if trained else None
+                else:
+                    path = next((m.path for m in trained if m.version == version), None)
+                if path is None and version == "approved":
+                    raise typer.BadParameter(
+                        f"no model is approved in {found}: `cohort model approve VERSION`"
+                    )
+                if path is None:
+                    raise typer.BadParameter(
+                        f"no {version!r} model in {found}: `cohort model list` shows the versions trained"
+                    )
+                written = write_model_card(path, out, con, generated_at=system_clock())
+    except (ArtefactError, LegalBasisError, ValueError) as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    for name, file in written.paths.items():
+        console.print(f"{name}: {file}", soft_wrap=True)
+    console.print(
+        f"{written.to_complete} ATRS fields still to complete by a person (atrs.md says who answers each)."
+    )

@@ -1,0 +1,1 @@
+"""The governance stage: board packs, model cards, fairness audits of scores, retention and subject access."""

@@ -1,0 +1,249 @@
+"""Make a board pack (`cohort board-pack`): the one I/O seam around governance/board_pack.py.
+
+It reads what a list run pinned (its rules, model, settings and fairness audit), the model's artefact
+(card and test-window fairness), the list runs and decisions, the loads and the audit log; renders
+one offline HTML document; and records the pack (audit.board_pack and an audit event), so the next
+pack can say what changed since this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from governance.board_pack import BoardPackError, PackBasis, changes_since, pack_text, render_pack
+from governance.fairness_settings import SETTINGS_FILE as FAIRNESS_SETTINGS_FILE
+from governance.fairness_settings import fairness_settings_text
+from governance.model_card import artefact_card, render_card_fragment, serious_violence_groups
+from lists.settings import SETTINGS_FILE as LIST_SETTINGS_FILE
+from lists.settings import settings_text
+from pipelines.files import write_private
+from pipelines.warehouse import audit_chain
+from pipelines.warehouse import audit_log as audit
+from pipelines.warehouse.model_registry import approved_model, history
+from pipelines.warehouse.model_store import ArtefactError, read_artefact
+from rules.rulebook import Rulebook, load_rulebook, rulebook_from_files
+
+RECENT_RUNS = 12
+PURPOSE = "governance board oversight of the rules, the model, fairness and use"
+
+
+@dataclass(frozen=True)
+class PackResult:
+    """What one pack made."""
+
+    pack_id: int
+    path: Path
+    run_id: int | None
+    breaches: int  # fairness breaches of the run and its model
+    audit_intact: bool
+    changes: dict[str, Any]
+
+
+def default_packs_dir(warehouse: Path) -> Path:
+    """Where packs go unless told: governance/board-packs/ beside the warehouse."""
+    return warehouse.parent / "governance" / "board-packs"
+
+
+def make_board_pack(
+    con: duckdb.DuckDBPyConnection,
+    warehouse: Path,
+    *,
+    run_id: int | None,
+    out: Path | None,
+    by: str,
+    made_at: datetime,
+) -> PackResult:
+    """Write the pack for ``run_id`` (default: the latest published list) and record it.
+
+    Raises:
+        BoardPackError: no such run, or its model's artefact cannot be read.
+    """
+    run = _run(con, run_id)
+    rulebook = (
+        rulebook_from_files(json.loads(run["rulebook"]), f"list run {run['run_id']}")
+        if run
+        else load_rulebook()
+    )
+    parameters = json.loads(run["parameters"]) if run else {}
+    settings = {
+        LIST_SETTINGS_FILE: parameters.get("list_settings") or settings_text(),
+        FAIRNESS_SETTINGS_FILE: parameters.get("fairness_settings") or fairness_settings_text(),
+    }
+    model_version = run["model_version"] if run else None
+    if run is None:
+        approved = approved_model(con)
+        model_version = approved.version if approved else None
+    basis = PackBasis(
+        run["run_id"] if run else None, rulebook.version, dict(rulebook.files), model_version, settings
+    )
+    previous = _previous_pack(con)
+    pack_id = (previous.pack_id or 0) + 1 if previous else 1
+    model = _model(con, model_version)
+    verification = audit_chain.verify(con, audit_chain.checkpoint_path(warehouse), made_at)
+    list_fairness = json.loads(run["fairness"]) if run and run["fairness"] else None
+    changes = changes_since(previous, basis)
+    context = {
+        "pack_id": pack_id,
+        "made_at": made_at,
+        "made_by": by,
+        "text": pack_text(),
+        "run": run,
+        "rulebook": _rules(rulebook),
+        "rules_version": rulebook.version,
+        "model": model,
+        "offence_groups": serious_violence_groups(),
+        "list_fairness": list_fairness,
+        "changes": changes,
+        "volumes": _volumes(con),
+        "decisions": _decisions(con, previous.made_at if previous else None),
+        "data_quality": _data_quality(con),
+        "audit": verification,
+        "settings": settings,
+    }
+    html = render_pack(context)
+    folder = out or default_packs_dir(warehouse)
+    stamp = made_at.strftime("%Y-%m-%d")
+    path = write_private(folder / f"board-pack-{pack_id}-{stamp}.html", html)
+    digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
+    breaches = len(list_fairness["breaches"]) if list_fairness else 0
+    breaches += len(model["fairness"]["breaches"]) if model and model["fairness"] else 0
+    con.begin()
+    try:
+        con.execute(
+            "INSERT INTO audit.board_pack VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [pack_id, made_at, by, basis.run_id, basis.rules_version, json.dumps(dict(basis.rulebook)),
+             basis.model_version, json.dumps(settings), str(path.resolve()), digest],
+        )  # fmt: skip
+        audit.record(
+            con, f"user:{by}", "board_pack",
+            f"board pack {pack_id} for list run {basis.run_id}: {breaches} fairness breaches, audit log "
+            f"{'intact' if verification.intact else 'NOT intact'}",
+            purpose=PURPOSE, file_name=path.name, sha256=digest, at=made_at,
+        )  # fmt: skip
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return PackResult(pack_id, path, basis.run_id, breaches, verification.intact, changes)
+
+
+def _run(con: duckdb.DuckDBPyConnection, run_id: int | None) -> dict[str, Any] | None:
+    where = f"run_id = {int(run_id)}" if run_id is not None else "status = 'published'"
+    rows = _rows(
+        con,
+        "SELECT run_id, as_of, created_at, created_by, status, mode, rules_version, rulebook, model_version, "
+        "code_version, parameters, entries, within_capacity, fairness, fairness_breaches, erased_at "
+        f"FROM lists.run WHERE {where} ORDER BY as_of DESC, run_id DESC LIMIT 1",
+    )
+    if not rows:
+        if run_id is not None:
+            raise BoardPackError(f"there is no list run {run_id}: `cohort weekly runs` lists them")
+        return None
+    return rows[0]
+
+
+def _previous_pack(con: duckdb.DuckDBPyConnection) -> PackBasis | None:
+    found = con.execute(
+        "SELECT pack_id, made_at, run_id, rules_version, rulebook, model_version, settings "
+        "FROM audit.board_pack "
+        "ORDER BY pack_id DESC LIMIT 1"
+    ).fetchall()
+    if not found:
+        return None
+    pack_id, made_at, run_id, rules_version, rulebook, model_version, settings = found[0]
+    return PackBasis(
+        run_id, rules_version, json.loads(rulebook), model_version, json.loads(settings), pack_id, made_at
+    )
+
+
+def _model(con: duckdb.DuckDBPyConnection, version: str | None) -> dict[str, Any] | None:
+    """The model's card (as an HTML fragment) and test-window fairness, or None on the rules alone."""
+    if version is None:
+        return None
+    found = con.execute("SELECT path FROM scoring.model WHERE version = ?", [version]).fetchall()
+    if not found:
+        raise BoardPackError(f"model {version} is not in the registry (scoring.model)")
+    try:
+        artefact = read_artefact(Path(found[0][0]))
+    except ArtefactError as error:
+        raise BoardPackError(f"the model the list used cannot be read: {error}") from error
+    fairness_file = artefact.path / "fairness.json"
+    fairness = json.loads(fairness_file.read_text("utf-8")) if fairness_file.is_file() else None
+    card, figures = artefact_card(artefact, fairness, history=history(con, version))
+    return {
+        "manifest": artefact.manifest,
+        "fairness": fairness,
+        "card_html": render_card_fragment(card, figures),
+    }
+
+
+def _rules(rulebook: Rulebook) -> list[dict[str, str]]:
+    return [
+        {"id": r.id, "kind": r.kind, "text": r.text, "when": r.when.text, "reason": r.reason,
+         "owner": r.owner, "policy_ref": r.policy_ref, "notes": r.notes, "file": r.file}
+        for r in rulebook.rules
+    ]  # fmt: skip
+
+
+def _volumes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The recent list runs with their size, decisions recorded against them and fairness breaches."""
+    frame = _rows(
+        con,
+        "SELECT r.run_id, r.as_of, r.status, r.mode, r.entries, r.within_capacity, r.fairness_breaches, "
+        "r.erased_at IS NOT NULL AS erased, count(d.decision_id) AS decisions, "
+        "count(d.decision_id) FILTER (WHERE d.decision = 'accept') AS accepted, "
+        "count(d.decision_id) FILTER (WHERE d.decision = 'decline') AS declined "
+        "FROM lists.run r LEFT JOIN review.decision d USING (run_id) "
+        f"GROUP BY ALL ORDER BY r.as_of DESC, r.run_id DESC LIMIT {RECENT_RUNS}",
+    )
+    return frame
+
+
+def _decisions(con: duckdb.DuckDBPyConnection, since: datetime | None) -> dict[str, Any]:
+    """Decisions by kind, in all and since the previous pack."""
+    rows = con.execute(
+        "SELECT decision, count(*), count(*) FILTER (WHERE ? IS NULL OR recorded_at > ?) "
+        "FROM review.decision GROUP BY decision ORDER BY decision",
+        [since, since],
+    ).fetchall()
+    return {"since": since, "by_kind": [{"decision": d, "all": a, "since": s} for d, a, s in rows]}
+
+
+def _data_quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Per source: files loaded and rejected, rows staged and quarantined, the newest extract; the
+    latest linkage run."""
+    sources = _rows(
+        con,
+        "SELECT source, count(*) FILTER (WHERE status = 'loaded') AS loaded, "
+        "count(*) FILTER (WHERE status = 'rejected') AS rejected, "
+        "count(*) FILTER (WHERE status = 'superseded') AS superseded, "
+        "sum(rows_raw) FILTER (WHERE status = 'loaded') AS rows_raw, "
+        "sum(rows_staged) FILTER (WHERE status = 'loaded') AS rows_staged, "
+        "sum(rows_quarantined) FILTER (WHERE status = 'loaded') AS rows_quarantined, "
+        "max(extract_date) FILTER (WHERE status = 'loaded') AS newest_extract "
+        "FROM meta.load GROUP BY source ORDER BY source NULLS LAST",
+    )
+    rejected = _rows(
+        con,
+        "SELECT file_name, source, loaded_at, problem FROM meta.load WHERE status = 'rejected' "
+        "ORDER BY loaded_at DESC LIMIT 20",
+    )
+    link = _rows(
+        con,
+        "SELECT run_id, finished_at, records, persons, pairs_linked, pairs_for_review, merges, splits "
+        "FROM link.run WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1",
+    )
+    return {"sources": sources, "rejected": rejected, "link": link[0] if link else None}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict[str, Any]]:
+    found = con.execute(query)
+    columns = [d[0] for d in found.description]
+    return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]

@@ -1,0 +1,1 @@
+"""The ingest stage: check landed extracts them against their contracts, load raw, staging and quarantine."""

@@ -1,0 +1,1 @@
+"""Serving: the local Prefect server and the deployments in prefect.yaml."""

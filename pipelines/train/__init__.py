@@ -1,0 +1,1 @@
+"""The training stage: build snapshots from the warehouse, train and evaluate a model, register it."""

@@ -1,0 +1,1 @@
+"""The warehouse: connection, migrations, every SQL statement, the audit log, model registry and store."""
