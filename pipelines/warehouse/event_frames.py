@@ -42,11 +42,9 @@ class Pinned:
 
 def current_pins(con: duckdb.DuckDBPyConnection) -> Pinned:
     """The warehouse as it stands: current loads, the latest linkage run, every decision so far."""
-    loads = con.execute("SELECT load_id FROM meta.load WHERE status = 'loaded' ORDER BY load_id").fetchall()
-    link = con.execute(
-        "SELECT run_id FROM link.run WHERE status = 'succeeded' ORDER BY finished_at DESC LIMIT 1"
-    ).fetchall()
-    decided = con.execute("SELECT coalesce(max(decision_id), 0) FROM review.decision").fetchall()
+    loads = con.execute(sql("events/pinned_loads")).fetchall()
+    link = con.execute(sql("events/pinned_link_run")).fetchall()
+    decided = con.execute(sql("events/pinned_decisions")).fetchall()
     return Pinned(tuple(row[0] for row in loads), link[0][0] if link else None, int(decided[0][0]))
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from pipelines.warehouse import audit_log as audit
+from pipelines.warehouse.queries import sql, transaction
 
 LATEST = "latest"
 
@@ -43,23 +44,18 @@ class ModelRecord:
 def register(con: duckdb.DuckDBPyConnection, manifest: dict[str, Any], path: Path, by: str) -> bool:
     """Record a newly trained model as a candidate; False if that version is already recorded."""
     version = manifest["version"]
-    if con.execute("SELECT 1 FROM scoring.model WHERE version = ?", [version]).fetchall():
+    if con.execute(sql("models/is_registered"), [version]).fetchall():
         return False
     split, metrics = manifest["split"], manifest["evaluation"]["metrics"]["risk model"]
     trained_at = datetime.fromisoformat(manifest["trained_at"])
-    con.begin()
-    try:
+    with transaction(con):
         con.execute(
-            "INSERT INTO scoring.model VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'candidate')",
+            sql("models/register"),
             [version, manifest["content_hash"], str(path), trained_at, split["test"], split["train"][0],
              split["train"][-1], manifest["rules_version"], manifest["code_version"], metrics["auc"],
              metrics["ece"]],
         )  # fmt: skip
         _log(con, version, "candidate", by, "trained", trained_at)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return True
 
 
@@ -84,7 +80,7 @@ def set_status(
     if version == LATEST:
         newest = models(con)
         version = newest[0].version if newest else version
-    found = con.execute("SELECT status FROM scoring.model WHERE version = ?", [version]).fetchall()
+    found = con.execute(sql("models/status"), [version]).fetchall()
     if not found:
         raise RegistryError(f"no model {version!r}: `cohort model list` shows the versions trained")
     (current,) = found[0]
@@ -93,31 +89,18 @@ def set_status(
     if current == "retired":
         raise RegistryError(f"model {version} is retired and stays retired: train or approve another")
     superseded = []
-    con.begin()
-    try:
+    with transaction(con):
         if status == "approved":
-            superseded = [
-                v
-                for (v,) in con.execute(
-                    "SELECT version FROM scoring.model WHERE status = 'approved'"
-                ).fetchall()
-            ]
+            superseded = [v for (v,) in con.execute(sql("models/approved")).fetchall()]
             for old in superseded:
                 _change(con, old, "retired", by, f"superseded by {version}", now)
         _change(con, version, status, by, reason, now)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return version, superseded
 
 
 def models(con: duckdb.DuckDBPyConnection) -> list[ModelRecord]:
     """Every model trained, newest first."""
-    rows = con.execute(
-        "SELECT version, status, path, trained_at, test_as_of, auc, ece FROM scoring.model "
-        "ORDER BY trained_at DESC, version"
-    ).fetchall()
+    rows = con.execute(sql("models/models")).fetchall()
     return [ModelRecord(v, s, Path(p), t, d, a, e) for v, s, p, t, d, a, e in rows]
 
 
@@ -128,25 +111,18 @@ def approved_model(con: duckdb.DuckDBPyConnection) -> ModelRecord | None:
 
 def history(con: duckdb.DuckDBPyConnection, version: str) -> list[tuple[str, str, str, datetime]]:
     """Every status the model has had: (status, by, reason, when), oldest first."""
-    return [
-        (s, b, r, t)
-        for s, b, r, t in con.execute(
-            "SELECT status, changed_by, reason, changed_at FROM scoring.model_status WHERE version = ? "
-            "ORDER BY changed_at",
-            [version],
-        ).fetchall()
-    ]
+    return [(s, b, r, t) for s, b, r, t in con.execute(sql("models/status_history"), [version]).fetchall()]
 
 
 def _change(
     con: duckdb.DuckDBPyConnection, version: str, status: str, by: str, reason: str, now: datetime
 ) -> None:
-    con.execute("UPDATE scoring.model SET status = ? WHERE version = ?", [status, version])
+    con.execute(sql("models/set_status"), [status, version])
     _log(con, version, status, by, reason, now)
 
 
 def _log(
     con: duckdb.DuckDBPyConnection, version: str, status: str, by: str, reason: str, now: datetime
 ) -> None:
-    con.execute("INSERT INTO scoring.model_status VALUES (?, ?, ?, ?, ?)", [version, status, by, reason, now])
+    con.execute(sql("models/log_status"), [version, status, by, reason, now])
     audit.record(con, by, f"model_{status}", f"model {version}: {reason}", at=now)

@@ -64,9 +64,15 @@ def sql(name: str) -> str:
     return resources.files("pipelines.warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, query: str, schema: pl.Schema) -> pl.DataFrame:
-    """A query's result as a Polars frame cast to ``schema`` (typed even when it has no rows)."""
-    table = con.sql(query).to_arrow_table()
+def read_frame(
+    con: duckdb.DuckDBPyConnection, query: str, schema: pl.Schema, params: Mapping[str, object] | None = None
+) -> pl.DataFrame:
+    """A query's result as a Polars frame cast to ``schema`` (typed even when it has no rows).
+
+    Args:
+        params: values for the query's ``$name`` parameters.
+    """
+    table = con.sql(query, params=dict(params) if params else None).to_arrow_table()
     if table.num_rows == 0:
         return pl.DataFrame(schema=schema)
     frame = pl.from_arrow(table)

@@ -1,0 +1,1 @@
+SELECT coalesce(max(decision_id), 0) FROM review.decision

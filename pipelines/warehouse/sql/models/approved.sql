@@ -1,0 +1,1 @@
+SELECT version FROM scoring.model WHERE status = 'approved'

@@ -1,0 +1,1 @@
+INSERT INTO scoring.model_status VALUES (?, ?, ?, ?, ?)

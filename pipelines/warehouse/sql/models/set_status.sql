@@ -1,0 +1,1 @@
+UPDATE scoring.model SET status = ? WHERE version = ?

@@ -1,0 +1,1 @@
+SELECT status FROM scoring.model WHERE version = ?
