@@ -12,6 +12,7 @@ import duckdb
 from pipelines.files import private_folder
 from pipelines.warehouse.audit_chain import advance_checkpoint, head
 from pipelines.warehouse.migrations import migrate
+from pipelines.warehouse.queries import sql
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 
@@ -60,9 +61,7 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         raise _unavailable(path, error) from error
     finally:
         os.umask(old_umask)
-    # every table row carries its load_id and row_number, so DuckDB need not keep insertion
-    # order, which lets it write large inserts in parallel
-    con.execute("SET preserve_insertion_order = false")
+    con.execute(sql("meta/session"))  # settings every connection uses
     try:
         migrate(con)
         at_open = head(con)

@@ -13,7 +13,7 @@ from importlib import resources
 import duckdb
 
 from pipelines.clock import system_clock
-from pipelines.warehouse.queries import transaction
+from pipelines.warehouse.queries import sql, transaction
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -46,18 +46,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     Raises:
         MigrationError: if an applied migration's file has since been edited (write a new one instead).
     """
-    con.execute(
-        "CREATE SCHEMA IF NOT EXISTS meta; CREATE TABLE IF NOT EXISTS meta.schema_migration ("
-        "version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, "
-        "applied_at TIMESTAMP NOT NULL)"
-    )
-    applied = {
-        v: (n, h)
-        for v, n, h in con.execute("SELECT version, name, sha256 FROM meta.schema_migration").fetchall()
-    }
+    con.execute(sql("meta/migration_table"))
+    applied = {v: (n, h) for v, n, h in con.execute(sql("meta/applied_migrations")).fetchall()}
     done = []
-    for version, name, sql in migrations():
-        digest = hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    for version, name, statements in migrations():
+        digest = hashlib.sha256(statements.encode("utf-8")).hexdigest()
         if version in applied:
             if applied[version] != (name, digest):
                 raise MigrationError(
@@ -66,9 +59,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
                 )
             continue
         with transaction(con):
-            con.execute(sql)
+            con.execute(statements)
             con.execute(
-                "INSERT INTO meta.schema_migration VALUES (?, ?, ?, ?)",
+                sql("meta/record_migration"),
                 [version, name, digest, system_clock()],  # when the code changed the file: not data
             )
         done.append(name)

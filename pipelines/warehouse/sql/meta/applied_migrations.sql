@@ -1,0 +1,1 @@
+SELECT version, name, sha256 FROM meta.schema_migration

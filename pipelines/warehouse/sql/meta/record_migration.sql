@@ -1,0 +1,1 @@
+INSERT INTO meta.schema_migration VALUES (?, ?, ?, ?)
