@@ -13,8 +13,8 @@ from importlib import resources
 from typing import Any, Literal
 
 import jsonschema
-import yaml
 
+from data_contracts.declarations import parse_yaml
 from data_contracts.schemas import packaged_schema, schema_errors
 
 ColumnType = Literal["string", "name", "postcode", "code", "identifier", "date", "integer"]
@@ -310,10 +310,7 @@ def identifier_placeholders(contracts: Iterable[Contract]) -> dict[str, Placehol
 def load_contract_file(text: str, file_name: str) -> Contract:
     """Parse one contract's YAML text; errors name the file."""
 
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ContractError(f"{file_name}: not valid YAML: {error}") from error
+    document = parse_yaml(text, file_name, ContractError)
     contract = parse_contract(document, hashlib.sha256(text.encode("utf-8")).hexdigest())
     if file_name != f"{contract.name}.yaml":
         raise ContractError(f"{file_name}: a contract's file must be named after it ({contract.name}.yaml)")

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
-import yaml
-
+from data_contracts.declarations import declaration_text, parse_yaml
 from data_contracts.schemas import schema_errors
 
 WINDOW_TEXT = {
@@ -89,8 +87,8 @@ def parse_registry(entries: Any, file_name: str = REGISTRY_FILE) -> dict[str, Fe
 @cache
 def registry() -> dict[str, Feature]:
     """Every registered feature by name, in registry order."""
-    text = resources.files("features").joinpath("registry.yaml").read_text("utf-8")
-    return parse_registry(yaml.safe_load(text))
+    text, where = declaration_text("features", "registry.yaml")
+    return parse_registry(parse_yaml(text, where, RegistryError))
 
 
 def protected_features() -> list[str]:

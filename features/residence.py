@@ -8,12 +8,11 @@ identifiers and never become features.
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 import jsonschema
 import polars as pl
-import yaml
 
+from data_contracts.declarations import declaration_text, parse_yaml
 from data_contracts.reference import reference_table
 from data_contracts.schemas import schema_errors
 from features.counting import KEY
@@ -43,8 +42,8 @@ def parse_area(document: object, file_name: str = AREA_FILE) -> tuple[str, ...]:
 @cache
 def postcode_areas() -> tuple[str, ...]:
     """The configured postcode areas (features/area.yaml)."""
-    text = resources.files("features").joinpath("area.yaml").read_text("utf-8")
-    return parse_area(yaml.safe_load(text))
+    text, where = declaration_text("features", "area.yaml")
+    return parse_area(parse_yaml(text, where, AreaError))
 
 
 def postcode_area(postcode: pl.Expr) -> pl.Expr:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from data_contracts.schemas import schema_errors
+from data_contracts.declarations import check_schema, declaration_text
 
 
 class SettingsError(ValueError):
@@ -41,17 +40,10 @@ def load_settings(path: Path | None = None) -> LinkSettings:
     Raises:
         SettingsError: naming the file and the setting that is wrong.
     """
-    if path is None:
-        text = resources.files("linkage").joinpath("settings.yaml").read_text(encoding="utf-8")
-        where = "linkage/settings.yaml"
-    else:
-        text, where = path.read_text(encoding="utf-8"), str(path)
+    text, where = declaration_text("linkage", "settings.yaml", path)
+    # Not parse_yaml: a file that is not YAML raises PyYAML's own error here, as it always has.
     raw: Any = yaml.safe_load(text)
-    errors = schema_errors("linkage", "settings.schema.json", raw)
-    if errors:
-        error = errors[0]
-        field = "/".join(str(p) for p in error.path) or "(top level)"
-        raise SettingsError(f"{where}: {field}: {error.message}")
+    check_schema(raw, where, ("linkage", "settings.schema.json"), SettingsError)
     if raw["review_threshold"] >= raw["match_threshold"]:
         raise SettingsError(f"{where}: review_threshold must be below match_threshold")
     return LinkSettings(

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from data_contracts.schemas import schema_problem
+from data_contracts.declarations import check_schema, declaration_text
 from features.registry import Feature, registry
 from rules.condition import Condition, ConditionError, parse_condition
 from rules.rulebook import template_problem
@@ -66,9 +65,7 @@ def parse_list_settings(
         ListSettingsError: naming the file, the setting and what is wrong.
     """
     features = registry() if features is None else features
-    problem = schema_problem("lists", "settings.schema.json", document, file_name)
-    if problem:
-        raise ListSettingsError(problem)
+    check_schema(document, file_name, ("lists", "settings.schema.json"), ListSettingsError)
     shown = document["probability_shown"]
     if shown["floor"] >= shown["ceiling"]:
         raise ListSettingsError(f"{file_name}: probability_shown: floor must be below ceiling")
@@ -126,11 +123,11 @@ def parse_list_settings(
 
 def settings_text(path: Path | None = None) -> str:
     """The text of the settings shipped in lists/settings.yaml, or of those in ``path`` (a run pins it)."""
-    if path is None:
-        return resources.files("lists").joinpath("settings.yaml").read_text("utf-8")
-    return path.read_text("utf-8")
+    return declaration_text("lists", "settings.yaml", path)[0]
 
 
 def load_list_settings(path: Path | None = None) -> ListSettings:
     """The settings shipped in lists/settings.yaml, or those in ``path``."""
-    return parse_list_settings(yaml.safe_load(settings_text(path)), str(path or SETTINGS_FILE))
+    text, where = declaration_text("lists", "settings.yaml", path)
+    # Not parse_yaml: a file that is not YAML raises PyYAML's own error here, as it always has.
+    return parse_list_settings(yaml.safe_load(text), where)

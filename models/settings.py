@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from data_contracts.schemas import schema_problem
+from data_contracts.declarations import check_schema, declaration_text, parse_yaml
 
 SETTINGS_FILE = "models/settings.yaml"
 
@@ -58,9 +55,7 @@ def parse_settings(document: Any, file_name: str = SETTINGS_FILE) -> ModelSettin
     Raises:
         SettingsError: naming the file, the setting and what is wrong.
     """
-    problem = schema_problem("models", "settings.schema.json", document, file_name)
-    if problem:
-        raise SettingsError(problem)
+    check_schema(document, file_name, ("models", "settings.schema.json"), SettingsError)
     bands = tuple(Band(b["name"], float(b["from"])) for b in document["bands"])
     lowers = [b.lower for b in bands]
     if any(higher <= lower for higher, lower in zip(lowers, lowers[1:], strict=False)) or lowers[-1] != 0:
@@ -92,10 +87,5 @@ def parse_settings(document: Any, file_name: str = SETTINGS_FILE) -> ModelSettin
 
 def load_settings(path: Path | None = None) -> ModelSettings:
     """The settings in ``path``, or those shipped in models/settings.yaml."""
-    if path is None:
-        return parse_settings(yaml.safe_load(resources.files("models").joinpath("settings.yaml").read_text()))
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise SettingsError(f"{path}: not valid YAML: {error}") from error
-    return parse_settings(document, str(path))
+    text, where = declaration_text("models", "settings.yaml", path)
+    return parse_settings(parse_yaml(text, where, SettingsError), where)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
+from data_contracts.declarations import parse_yaml
 from data_contracts.schemas import packaged_schema, schema_errors
 from features.registry import Feature, registry
 from rules.condition import Condition, ConditionError, parse_condition
@@ -107,12 +108,13 @@ def parse_rule(text: str, file_name: str, features: Mapping[str, Feature]) -> Ru
     """Check one rule file's text. ``file_name`` is used in messages and must be ``<id>.yaml``, which
     also keeps ids unique within a folder."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)  # for the line of each field
+        data = parse_yaml(text, file_name, _NotYaml)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise RuleError(f"{file_name}:{line}: not valid YAML: {getattr(error, 'problem', error)}") from error
+        raise _not_yaml(file_name, error) from error
+    except _NotYaml as wrapped:
+        assert isinstance(wrapped.__cause__, yaml.YAMLError)
+        raise _not_yaml(file_name, wrapped.__cause__) from wrapped.__cause__
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
         raise RuleError(f"{file_name}:1: a rule is a mapping of fields (id, kind, text, when, ...)")
     lines = {key.value: value.start_mark.line + 1 for key, value in node.value}
@@ -133,6 +135,17 @@ def parse_rule(text: str, file_name: str, features: Mapping[str, Feature]) -> Ru
     )  # fmt: skip
     _check_reason(rule, features, lines["reason"])
     return rule
+
+
+class _NotYaml(Exception):
+    """The loader's wrapper round PyYAML's error, unwrapped to name the line (:func:`_not_yaml`)."""
+
+
+def _not_yaml(file_name: str, error: yaml.YAMLError) -> RuleError:
+    """``FILE:LINE: not valid YAML: PROBLEM``, the line from PyYAML's mark (1 when it has none)."""
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark else 1
+    return RuleError(f"{file_name}:{line}: not valid YAML: {getattr(error, 'problem', error)}")
 
 
 def _check_schema(data: dict[str, Any], file_name: str, lines: dict[str, int]) -> None:
