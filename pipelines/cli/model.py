@@ -281,7 +281,7 @@ def card(
 ) -> None:
     """Write a model's card (HTML, JSON) and its ATRS transparency record (JSON, Markdown), owner-only."""
     from governance.legal_basis import LegalBasisError
-    from governance.model_card import write_model_card
+    from pipelines.train.model_cards import write_model_card
     from pipelines.warehouse.connection import connect, warehouse_path
     from pipelines.warehouse.model_registry import LATEST, models
     from pipelines.warehouse.model_store import ArtefactError

@@ -20,10 +20,11 @@ import duckdb
 from governance.board_pack import BoardPackError, PackBasis, changes_since, pack_text, render_pack
 from governance.fairness_settings import SETTINGS_FILE as FAIRNESS_SETTINGS_FILE
 from governance.fairness_settings import fairness_settings_text
-from governance.model_card import artefact_card, render_card_fragment, serious_violence_groups
+from governance.model_card import render_card_fragment, serious_violence_groups
 from lists.settings import SETTINGS_FILE as LIST_SETTINGS_FILE
 from lists.settings import settings_text
 from pipelines.files import write_private
+from pipelines.train.model_cards import artefact_card
 from pipelines.warehouse import audit_chain
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.model_registry import approved_model, history

@@ -20,12 +20,12 @@ from features.registry import registry
 from governance.atrs import atrs_record, fields_to_complete, render_atrs_markdown
 from governance.legal_basis import LegalBasisError, load_legal_basis
 from governance.model_card import (
-    default_card_folder,
     model_card,
     render_card_fragment,
     render_card_html,
 )
 from pipelines.cli import app
+from pipelines.paths import model_card_folder as default_card_folder
 
 FEATURES = [
     "police_offences_365d",
