@@ -1,7 +1,7 @@
 """What a weekly list says about the data it was drawn from: failed ingest gates, stale sources, an
 override of them, and the listed people whose identity matches still await clerical review.
 
-Pure data. The weekly run (pipelines/list_checks.py) reads the warehouse into :class:`RunChecks`,
+Pure data. The weekly run (pipelines/weekly/checks.py) reads the warehouse into :class:`RunChecks`,
 pins it in ``lists.run`` parameters, and every published output shows it, so a list drawn from
 doubtful data says so wherever it is read.
 """

@@ -10,7 +10,8 @@ import pytest
 
 from features.build import build_features
 from features.events import Events
-from lists.build import PREVIOUS_SCHEMA, SELECTED_SCHEMA, departures
+from lists.build import PREVIOUS_SCHEMA, SELECTED_SCHEMA
+from lists.departures import departures
 from lists.entries import DEPARTURE_SCHEMA
 from lists.settings import ListSettings, load_list_settings
 from rules.engine import decide

@@ -11,16 +11,9 @@ import polars as pl
 import pytest
 
 from features.registry import registry
-from lists.build import (
-    DECISIONS_SCHEMA,
-    PREVIOUS_SCHEMA,
-    SELECTED_SCHEMA,
-    entries,
-    explain_rules,
-    latest_decisions,
-    support,
-)
+from lists.build import DECISIONS_SCHEMA, PREVIOUS_SCHEMA, SELECTED_SCHEMA, entries
 from lists.entries import ENTRY_SCHEMA
+from lists.reasons import explain_rules, latest_decisions, support
 from lists.settings import ListSettingsError, load_list_settings, parse_list_settings
 from models.explain import FACTOR
 from rules.engine import apply_rules

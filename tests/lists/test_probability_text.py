@@ -8,7 +8,7 @@ import dataclasses
 import polars as pl
 import pytest
 
-from lists.build import probability_text
+from lists.reasons import probability_text
 from lists.settings import ListSettings, ListSettingsError, load_list_settings, parse_list_settings
 
 SHIPPED = load_list_settings()  # floor 0.01, ceiling 0.95

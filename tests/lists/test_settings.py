@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from features.registry import registry
-from lists.build import support
+from lists.reasons import support
 from lists.settings import SETTINGS_FILE, ListSettingsError, load_list_settings, parse_list_settings
 from tests.lists.frames import features
 
