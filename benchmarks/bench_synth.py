@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.world.write import generate_world
 from synth.params import WorldParams
-from synth.world import generate_world
 
 from measure import peak_gb  # benchmarks/measure.py
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines.world.write import generate_world
 from synth.params import WorldParams
-from synth.world import generate_world
 
 
 def ensure_world(folder: Path, residents: int, noise: float = 1.0) -> Path:

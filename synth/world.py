@@ -1,140 +1,64 @@
-"""Generate a synthetic world and write it: the one I/O seam of the generator."""
+"""Build a synthetic world in memory: its people's lives, the agencies' extracts and the ground truth."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from collections.abc import Callable
-from datetime import UTC, datetime, time
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-import xlsxwriter
 
-from synth import extracts
-from synth.calibration import measure
+from synth import education_extracts, extracts, health_extracts, partner_extracts, police_extracts
+from synth.calibration import Measure, measure
 from synth.delivery import Delivery, delivery_dates, split_deliveries, term_return_dates
-from synth.history import months_of, run_history
+from synth.ground_truth import ground_truth_frames
+from synth.history import History, months_of, run_history
 from synth.life_events import add_adult_co_offenders, expand_events
 from synth.manifest import build_manifest
-from synth.model import Category, Kind
 from synth.movers import add_mover_contacts, moved_addresses
 from synth.oracle import build_oracle
 from synth.params import WorldParams
-from synth.population import build_population
+from synth.population import Population, build_population
 from synth.report import render_calibration_report
-from synth.sources import BY_NAME, SOURCES
+from synth.sources import BY_NAME
 from synth.timeline import Timeline
 
 Stage = Callable[[str, int], Callable[[int], None]]  # (description, total) -> advance
 
 
-def _owner_only_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)
-    return path
+@dataclass(frozen=True)
+class Simulation:
+    """An area's simulated lives before any agency records them, and the generator the extracts draw on."""
+
+    params: WorldParams
+    timeline: Timeline
+    population: Population
+    history: History
+    events: pl.DataFrame
+    moved: pl.DataFrame
+    oracle: pl.DataFrame
+    rng_extracts: np.random.Generator
 
 
-def _seal(path: Path, when: datetime | None = None) -> None:
-    """Owner-only permissions; a delivered file's mtime is its delivery time."""
-    path.chmod(0o600)
-    if when is not None:
-        stamp = when.timestamp()
-        os.utime(path, (stamp, stamp))
+@dataclass(frozen=True)
+class Documents:
+    """What a world writes beside its extracts: ground-truth frames, calibration measures and report."""
+
+    ground_truth: dict[str, pl.DataFrame]
+    measures: list[Measure]
+    report: str
 
 
-def _write_delivery(d: Delivery, landing: Path) -> dict[str, object]:
-    path = landing / d.file_name
-    rows = d.frame.drop(extracts.HIDDEN)
-    if d.source.file_format == "xlsx":
-        delivered = datetime.combine(d.extract_date, time(6, 0))
-        book = xlsxwriter.Workbook(str(path), {"default_date_format": "dd/mm/yyyy"})
-        book.set_properties({"created": delivered, "author": "Local authority education service"})
-        rows.write_excel(workbook=book, worksheet="Exclusions", autofit=False)
-        book.close()
-    else:
-        rows.write_csv(
-            path,
-            separator=d.source.delimiter,
-            null_value="",
-            quote_style="necessary",
-            line_terminator="\n",
-        )
-    _seal(path, datetime.combine(d.extract_date, time(6, 0), tzinfo=UTC))
-    data = path.read_bytes()
-    return {
-        "file": f"landing/{d.file_name}",
-        "source": d.source.name,
-        "agency": d.source.agency,
-        "kind": "initial" if d.since is None else "increment",
-        "extract_date": d.extract_date.isoformat(),
-        "recorded_from": d.since.isoformat() if d.since else None,
-        "recorded_before": d.extract_date.isoformat(),
-        "rows": rows.height,
-        "invalid_rows": int(d.defects.height),
-        "invalid_by_defect": dict(
-            sorted((k, int(v)) for k, v in d.defects["defect"].value_counts().iter_rows())
-        ),
-        "bytes": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-    }
-
-
-def _named_events(events: pl.DataFrame) -> pl.DataFrame:
-    kinds = {int(k): k.name.lower() for k in Kind}
-    categories = {int(c): c.name.lower() for c in Category}
-    return events.with_columns(
-        pl.col("kind").replace_strict(kinds, return_dtype=pl.String),
-        pl.when(pl.col("kind").is_in([int(Kind.OFFENCE), int(Kind.VICTIMISATION)]))
-        .then(pl.col("category").replace_strict(categories, default=None, return_dtype=pl.String))
-        .alias("category"),
-        pl.when(
-            pl.col("kind").is_in(
-                [int(Kind.OFFENCE), int(Kind.VICTIMISATION), int(Kind.ARREST), int(Kind.CUSTODY)]
-            )
-        )
-        .then(pl.col("crime"))
-        .alias("crime"),
-    ).drop("lead", "step", "school_id")
-
-
-def _people_truth(people: pl.DataFrame, events: pl.DataFrame, nbhd: pl.DataFrame) -> pl.DataFrame:
-    exits = (
-        events.filter(pl.col("kind").is_in([int(Kind.DEATH), int(Kind.MOVE_OUT)]))
-        .group_by("true_person_id")
-        .agg(
-            pl.col("event_date").filter(pl.col("kind") == int(Kind.DEATH)).min().alias("death_date"),
-            pl.col("event_date").filter(pl.col("kind") == int(Kind.MOVE_OUT)).min().alias("moved_out_date"),
-        )
-    )
-    return (
-        people.join(
-            nbhd.select("neighbourhood_id", "deprivation_decile", "policing_intensity"),
-            on="neighbourhood_id",
-            how="left",
-        )
-        .join(exits, on="true_person_id", how="left")
-        .with_columns(
-            pl.from_epoch("dob_day", time_unit="d").alias("date_of_birth"),
-            pl.from_epoch("group_join_day", time_unit="d").alias("group_join_date"),
-            pl.from_epoch("group_leave_day", time_unit="d").alias("group_leave_date"),
-        )
-        .drop("dob_day", "group_join_day", "group_leave_day", "deprivation")
-    )
-
-
-def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, object]:
-    """Generate a world and write it under `out`.
+def simulate(params: WorldParams, stage: Stage) -> Simulation:
+    """Simulate the area's people and their lives, and the oracle's risks.
 
     Args:
-        params: world parameters; the same params give byte-identical files.
-        out: output folder (created owner-only).
+        params: world parameters; the same params give the same world.
         stage: progress reporter for each long step.
 
     Returns:
-        The manifest (also written to `out/manifest.json`).
+        The simulation, with the random generator the extracts go on to draw from.
     """
     seeds = np.random.SeedSequence(params.seed).spawn(5)
     rng_pop, rng_history, rng_events, rng_oracle, rng_extracts = (np.random.default_rng(s) for s in seeds)
@@ -162,16 +86,21 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
         rng_oracle,
         stage("Oracle risk (as_of dates)", len(history.snapshots)),
     )
-    advance = stage("Agency extracts", len(SOURCES))
+    return Simulation(params, timeline, population, history, events, moved, oracle, rng_extracts)
+
+
+def extract_frames(sim: Simulation) -> dict[str, pl.DataFrame]:
+    """Every agency's extract rows (typed, with the hidden ground-truth columns), by source name."""
+    population, history, timeline, params = sim.population, sim.history, sim.timeline, sim.params
     world = extracts.World(
-        events,
+        sim.events,
         population.people,
         population.addresses,
         population.schools,
         history.attendance,
-        rng_extracts,
+        sim.rng_extracts,
         params.noise,
-        moved,
+        sim.moved,
     )
     months = pl.DataFrame(
         {
@@ -180,59 +109,108 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
         }
     ).with_columns(pl.from_epoch("middle", time_unit="d"))
     returns = term_return_dates(timeline.start_date.year - 1, params.end_date.year + 1)
-    frames = {
-        **extracts.police(world),
-        **extracts.education(world, months, returns),
-        **extracts.health(world),
-        **extracts.partner_referrals(world),
+    return {
+        **police_extracts.police(world),
+        **education_extracts.education(world, months, returns),
+        **health_extracts.health(world),
+        **partner_extracts.partner_referrals(world),
     }
-    _owner_only_dir(out)
-    landing = _owner_only_dir(out / "landing")
-    truth = _owner_only_dir(out / "ground_truth")
-    files, identity, defects, late = [], [], [], {}
-    for name, frame in frames.items():
-        source = BY_NAME[name]
-        deliveries, late[name] = split_deliveries(
-            rng_extracts,
-            frame,
-            source,
-            delivery_dates(source, timeline, params.increment_weeks),
-            params.invalid_share,
-        )
-        for d in deliveries:
-            files.append(_write_delivery(d, landing))
-            identity.append(
-                d.frame.select(
-                    pl.lit(name).alias("source"),
-                    pl.col(source.record_id).cast(pl.String).alias("source_record_id"),
-                    pl.col("_true_person_id").alias("true_person_id"),
-                )
-            )
-            defects.append(
-                d.defects.with_columns(pl.lit(name).alias("source"), pl.lit(d.file_name).alias("file"))
-            )
-        advance(1)
-    advance = stage("Ground truth and reports", 1)
-    people_truth = _people_truth(population.people, events, population.neighbourhoods)
-    outputs = {
-        "record_identity": pl.concat(identity).sort("source", "source_record_id"),
-        "people": people_truth,
-        "events": _named_events(events),
-        "oracle_risk": oracle,
-        "invalid_rows": pl.concat(defects).select("source", "file", "source_record_id", "defect", "column"),
-        "attendance_monthly": history.attendance,
+
+
+def deliver(sim: Simulation, name: str, frame: pl.DataFrame) -> tuple[list[Delivery], int]:
+    """Cut one source's rows into the files it sends, spoiling a share of rows.
+
+    Returns:
+        (the deliveries, number of rows recorded after the last delivery and so not sent).
+    """
+    source = BY_NAME[name]
+    return split_deliveries(
+        sim.rng_extracts,
+        frame,
+        source,
+        delivery_dates(source, sim.timeline, sim.params.increment_weeks),
+        sim.params.invalid_share,
+    )
+
+
+def delivered_rows(d: Delivery) -> pl.DataFrame:
+    """A delivery's rows as the agency sends them: without the hidden ground-truth columns."""
+    return d.frame.drop(extracts.HIDDEN)
+
+
+def record_identity(name: str, d: Delivery) -> pl.DataFrame:
+    """Who each of a delivery's rows is about: source, source_record_id, true_person_id."""
+    return d.frame.select(
+        pl.lit(name).alias("source"),
+        pl.col(BY_NAME[name].record_id).cast(pl.String).alias("source_record_id"),
+        pl.col("_true_person_id").alias("true_person_id"),
+    )
+
+
+def planted_defects(name: str, d: Delivery) -> pl.DataFrame:
+    """The invalid rows planted in a delivery, with its source and file."""
+    return d.defects.with_columns(pl.lit(name).alias("source"), pl.lit(d.file_name).alias("file"))
+
+
+def file_entry(d: Delivery, data: bytes) -> dict[str, object]:
+    """The manifest's record of one delivered file, given the bytes it was written as."""
+    return {
+        "file": f"landing/{d.file_name}",
+        "source": d.source.name,
+        "agency": d.source.agency,
+        "kind": "initial" if d.since is None else "increment",
+        "extract_date": d.extract_date.isoformat(),
+        "recorded_from": d.since.isoformat() if d.since else None,
+        "recorded_before": d.extract_date.isoformat(),
+        "rows": d.frame.height,
+        "invalid_rows": int(d.defects.height),
+        "invalid_by_defect": dict(
+            sorted((k, int(v)) for k, v in d.defects["defect"].value_counts().iter_rows())
+        ),
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
     }
-    for name, frame in outputs.items():
-        path = truth / f"{name}.parquet"
-        frame.write_parquet(path, statistics=False)
-        _seal(path)
-    measures = measure(population.people, events, history.attendance, oracle, timeline, params.residents)
-    report = out / "calibration_report.md"
-    report.write_text(render_calibration_report(measures, params))
-    _seal(report)
-    manifest = build_manifest(params, timeline, files, late, outputs, measures)
-    manifest_path = out / "manifest.json"
-    manifest_path.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    _seal(manifest_path)
-    advance(1)
-    return manifest
+
+
+def documents(sim: Simulation, identity: list[pl.DataFrame], defects: list[pl.DataFrame]) -> Documents:
+    """The ground truth, calibration measures and calibration report of a simulated world.
+
+    Args:
+        sim: the simulation.
+        identity: each delivery's record identity (see `record_identity`), in delivery order.
+        defects: each delivery's planted defects (see `planted_defects`), in delivery order.
+
+    Returns:
+        The documents to write beside the extracts.
+    """
+    population, history = sim.population, sim.history
+    frames = ground_truth_frames(
+        population.people,
+        population.neighbourhoods,
+        sim.events,
+        sim.oracle,
+        history.attendance,
+        identity,
+        defects,
+    )
+    measures = measure(
+        population.people, sim.events, history.attendance, sim.oracle, sim.timeline, sim.params.residents
+    )
+    return Documents(frames, measures, render_calibration_report(measures, sim.params))
+
+
+def manifest(
+    sim: Simulation, files: list[dict[str, object]], late: dict[str, int], docs: Documents
+) -> dict[str, object]:
+    """The world's manifest, given the entries of the files written (see `file_entry`).
+
+    Args:
+        sim: the simulation.
+        files: one entry per delivered file, in the order written.
+        late: per source, the rows recorded after its last delivery.
+        docs: the world's documents.
+
+    Returns:
+        The manifest, as written to manifest.json.
+    """
+    return build_manifest(sim.params, sim.timeline, files, late, docs.ground_truth, docs.measures)

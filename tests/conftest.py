@@ -17,8 +17,8 @@ os.environ.setdefault("PREFECT_HOME", str(Path(__file__).resolve().parents[1] / 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
+from pipelines.world.write import generate_world  # noqa: E402
 from synth.params import WorldParams  # noqa: E402
-from synth.world import generate_world  # noqa: E402
 
 SMALL = WorldParams(residents=6_000, seed=7)
 

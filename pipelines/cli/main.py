@@ -118,8 +118,8 @@ def synth(
     ] = 100,
 ) -> None:
     """Generate a synthetic multi-agency world: extracts, manifest and ground truth."""
+    from pipelines.world.write import generate_world
     from synth.params import WorldParams
-    from synth.world import generate_world
 
     try:
         params = WorldParams(

@@ -1,0 +1,103 @@
+"""Write a synthetic world into its folder: the extracts as delivered, the ground truth and the manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import xlsxwriter
+
+from synth.delivery import Delivery
+from synth.params import WorldParams
+from synth.sources import SOURCES
+from synth.world import (
+    Stage,
+    deliver,
+    delivered_rows,
+    documents,
+    extract_frames,
+    file_entry,
+    manifest,
+    planted_defects,
+    record_identity,
+    simulate,
+)
+
+
+def _owner_only_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def _seal(path: Path, when: datetime | None = None) -> None:
+    """Owner-only permissions; a delivered file's mtime is its delivery time."""
+    path.chmod(0o600)
+    if when is not None:
+        stamp = when.timestamp()
+        os.utime(path, (stamp, stamp))
+
+
+def _write_delivery(d: Delivery, landing: Path) -> dict[str, object]:
+    path = landing / d.file_name
+    rows = delivered_rows(d)
+    if d.source.file_format == "xlsx":
+        delivered = datetime.combine(d.extract_date, time(6, 0))
+        book = xlsxwriter.Workbook(str(path), {"default_date_format": "dd/mm/yyyy"})
+        book.set_properties({"created": delivered, "author": "Local authority education service"})
+        rows.write_excel(workbook=book, worksheet="Exclusions", autofit=False)
+        book.close()
+    else:
+        rows.write_csv(
+            path,
+            separator=d.source.delimiter,
+            null_value="",
+            quote_style="necessary",
+            line_terminator="\n",
+        )
+    _seal(path, datetime.combine(d.extract_date, time(6, 0), tzinfo=UTC))
+    return file_entry(d, path.read_bytes())
+
+
+def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, object]:
+    """Generate a world and write it under `out`.
+
+    Args:
+        params: world parameters; the same params give byte-identical files.
+        out: output folder (created owner-only).
+        stage: progress reporter for each long step.
+
+    Returns:
+        The manifest (also written to `out/manifest.json`).
+    """
+    sim = simulate(params, stage)
+    advance = stage("Agency extracts", len(SOURCES))
+    frames = extract_frames(sim)
+    _owner_only_dir(out)
+    landing = _owner_only_dir(out / "landing")
+    truth = _owner_only_dir(out / "ground_truth")
+    files, identity, defects, late = [], [], [], {}
+    for name, frame in frames.items():
+        deliveries, late[name] = deliver(sim, name, frame)
+        for d in deliveries:
+            files.append(_write_delivery(d, landing))
+            identity.append(record_identity(name, d))
+            defects.append(planted_defects(name, d))
+        advance(1)
+    advance = stage("Ground truth and reports", 1)
+    docs = documents(sim, identity, defects)
+    for name, frame in docs.ground_truth.items():
+        path = truth / f"{name}.parquet"
+        frame.write_parquet(path, statistics=False)
+        _seal(path)
+    report = out / "calibration_report.md"
+    report.write_text(docs.report)
+    _seal(report)
+    written = manifest(sim, files, late, docs)
+    manifest_path = out / "manifest.json"
+    manifest_path.write_text(json.dumps(written, indent=2, default=str) + "\n")
+    _seal(manifest_path)
+    advance(1)
+    return written
