@@ -12,8 +12,8 @@ import polars as pl
 from synth.model import Cohort, Events, Kind, State
 from synth.params import WorldParams
 from synth.population import Population
-from synth.step import Month, step
-from synth.timeline import Timeline, day_number, from_day_number
+from synth.step import step
+from synth.timeline import Month, Timeline, day_number, from_day_number
 
 Progress = Callable[[int], None]
 

@@ -21,8 +21,8 @@ import polars as pl
 from synth.history import History, Progress, Snapshot, months_of
 from synth.model import SERIOUS, Cohort, Kind
 from synth.params import WorldParams
-from synth.step import Month, step
-from synth.timeline import Timeline, add_months
+from synth.step import step
+from synth.timeline import Month, Timeline, add_months
 
 HORIZON = 12
 

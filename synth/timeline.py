@@ -11,6 +11,17 @@ import numpy as np
 EPOCH = date(1970, 1, 1)
 
 
+@dataclass(frozen=True)
+class Month:
+    """The calendar facts of one step."""
+
+    index: int
+    start: int  # day number, inclusive
+    end: int  # day number, exclusive
+    month: int  # calendar month of the step's middle
+    september: int  # day number of the 1 September that starts the school year
+
+
 def add_months(day: date, months: int) -> date:
     """Shift a date by whole months, clamping the day to the month's length.
 
