@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from data_contracts.contract import Column, Contract
+from data_contracts.columns import Column
+from data_contracts.contract import Contract
 from data_contracts.identifiers import normalised_identifier
 from data_contracts.parsing import dates_in_format
 

@@ -12,7 +12,8 @@ import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
 from data_contracts import expectations as cx
-from data_contracts.contract import FREE_TEXT, Column, Contract, Rule
+from data_contracts.columns import FREE_TEXT, Column, Rule
+from data_contracts.contract import Contract
 
 FORMULA_START = r"^\s*[=+\-@]"
 """Text a spreadsheet would run as a formula (OWASP CSV injection), judged as staged: after the

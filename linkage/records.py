@@ -19,7 +19,8 @@ from functools import cache
 
 import polars as pl
 
-from data_contracts.contract import Contract, Placeholders, identifier_placeholders, load_contracts
+from data_contracts.columns import Placeholders
+from data_contracts.contract import Contract, identifier_placeholders, load_contracts
 from data_contracts.identifiers import is_placeholder
 
 ROLES = ("person_id", "surname", "forenames", "date_of_birth", "sex", "postcode")

@@ -10,18 +10,15 @@ import jsonschema
 import pytest
 import yaml
 
+from data_contracts.columns import LOWER_BOUNDS, UPPER_BOUNDS, Placeholders, snake_case
 from data_contracts.contract import (
-    LOWER_BOUNDS,
-    UPPER_BOUNDS,
     Contract,
     ContractError,
-    Placeholders,
     contract_schema,
     identifier_placeholders,
     load_contracts,
     parse_contract,
     reference_codes,
-    snake_case,
 )
 from data_contracts.identifiers import is_valid_nhs_number, is_valid_pnc_id, is_valid_upn
 from synth.codes import EXCLUSION_REASONS, OFFENCE_MIX, SUSPENSION_REASONS
