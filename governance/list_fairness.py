@@ -1,5 +1,5 @@
 """The list's fairness: who is listed by ethnicity, sex, age band and deprivation decile, against the
-population aged 14-25 and the people in it with recorded serious violence (governance.fairness)."""
+population aged 14-25 and the people in it with recorded serious violence (governance.list_audit)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Any
 
 import polars as pl
 
-from governance.fairness import audit_groups, audit_list
+from governance.fairness import audit_groups
 from governance.fairness_settings import FairnessSettings
+from governance.list_audit import audit_list
 from models.dataset import AUDIT_COLUMNS
 
 

@@ -1,6 +1,6 @@
 """The model's fairness on its test window: who the list's model route would have put forward, by
 ethnicity, sex, age band and deprivation decile, against the outcome that followed
-(governance.fairness.audit_scores)."""
+(governance.score_audit.audit_scores)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 import polars as pl
 
 from features.registry import registry
-from governance.fairness import audit_groups, audit_scores
+from governance.fairness import audit_groups
 from governance.fairness_settings import FairnessSettings
+from governance.score_audit import audit_scores
 from lists.build import model_selected
 from lists.settings import ListSettings
 from models.dataset import Rows

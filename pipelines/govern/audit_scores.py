@@ -1,7 +1,7 @@
 """Audit any file of scores and observed outcomes (`cohort audit-scores`): a board can audit historic
 lists or another tool's scores with the same measures as our own models.
 
-The one I/O seam around governance.fairness.audit_scores: read the file, keep aside (with the reason)
+The one I/O seam around governance.score_audit.audit_scores: read the file, keep aside (with the reason)
 every row that cannot be used, audit the rest, write the HTML report, the JSON and the excluded rows.
 """
 
@@ -17,9 +17,10 @@ from typing import Any
 
 import polars as pl
 
-from governance.fairness import NOT_RECORDED, audit_scores
+from governance.fairness import NOT_RECORDED
 from governance.fairness_settings import FairnessSettings
 from governance.render import render
+from governance.score_audit import audit_scores
 from pipelines.files import write_private
 from pipelines.weekly.publish import neutralise_strings
 

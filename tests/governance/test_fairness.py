@@ -14,13 +14,15 @@ import yaml
 from fairlearn.metrics import false_negative_rate, false_positive_rate, selection_rate
 from scipy.stats import binomtest
 
-from governance.fairness import NOT_RECORDED, audit_groups, audit_list, audit_scores, wilson
+from governance.fairness import NOT_RECORDED, audit_groups, wilson
 from governance.fairness_settings import (
     FairnessSettingsError,
     fairness_settings_text,
     load_fairness_settings,
     parse_fairness_settings,
 )
+from governance.list_audit import audit_list
+from governance.score_audit import audit_scores
 
 # group A: outcomes 1 1 0 0 0, selected 1 0 1 0 0 -> TP 1, FP 1, FN 1
 # group B: outcomes 1 0 0 0 0, selected 1 1 1 0 0 -> TP 1, FP 2, FN 0

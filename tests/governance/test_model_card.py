@@ -433,8 +433,8 @@ def test_a_fairness_audit_is_summarised_and_its_breaches_become_risks() -> None:
 def test_a_fairness_audit_is_rendered_with_the_fairness_tables() -> None:
     import polars as pl
 
-    from governance.fairness import audit_scores
     from governance.fairness_settings import load_fairness_settings
+    from governance.score_audit import audit_scores
 
     rng = np.random.default_rng(5)
     score = rng.random(400) * 0.4
