@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from synth.calibration import Measure
+from synth.measures import Measure
 from synth.params import WorldParams
 from synth.sources import SOURCES
 from synth.timeline import Timeline

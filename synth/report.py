@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synth.calibration import Measure
+from synth.measures import Measure
 from synth.params import WorldParams
 
 

@@ -10,12 +10,13 @@ import numpy as np
 import polars as pl
 
 from synth import education_extracts, extracts, health_extracts, partner_extracts, police_extracts
-from synth.calibration import Measure, measure
+from synth.calibration import measure
 from synth.delivery import Delivery, delivery_dates, split_deliveries, term_return_dates
 from synth.ground_truth import ground_truth_frames
 from synth.history import History, months_of, run_history
 from synth.life_events import add_adult_co_offenders, expand_events
 from synth.manifest import build_manifest
+from synth.measures import Measure
 from synth.movers import add_mover_contacts, moved_addresses
 from synth.oracle import build_oracle
 from synth.params import WorldParams

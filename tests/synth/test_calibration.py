@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from synth.calibration import Measure, while_resident
+from synth.calibration import while_resident
+from synth.measures import Measure
 from synth.model import Kind
 from synth.params import WorldParams
 from synth.report import render_calibration_report
