@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from synth import noise
+from synth import date_slips, noise
 
 # Identity-noise rates at noise = 1 (calibration notes, section 7, and S55/S57)
 FORENAME_VARIANT = 0.03
@@ -60,8 +60,8 @@ def registrations(
     dob = truth["dob_day"].to_numpy().astype("datetime64[D]")
     dob_error = chance(DOB_ERROR)
     swap = dob_error & (rng.random(n) < 0.5)
-    dob = noise.swap_day_month(dob, swap, rng)
-    dob = noise.shift_birth_year(dob, dob_error & ~swap & (rng.random(n) < 0.5), rng)
+    dob = date_slips.swap_day_month(dob, swap, rng)
+    dob = date_slips.shift_birth_year(dob, dob_error & ~swap & (rng.random(n) < 0.5), rng)
     off_by_day = dob_error & ~swap
     dob = dob + np.where(off_by_day & (rng.random(n) < 0.5), 1, 0).astype("timedelta64[D]")
     sex = truth["sex"].to_numpy().astype(str)

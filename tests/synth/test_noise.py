@@ -10,12 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from synth.date_slips import shift_birth_year, swap_day_month
 from synth.names import nickname_table
 from synth.noise import (
     add_typos,
     format_postcodes,
-    shift_birth_year,
-    swap_day_month,
     use_nicknames,
 )
 
