@@ -12,11 +12,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import jsonschema
-
 from data_contracts.columns import DATE_RULES, Column, Placeholders, Rule, snake_case
 from data_contracts.declarations import parse_yaml
-from data_contracts.schemas import packaged_schema, schema_errors
+from data_contracts.schemas import best_schema_error, field_path, packaged_schema
 
 
 class ContractError(ValueError):
@@ -98,11 +96,9 @@ def parse_contract(document: dict[str, Any], version: str = "") -> Contract:
         ContractError: naming the contract, the field and what is wrong.
     """
     name = document.get("name", "<unnamed>") if isinstance(document, dict) else "<not a mapping>"
-    errors = schema_errors("data_contracts", "contract.schema.json", document)
-    error = jsonschema.exceptions.best_match(errors)
+    error = best_schema_error("data_contracts", "contract.schema.json", document)
     if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ContractError(f"contract {name}: {where}: {error.message}")
+        raise ContractError(f"contract {name}: {field_path(error)}: {error.message}")
     columns = tuple(_column(c) for c in document["columns"])
     rules = tuple(Rule(**r) for r in document["rules"])
     file = document["file"]

@@ -31,11 +31,23 @@ def schema_errors(package: str, file_name: str, document: object) -> list[jsonsc
     return sorted(_validator(package, file_name).iter_errors(document), key=lambda e: list(e.path))
 
 
+def best_schema_error(package: str, file_name: str, document: object) -> jsonschema.ValidationError | None:
+    """The error jsonschema judges most relevant (``best_match``), or None when ``document`` conforms."""
+    best: jsonschema.ValidationError | None = jsonschema.exceptions.best_match(
+        schema_errors(package, file_name, document)
+    )
+    return best
+
+
+def field_path(error: jsonschema.ValidationError) -> str:
+    """Where in the document ``error`` lies, as "columns/3/codes", or "(top level)"."""
+    return "/".join(str(p) for p in error.absolute_path) or "(top level)"
+
+
 def schema_problem(package: str, file_name: str, document: object, checked: str) -> str | None:
     """The first way ``document`` (read from ``checked``) breaks the schema, as "FILE: FIELD: what is
     wrong", or None when it conforms."""
     errors = schema_errors(package, file_name, document)
     if not errors:
         return None
-    where = "/".join(str(p) for p in errors[0].path) or "(top level)"
-    return f"{checked}: {where}: {errors[0].message}"
+    return f"{checked}: {field_path(errors[0])}: {errors[0].message}"

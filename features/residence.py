@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from functools import cache
 
-import jsonschema
 import polars as pl
 
 from data_contracts.declarations import declaration_text, parse_yaml
 from data_contracts.reference import reference_table
-from data_contracts.schemas import schema_errors
+from data_contracts.schemas import best_schema_error, field_path
 from features.counting import KEY
 from features.events import Events
 
@@ -31,10 +30,9 @@ def parse_area(document: object, file_name: str = AREA_FILE) -> tuple[str, ...]:
     Raises:
         AreaError: naming the file and what is wrong.
     """
-    error = jsonschema.exceptions.best_match(schema_errors("features", "area.schema.json", document))
+    error = best_schema_error("features", "area.schema.json", document)
     if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise AreaError(f"{file_name}: {where}: {error.message}")
+        raise AreaError(f"{file_name}: {field_path(error)}: {error.message}")
     assert isinstance(document, dict)
     return tuple(document["postcode_areas"])
 
