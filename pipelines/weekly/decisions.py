@@ -16,13 +16,13 @@ from typing import Any
 
 import duckdb
 import polars as pl
-import yaml
 
+from data_contracts.declarations import parse_yaml
 from lists.entries import DECISIONS
-from lists.settings import parse_list_settings
+from lists.settings import ListSettingsError, parse_list_settings
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.event_frames import Pinned, read_names
-from pipelines.warehouse.queries import insert_frame, read_frame
+from pipelines.warehouse.queries import insert_frame, read_frame, sql, transaction
 from pipelines.weekly.reviewed_workbook import REVIEWED_SCHEMA, read_reviewed_workbook
 from pipelines.weekly.workbook import DECIDED_AT
 
@@ -60,16 +60,13 @@ class ListedRun:
 
 def listed_run(con: duckdb.DuckDBPyConnection, run_id: int) -> ListedRun:
     """The run, or a ReviewError saying there is none."""
-    found = con.execute(
-        "SELECT as_of, load_ids, link_run, decisions_until, parameters, files FROM lists.run "
-        "WHERE run_id = ?",
-        [run_id],
-    ).fetchall()
+    found = con.execute(sql("weekly/review_run"), [run_id]).fetchall()
     if not found:
         raise ReviewError(f"there is no list run {run_id}: `cohort weekly runs` lists them")
     as_of, loads, link_run, until, parameters, files = found[0]
+    where = f"list run {run_id}"
     settings = parse_list_settings(
-        yaml.safe_load(json.loads(parameters)["list_settings"]), f"list run {run_id}"
+        parse_yaml(json.loads(parameters)["list_settings"], where, error=ListSettingsError), where
     )
     return ListedRun(
         run_id, as_of, Pinned(tuple(loads), link_run, int(until)), settings.membership_weeks,
@@ -128,7 +125,7 @@ def record_decisions(
         (decisions added, rows unchanged, one message per refused row naming the row, the person id
         and both decisions' times)
     """
-    latest = read_frame(con, LATEST_SQL.format(run_id=int(run.run_id)), LATEST_SCHEMA)
+    latest = read_frame(con, sql("weekly/latest_decisions"), LATEST_SCHEMA, {"run_id": int(run.run_id)})
     columns = ["person_id", "decision", "reason", "reviewer", "pathway"]
     new = rows.join(latest.select(columns), on=columns, how="anti", nulls_equal=True)
     against = new.join(latest.rename({c: f"{c}_then" for c in columns[1:]} | {"made_at": "made_then"}),
@@ -148,11 +145,6 @@ def record_decisions(
     return new.height, rows.height - new.height - older.height, problems
 
 
-LATEST_SQL = (
-    "SELECT person_id, decision, reason, reviewer, pathway, coalesce(made_at, recorded_at) AS made_at "
-    "FROM review.decision WHERE run_id = {run_id} "
-    "QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY decision_id DESC) = 1"
-)
 LATEST_SCHEMA = pl.Schema(
     {k: v for k, v in ROWS_SCHEMA.items() if k not in ("row", "decided_at")} | {"made_at": pl.Datetime("us")}
 )
@@ -164,11 +156,8 @@ def _store(
 ) -> None:  # fmt: skip
     """Insert the decisions and their audit event in one transaction."""
     end = decided_on + timedelta(weeks=run.membership_weeks)
-    con.begin()
-    try:
-        first = int(
-            con.execute("SELECT coalesce(max(decision_id), 0) + 1 FROM review.decision").fetchall()[0][0]
-        )
+    with transaction(con):
+        first = int(con.execute(sql("weekly/next_decision_id")).fetchall()[0][0])
         stored = new.drop("row").rename({"decided_at": "made_at"}).with_row_index("decision_id", offset=first)
         stored = stored.with_columns(
             pl.col("decision_id").cast(pl.Int64),
@@ -184,10 +173,6 @@ def _store(
             con, actor, "decision", f"list run {run.run_id}: {new.height} decisions from {source} ({counts})",
             purpose=PURPOSE, rows=new.height, at=now,
         )  # fmt: skip
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
 
 
 def import_workbook(
@@ -210,10 +195,7 @@ def import_workbook(
             f"{path.name}: its list check does not match list run {run.run_id} in this warehouse; import "
             "the workbook published for that run (or run `cohort weekly reproduce` to check the run)"
         )
-    listed = {
-        int(p)
-        for (p,) in con.execute("SELECT person_id FROM lists.entry WHERE run_id = ?", [run.run_id]).fetchall()
-    }
+    listed = {int(p) for (p,) in con.execute(sql("weekly/listed_people"), [run.run_id]).fetchall()}
     rows = workbook.rows.select(ROWS_SCHEMA.names()).cast(ROWS_SCHEMA)
     rows = rows.with_columns(pl.col("decided_at").fill_null(pl.lit(workbook.made_at, pl.Datetime("us"))))
     usable, problems = check_rows(rows, listed, run.run_id)
@@ -226,13 +208,7 @@ def import_workbook(
 def review_cards(con: duckdb.DuckDBPyConnection, run: ListedRun) -> list[dict[str, Any]]:
     """The run's entries not yet decided on this run, in rank order, with name, date of birth (names
     repeat), whether an identity match awaits review, and explanation."""
-    rows = con.execute(
-        "SELECT e.person_id, e.rank, e.within_capacity, e.route, e.probability, e.band, e.age, e.change, "
-        "e.review_by, coalesce(e.identity_review, false), e.explanation FROM lists.entry e "
-        "WHERE e.run_id = ? AND e.person_id NOT IN "
-        "(SELECT person_id FROM review.decision WHERE run_id = ?) ORDER BY e.rank",
-        [run.run_id, run.run_id],
-    ).fetchall()
+    rows = con.execute(sql("weekly/review_cards"), [run.run_id, run.run_id]).fetchall()
     names = read_names(con, [r[0] for r in rows], run.pinned)
     name = dict(zip(names["person_id"].to_list(), names["name"].to_list(), strict=True))
     born = dict(zip(names["person_id"].to_list(), names["dob"].to_list(), strict=True))
