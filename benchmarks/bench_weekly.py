@@ -17,7 +17,8 @@ from pathlib import Path
 from pipelines.clock import system_clock
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.model_registry import approved_model, set_status
-from pipelines.weekly.run import reproduce, run_weekly
+from pipelines.weekly.reproduce import reproduce
+from pipelines.weekly.run import run_weekly
 
 from measure import peak_gb  # benchmarks/measure.py
 

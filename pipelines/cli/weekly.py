@@ -144,8 +144,8 @@ def reproduce(
     Exits 1 when any file differs.
     """
     from pipelines.warehouse.connection import warehouse_path
+    from pipelines.weekly.reproduce import reproduce as rebuild
     from pipelines.weekly.run import WeeklyError
-    from pipelines.weekly.run import reproduce as rebuild
 
     try:
         result = rebuild(warehouse_path(warehouse), run_id, by=acting_user(by), now=system_clock())

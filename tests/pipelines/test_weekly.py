@@ -19,7 +19,8 @@ from pipelines.cli import app
 from pipelines.train.run import run_training
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.model_registry import set_status
-from pipelines.weekly.run import monday_of, reproduce, run_weekly
+from pipelines.weekly.reproduce import reproduce
+from pipelines.weekly.run import monday_of, run_weekly
 from tests.clock import test_clock
 from tests.pipelines.test_cli_model import small_settings
 
