@@ -10,7 +10,7 @@ import polars as pl
 
 from synth.extracts import HIDDEN
 from synth.identifiers import malform_identifiers
-from synth.sources import Source
+from synth.source_declaration import Source
 from synth.timeline import Timeline
 
 DEFECTS = ("impossible_date", "unknown_code", "missing_key", "malformed_identifier")

@@ -8,6 +8,7 @@ Run ``python -m synth.postcode_sectors`` to write it again (the tests check it i
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,8 @@ import polars as pl
 from synth.geography import AREAS, DECILE_WEIGHTS, local_authority
 
 SEED = 2019  # the year of the English Indices of Deprivation the table imitates
-TABLE = Path(__file__).resolve().parents[1] / "data_contracts" / "reference" / "postcode_sectors.csv"
+# the data_contracts package's own copy (a folder on disk: this script writes it)
+TABLE = Path(str(resources.files("data_contracts").joinpath("reference", "postcode_sectors.csv")))
 
 
 def postcode_sectors() -> pl.DataFrame:
