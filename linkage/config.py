@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from data_contracts.declarations import check_schema, declaration_text
+from data_contracts.declarations import check_schema, declaration_text, parse_yaml
 
 
 class SettingsError(ValueError):
@@ -41,8 +39,7 @@ def load_settings(path: Path | None = None) -> LinkSettings:
         SettingsError: naming the file and the setting that is wrong.
     """
     text, where = declaration_text("linkage", "settings.yaml", path)
-    # Not parse_yaml: a file that is not YAML raises PyYAML's own error here, as it always has.
-    raw: Any = yaml.safe_load(text)
+    raw: Any = parse_yaml(text, where, SettingsError)
     check_schema(raw, where, ("linkage", "settings.schema.json"), SettingsError)
     if raw["review_threshold"] >= raw["match_threshold"]:
         raise SettingsError(f"{where}: review_threshold must be below match_threshold")

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
-from data_contracts.declarations import check_schema, declaration_text
+from data_contracts.declarations import check_schema, declaration_text, parse_yaml
 from features.registry import Feature, registry
 from rules.condition import Condition, ConditionError, parse_condition
 from rules.rulebook import template_problem
@@ -129,5 +127,4 @@ def settings_text(path: Path | None = None) -> str:
 def load_list_settings(path: Path | None = None) -> ListSettings:
     """The settings shipped in lists/settings.yaml, or those in ``path``."""
     text, where = declaration_text("lists", "settings.yaml", path)
-    # Not parse_yaml: a file that is not YAML raises PyYAML's own error here, as it always has.
-    return parse_list_settings(yaml.safe_load(text), where)
+    return parse_list_settings(parse_yaml(text, where, ListSettingsError), where)
