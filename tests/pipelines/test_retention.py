@@ -15,16 +15,10 @@ import yaml
 from typer.testing import CliRunner
 
 from data_contracts.contract import load_contracts
+from governance.retention import RetentionError, cutoff, load_schedule, parse_schedule
 from pipelines.cli import app
 from pipelines.cli import privacy as cli_privacy
-from pipelines.govern.retention import (
-    RetentionError,
-    apply_retention,
-    check_retention,
-    cutoff,
-    load_schedule,
-    parse_schedule,
-)
+from pipelines.govern.retention import apply_retention, check_retention
 from pipelines.ingest.reconcile import reconcile
 from pipelines.warehouse.connection import connect
 from pipelines.weekly.reproduce import reproduce

@@ -1,0 +1,2 @@
+-- Write what the WAL holds into the database file (after retention erases rows).
+CHECKPOINT
