@@ -135,27 +135,25 @@ def _export_recorded(
 ) -> ExportSummary:  # fmt: skip
     """Export the log and record the disclosure in one transaction (no event if the export fails)."""
     from pipelines.warehouse.audit_log import export, record
+    from pipelines.warehouse.queries import transaction
 
-    con.begin()
     try:
-        now = system_clock()
-        summary = export(con, out, now=now, since=since, until=until)
-        span = f"events {summary.first_event_id}-{summary.last_event_id}" if summary.count else "no events"
-        record(
-            con, actor, "audit_export",
-            f"audit log exported ({span}, {summary.count} in all) from {since or 'the start'} "
-            f"to {until or 'the end'}",
-            purpose=reason.strip(), recipients=recipient.strip(), file_name=summary.events_file.name,
-            sha256=summary.sha256, rows=summary.count, at=now,
-        )  # fmt: skip
-        con.commit()
-    except FileExistsError as error:
-        con.rollback()
+        with transaction(con):
+            now = system_clock()
+            summary = export(con, out, now=now, since=since, until=until)
+            span = (
+                f"events {summary.first_event_id}-{summary.last_event_id}" if summary.count else "no events"
+            )
+            record(
+                con, actor, "audit_export",
+                f"audit log exported ({span}, {summary.count} in all) from {since or 'the start'} "
+                f"to {until or 'the end'}",
+                purpose=reason.strip(), recipients=recipient.strip(), file_name=summary.events_file.name,
+                sha256=summary.sha256, rows=summary.count, at=now,
+            )  # fmt: skip
+    except FileExistsError as error:  # rolled back: no event
         console.print(f"[red]{error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
-    except BaseException:
-        con.rollback()
-        raise
     return summary
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,6 +12,7 @@ from rich.table import Table
 from pipelines.cli.options import ByOption, WarehouseOption, acting_user
 from pipelines.clock import system_clock
 from pipelines.progress import console
+from pipelines.timing import Stopwatch
 
 if TYPE_CHECKING:
     import polars as pl
@@ -43,13 +43,13 @@ def link(
     from pipelines.link.run import NothingToLink, run_link
     from pipelines.warehouse.connection import warehouse_path
 
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     try:
         result = run_link(warehouse_path(warehouse), clock=system_clock, retrain=retrain)
     except NothingToLink as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
-    table = Table(title=f"Linkage run {result.run_id} ({time.perf_counter() - started:.0f} s)")
+    table = Table(title=f"Linkage run {result.run_id} ({stopwatch.elapsed():.0f} s)")
     table.add_column("measure")
     table.add_column("count", justify="right")
     for name, value in (
@@ -147,10 +147,10 @@ def runs(warehouse: WarehouseOption = None) -> None:
     """List the linkage runs, newest first, and how each ended (succeeded, failed, or interrupted:
     killed before it finished, found by the next run)."""
     from pipelines.warehouse.connection import connect, warehouse_path
-    from pipelines.warehouse.queries import sql
+    from pipelines.warehouse.listings import linkage_runs
 
     with connect(warehouse_path(warehouse)) as con:
-        rows = con.execute(sql("link/runs")).fetchall()
+        rows = linkage_runs(con)
     table = Table(title="Linkage runs")
     for column in ("run", "started", "finished", "status", "model", "records", "people", "to review",
                    "merges", "splits"):  # fmt: skip
@@ -179,11 +179,12 @@ def evaluate(
     from linkage.evaluate import evaluate as measure
     from pipelines.link.run import read_records
     from pipelines.warehouse.connection import connect, warehouse_path
+    from pipelines.warehouse.listings import linked_records
 
     if not ground_truth.is_file():
         raise typer.BadParameter(f"{ground_truth} does not exist")
     with connect(warehouse_path(warehouse)) as con:
-        xref = con.sql("SELECT * FROM link.xref").pl()
+        xref = linked_records(con)
         if xref.height == 0:
             raise typer.BadParameter("nothing is linked yet: run `cohort link` first")
         result = measure(xref, read_records(con), pl.read_parquet(ground_truth))

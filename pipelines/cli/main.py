@@ -15,13 +15,14 @@ from pipelines.cli.audit import audit_app
 from pipelines.cli.governance import audit_scores, board_pack
 from pipelines.cli.link import link_app
 from pipelines.cli.model import model_app
-from pipelines.cli.options import ByOption, acting_user, parse_date
+from pipelines.cli.options import ByOption, WarehouseOption, acting_user, parse_date
 from pipelines.cli.privacy import retention_app, subject_access
 from pipelines.cli.rules import rules_app
 from pipelines.cli.serve import serve
 from pipelines.cli.weekly import review, weekly_app
 from pipelines.clock import system_clock, today
 from pipelines.progress import console, stages
+from pipelines.timing import Stopwatch
 
 
 class CohortGroup(TyperGroup):
@@ -144,10 +145,7 @@ def ingest(
     landing: Annotated[Path, typer.Option(help="Folder the agencies' extract files land in.")] = Path(
         "data/world/landing"
     ),
-    warehouse: Annotated[
-        Path | None,
-        typer.Option(help="DuckDB warehouse file [default: $COHORT_WAREHOUSE, else data/warehouse.duckdb]."),
-    ] = None,
+    warehouse: WarehouseOption = None,
     run_date: Annotated[
         str | None,
         typer.Option(help="Day the run is for, YYYY-MM-DD; freshness is judged on it [default: today]."),
@@ -188,7 +186,7 @@ def ingest(
             console.print(f"[red]Refused: {error}[/red]")
             raise typer.Exit(2) from error
         console.print(f"Accepted the held copy of {accept_shorter}; this run loads it.")
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     try:
         with stages() as stage:
             result = run_ingest(landing, path, day, clock=system_clock, report_dir=report_dir, stage=stage)
@@ -198,7 +196,7 @@ def ingest(
         console.print(f"[red]Stopped: {error}[/red]")
         raise typer.Exit(2) from error
     unmatched = [o for o in result.outcomes if o.source is None]
-    title = f"Ingest into {path} for {day.isoformat()} ({time.perf_counter() - started:.0f} s)"
+    title = f"Ingest into {path} for {day.isoformat()} ({stopwatch.elapsed():.0f} s)"
     console.print(summary_table(result.summaries, unmatched, title))
     for outcome in result.outcomes:
         if outcome.status == "rejected":

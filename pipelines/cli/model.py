@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
+from pipelines.cli.model_card import card
 from pipelines.cli.options import AsOfOption, WarehouseOption, parse_date
 from pipelines.clock import system_clock
 from pipelines.progress import console
+from pipelines.timing import Stopwatch
 
 if TYPE_CHECKING:
     from models.settings import ModelSettings
@@ -213,7 +214,7 @@ def cv(
         frame = pl.read_parquet(table) if table.suffix.lower() == ".parquet" else pl.read_csv(table)
     except (pl.exceptions.PolarsError, OSError) as error:
         raise typer.BadParameter(f"{table}: cannot be read as {table.suffix or 'CSV'}: {error}") from error
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     try:
         result = cross_validate(
             frame, outcome, checked, [c.strip() for c in exclude.split(",") if c.strip()], folds
@@ -223,7 +224,7 @@ def cv(
         raise typer.Exit(1) from error
     console.print(
         f"{result['rows']:,} rows, {result['positives']:,} with the outcome, "
-        f"{len(result['features'])} features, {folds}-fold ({time.perf_counter() - started:.1f} s)"
+        f"{len(result['features'])} features, {folds}-fold ({stopwatch.elapsed():.1f} s)"
     )
     console.print(
         f"AUC {_fmt(result['auc'])} (folds {', '.join(_fmt(a) for a in result['fold_auc'])}), "
@@ -249,7 +250,7 @@ def score(
     from pipelines.warehouse.connection import warehouse_path
 
     when = parse_date(as_of)
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     try:
         version, scored = score_with_approved(warehouse_path(warehouse), when, explain)
     except LookupError as error:
@@ -262,66 +263,7 @@ def score(
         table.add_row(band, f"{count:,}")
     console.print(table)
     explained = scored["raising"].is_not_null().sum()
-    console.print(f"{explained:,} explained; {time.perf_counter() - started:.1f} s")
+    console.print(f"{explained:,} explained; {stopwatch.elapsed():.1f} s")
 
 
-@model_app.command()
-def card(
-    version: Annotated[
-        str, typer.Argument(help="A model version, 'latest', 'approved', or the path of an artefact folder.")
-    ],
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder for the card [default: governance/model-cards/VERSION beside the model store, "
-            "e.g. data/governance/model-cards/VERSION for data/models/VERSION]."
-        ),
-    ] = None,
-    warehouse: WarehouseOption = None,
-) -> None:
-    """Write a model's card (HTML, JSON) and its ATRS transparency record (JSON, Markdown), owner-only."""
-    from governance.legal_basis import LegalBasisError
-    from pipelines.train.model_cards import write_model_card
-    from pipelines.warehouse.connection import connect, warehouse_path
-    from pipelines.warehouse.model_registry import LATEST, models
-    from pipelines.warehouse.model_store import ArtefactError
-
-    # an artefact folder needs no warehouse (none is made: it is opened only if it exists)
-    found, folder = warehouse_path(warehouse, create=True), Path(version)
-    given = (folder / "manifest.json").is_file()
-    path: Path | None
-    if not found.is_file() and not given:
-        raise typer.BadParameter(f"no warehouse at {found}: give --warehouse, or an artefact folder")
-    try:
-        if not found.is_file():
-            written = write_model_card(
-                folder, out, generated_at=system_clock()
-            )  # no registry: the card says the status is not known
-        else:
-            with connect(found) as con:
-                trained = models(con)
-                if given:
-                    path = folder
-                elif version == "approved":
-                    path = next((m.path for m in trained if m.status == "approved"), None)
-                elif version == LATEST:
-                    path = trained[0].path if trained else None
-                else:
-                    path = next((m.path for m in trained if m.version == version), None)
-                if path is None and version == "approved":
-                    raise typer.BadParameter(
-                        f"no model is approved in {found}: `cohort model approve VERSION`"
-                    )
-                if path is None:
-                    raise typer.BadParameter(
-                        f"no {version!r} model in {found}: `cohort model list` shows the versions trained"
-                    )
-                written = write_model_card(path, out, con, generated_at=system_clock())
-    except (ArtefactError, LegalBasisError, ValueError) as error:
-        console.print(f"[red]{error}[/red]", soft_wrap=True)
-        raise typer.Exit(1) from error
-    for name, file in written.paths.items():
-        console.print(f"{name}: {file}", soft_wrap=True)
-    console.print(
-        f"{written.to_complete} ATRS fields still to complete by a person (atrs.md says who answers each)."
-    )
+model_app.command()(card)  # last, as `cohort model --help` has always listed it

@@ -20,8 +20,16 @@ ByOption = Annotated[
     typer.Option("--by", help="Who is acting, for the audit log [default: $COHORT_USER, else login]"),
 ]
 
+# --as-of, the one reference-date option: a YYYY-MM-DD string each command reads with parse_date.
+# Required where no day can be assumed; optional where one can, and then its help names that day.
 AsOfOption = Annotated[
     str, typer.Option(help="Reference date, YYYY-MM-DD: only what was known before it counts.")
+]
+MondayAsOfOption = Annotated[
+    str | None, typer.Option(help="Reference date, YYYY-MM-DD [default: this week's Monday].")
+]
+ScheduleDayOption = Annotated[
+    str | None, typer.Option(help="The day the schedule is applied, YYYY-MM-DD [default: today].")
 ]
 
 

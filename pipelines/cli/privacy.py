@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from pipelines.cli.options import ByOption, WarehouseOption, acting_user, parse_date
+from pipelines.cli.options import ByOption, ScheduleDayOption, WarehouseOption, acting_user, parse_date
 from pipelines.clock import system_clock, today
 from pipelines.progress import console
 
@@ -23,9 +23,6 @@ retention_app = typer.Typer(
     no_args_is_help=True,
 )
 
-AsOf = Annotated[
-    str | None, typer.Option(help="The day the schedule is applied, YYYY-MM-DD [default: today].")
-]
 ScheduleOption = Annotated[
     Path | None, typer.Option(help="The retention schedule [default: governance/retention.yaml].")
 ]
@@ -91,7 +88,9 @@ def subject_access(
 
 
 @retention_app.command()
-def check(as_of: AsOf = None, warehouse: WarehouseOption = None, schedule: ScheduleOption = None) -> None:
+def check(
+    as_of: ScheduleDayOption = None, warehouse: WarehouseOption = None, schedule: ScheduleOption = None
+) -> None:
     """Show, per class of record, the cutoff date and how many rows and files would be erased (nothing
     changes)."""
     from pipelines.govern.retention import check_retention
@@ -107,7 +106,7 @@ def check(as_of: AsOf = None, warehouse: WarehouseOption = None, schedule: Sched
 
 @retention_app.command()
 def apply(
-    as_of: AsOf = None,
+    as_of: ScheduleDayOption = None,
     warehouse: WarehouseOption = None,
     by: ByOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Erase without asking (for scheduled runs).")] = False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from pipelines.cli.options import AsOfOption, WarehouseOption, parse_date
 from pipelines.progress import console
+from pipelines.timing import Stopwatch
 
 if TYPE_CHECKING:
     from rules.rulebook import Rulebook
@@ -77,7 +77,7 @@ def apply(
 
     when: date = parse_date(as_of)
     checked = _load(rulebook)
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     with connect(warehouse_path(warehouse)) as con:
         events, people = read_events(con), read_people(con)
     if people.height == 0:
@@ -101,4 +101,4 @@ def apply(
     )
     for name, value in summary.row(0, named=True).items():
         console.print(f"{name}: {value:,}")
-    console.print(f"({time.perf_counter() - started:.1f} s)")
+    console.print(f"({stopwatch.elapsed():.1f} s)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -11,9 +10,10 @@ import typer
 from rich.table import Table
 
 from pipelines.cli.governance import print_breaches
-from pipelines.cli.options import ByOption, WarehouseOption, acting_user, parse_date
+from pipelines.cli.options import ByOption, MondayAsOfOption, WarehouseOption, acting_user, parse_date
 from pipelines.clock import system_clock, today
 from pipelines.progress import console
+from pipelines.timing import Stopwatch
 
 weekly_app = typer.Typer(
     help="The weekly consideration list: draw it up and publish it, list past runs, reproduce one.",
@@ -25,9 +25,7 @@ weekly_app = typer.Typer(
 @weekly_app.callback()
 def weekly(
     ctx: typer.Context,
-    as_of: Annotated[
-        str | None, typer.Option(help="Reference date, YYYY-MM-DD [default: this week's Monday].")
-    ] = None,
+    as_of: MondayAsOfOption = None,
     warehouse: WarehouseOption = None,
     lists_dir: Annotated[
         Path | None, typer.Option(help="Where to publish [default: lists/ beside the warehouse].")
@@ -61,7 +59,7 @@ def weekly(
     if despite_failed_gates is not None and not despite_failed_gates.strip():
         console.print('[red]--despite-failed-gates needs a reason: --despite-failed-gates "WHY"[/red]')
         raise typer.Exit(2)
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     try:
         result = run_weekly(
             warehouse_path(warehouse),
@@ -110,19 +108,17 @@ def weekly(
         )
     console.print(f"Report:   {result.folder / 'report.html'}")
     console.print(f"Workbook: {result.folder / 'list.xlsx'} (record decisions, then `cohort review import`)")
-    console.print(f"({time.perf_counter() - started:.0f} s)")
+    console.print(f"({stopwatch.elapsed():.0f} s)")
 
 
 @weekly_app.command()
 def runs(warehouse: WarehouseOption = None) -> None:
     """List the published runs: dates, modes, versions and sizes (no personal data)."""
     from pipelines.warehouse.connection import connect, warehouse_path
+    from pipelines.warehouse.listings import list_runs
 
     with connect(warehouse_path(warehouse)) as con:
-        rows = con.execute(
-            "SELECT run_id, as_of, status, mode, model_version, left(rules_version, 12), entries, "
-            "within_capacity, created_by, created_at FROM lists.run ORDER BY run_id"
-        ).fetchall()
+        rows = list_runs(con)
     table = Table(title="Weekly list runs")
     for column in ("run", "as of", "status", "mode", "model", "rules", "listed", "in capacity", "by", "made"):
         table.add_column(column)
