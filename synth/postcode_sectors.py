@@ -3,13 +3,10 @@
 The table stands in for the public ONS postcode directory joined to the English Indices of
 Deprivation. It is made once, deterministically, and committed; the synthetic world places its
 neighbourhoods in these sectors and the feature layer reads the same table, so they agree.
-Run ``python -m synth.postcode_sectors`` to write it again (the tests check it is unchanged).
+Run ``python -m pipelines.world.reference_tables`` to write it again (the tests check it is unchanged).
 """
 
 from __future__ import annotations
-
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -17,8 +14,6 @@ import polars as pl
 from synth.geography import AREAS, DECILE_WEIGHTS, local_authority
 
 SEED = 2019  # the year of the English Indices of Deprivation the table imitates
-# the data_contracts package's own copy (a folder on disk: this script writes it)
-TABLE = Path(str(resources.files("data_contracts").joinpath("reference", "postcode_sectors.csv")))
 
 
 def postcode_sectors() -> pl.DataFrame:
@@ -46,12 +41,3 @@ def postcode_sectors() -> pl.DataFrame:
             "deprivation_decile": decile.astype(np.int8),
         }
     )
-
-
-def write_postcode_sectors(path: Path = TABLE) -> None:
-    """Write the table as committed."""
-    postcode_sectors().write_csv(path, line_terminator="\n")
-
-
-if __name__ == "__main__":
-    write_postcode_sectors()
