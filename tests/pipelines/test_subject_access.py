@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from data_contracts.contract import load_contracts
 from pipelines.cli import app
-from pipelines.govern.subject_access import Held, Subject, export_files
+from pipelines.govern.subject_files import export_files
+from pipelines.govern.subject_records import Held, Subject
 from pipelines.warehouse.connection import connect
 from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
