@@ -25,10 +25,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.begin()
     try:
         yield con
+        con.commit()
     except BaseException:
         con.rollback()
         raise
-    con.commit()
 
 
 def quote(name: str) -> str:
