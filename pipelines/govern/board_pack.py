@@ -24,6 +24,7 @@ from governance.model_card import render_card_fragment, serious_violence_groups
 from lists.settings import SETTINGS_FILE as LIST_SETTINGS_FILE
 from lists.settings import settings_text
 from pipelines.files import write_private
+from pipelines.paths import board_packs_folder
 from pipelines.train.model_cards import artefact_card
 from pipelines.warehouse import audit_chain
 from pipelines.warehouse import audit_log as audit
@@ -45,11 +46,6 @@ class PackResult:
     breaches: int  # fairness breaches of the run and its model
     audit_intact: bool
     changes: dict[str, Any]
-
-
-def default_packs_dir(warehouse: Path) -> Path:
-    """Where packs go unless told: governance/board-packs/ beside the warehouse."""
-    return warehouse.parent / "governance" / "board-packs"
 
 
 def make_board_pack(
@@ -109,7 +105,7 @@ def make_board_pack(
         "settings": settings,
     }
     html = render_pack(context)
-    folder = out or default_packs_dir(warehouse)
+    folder = out or board_packs_folder(warehouse)
     stamp = made_at.strftime("%Y-%m-%d")
     path = write_private(folder / f"board-pack-{pack_id}-{stamp}.html", html)
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
