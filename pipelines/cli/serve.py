@@ -10,7 +10,7 @@ import typer
 
 from pipelines.paths import PROJECT
 from pipelines.progress import console
-from pipelines.serve.server import DEFAULT_PORT, ServeError, plan
+from pipelines.serve.plan import DEFAULT_PORT, ServeError, plan
 from pipelines.serve.server import serve as run_serve
 
 

@@ -15,20 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.serve.server import (
-    POOL,
-    PROJECT,
-    Child,
-    Declared,
-    Registered,
-    declared_deployments,
-    describe,
-    group_alive,
-    plan,
-    port_free,
-    problems,
-    stop,
-)
+from pipelines.paths import PROJECT
+from pipelines.serve.children import Child, group_alive, port_free, stop
+from pipelines.serve.deployments import Declared, Registered, declared_deployments, describe, problems
+from pipelines.serve.plan import POOL, plan
 
 ROOT = Path(__file__).resolve().parents[2]
 
