@@ -11,13 +11,10 @@ import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from data_contracts.schemas import schema_problem
+from data_contracts.declarations import load_declaration
 from governance.render import render
 
 TEXT_FILE = "governance/board_pack.yaml"
@@ -61,16 +58,9 @@ def pack_text(path: Path | None = None) -> dict[str, Any]:
     Raises:
         BoardPackError: naming the file and the field.
     """
-    name = str(path or TEXT_FILE)
-    text = (
-        path.read_text("utf-8")
-        if path is not None
-        else resources.files("governance").joinpath("board_pack.yaml").read_text("utf-8")
+    document, _ = load_declaration(
+        "governance", "board_pack.yaml", path, schema="board_pack.schema.json", error=BoardPackError
     )
-    document = yaml.safe_load(text)
-    problem = schema_problem("governance", "board_pack.schema.json", document, name)
-    if problem:
-        raise BoardPackError(problem)
     return dict(document)
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from data_contracts.declarations import declaration_text, parse_yaml
 from data_contracts.schemas import schema_problem
 from features.registry import Feature, registry
 from rules.condition import Condition, ConditionError, parse_condition
@@ -108,11 +106,10 @@ def parse_fairness_settings(
 
 def fairness_settings_text(path: Path | None = None) -> str:
     """The text of governance/fairness.yaml, or of the settings in ``path``."""
-    if path is None:
-        return resources.files("governance").joinpath("fairness.yaml").read_text("utf-8")
-    return path.read_text("utf-8")
+    return declaration_text("governance", "fairness.yaml", path)[0]
 
 
 def load_fairness_settings(path: Path | None = None) -> FairnessSettings:
     """The shipped settings, or those in ``path``."""
-    return parse_fairness_settings(yaml.safe_load(fairness_settings_text(path)), str(path or SETTINGS_FILE))
+    text, where = declaration_text("governance", "fairness.yaml", path)
+    return parse_fairness_settings(parse_yaml(text, where, FairnessSettingsError), where)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from data_contracts.declarations import load_declaration
 from data_contracts.schemas import packaged_schema, schema_errors
 from features.registry import Feature, registry
 
@@ -113,15 +112,10 @@ def load_legal_basis(path: Path | None = None) -> dict[str, LegalBasis]:
     Raises:
         LegalBasisError: the file cannot be read or is not valid.
     """
-    try:
-        if path is None:
-            text = resources.files("governance").joinpath("legal_basis.yaml").read_text("utf-8")
-        else:
-            text = path.read_text("utf-8")
-        document = yaml.safe_load(text)
-    except (OSError, yaml.YAMLError) as error:
-        raise LegalBasisError(f"{path or LEGAL_BASIS_FILE}: cannot be read as YAML: {error}") from error
-    return parse_legal_basis(document, str(path) if path is not None else LEGAL_BASIS_FILE)
+    document, where = load_declaration(
+        "governance", "legal_basis.yaml", path, error=LegalBasisError, problem="cannot be read as YAML"
+    )
+    return parse_legal_basis(document, where)
 
 
 def _basis(source: str, entry: dict[str, Any]) -> LegalBasis:
