@@ -30,6 +30,7 @@ from pipelines.warehouse import audit_chain
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.model_registry import approved_model, history
 from pipelines.warehouse.model_store import ArtefactError, read_artefact
+from pipelines.warehouse.queries import sql, transaction
 from rules.rulebook import Rulebook, load_rulebook, rulebook_from_files
 
 RECENT_RUNS = 12
@@ -111,10 +112,9 @@ def make_board_pack(
     digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
     breaches = len(list_fairness["breaches"]) if list_fairness else 0
     breaches += len(model["fairness"]["breaches"]) if model and model["fairness"] else 0
-    con.begin()
-    try:
+    with transaction(con):
         con.execute(
-            "INSERT INTO audit.board_pack VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sql("govern/board_pack_insert"),
             [pack_id, made_at, by, basis.run_id, basis.rules_version, json.dumps(dict(basis.rulebook)),
              basis.model_version, json.dumps(settings), str(path.resolve()), digest],
         )  # fmt: skip
@@ -124,21 +124,11 @@ def make_board_pack(
             f"{'intact' if verification.intact else 'NOT intact'}",
             purpose=PURPOSE, file_name=path.name, sha256=digest, at=made_at,
         )  # fmt: skip
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return PackResult(pack_id, path, basis.run_id, breaches, verification.intact, changes)
 
 
 def _run(con: duckdb.DuckDBPyConnection, run_id: int | None) -> dict[str, Any] | None:
-    where = f"run_id = {int(run_id)}" if run_id is not None else "status = 'published'"
-    rows = _rows(
-        con,
-        "SELECT run_id, as_of, created_at, created_by, status, mode, rules_version, rulebook, model_version, "
-        "code_version, parameters, entries, within_capacity, fairness, fairness_breaches, erased_at "
-        f"FROM lists.run WHERE {where} ORDER BY as_of DESC, run_id DESC LIMIT 1",
-    )
+    rows = _rows(con, sql("govern/board_pack_run"), {"run_id": run_id})
     if not rows:
         if run_id is not None:
             raise BoardPackError(f"there is no list run {run_id}: `cohort weekly runs` lists them")
@@ -147,11 +137,7 @@ def _run(con: duckdb.DuckDBPyConnection, run_id: int | None) -> dict[str, Any] |
 
 
 def _previous_pack(con: duckdb.DuckDBPyConnection) -> PackBasis | None:
-    found = con.execute(
-        "SELECT pack_id, made_at, run_id, rules_version, rulebook, model_version, settings "
-        "FROM audit.board_pack "
-        "ORDER BY pack_id DESC LIMIT 1"
-    ).fetchall()
+    found = con.execute(sql("govern/board_pack_previous")).fetchall()
     if not found:
         return None
     pack_id, made_at, run_id, rules_version, rulebook, model_version, settings = found[0]
@@ -164,7 +150,7 @@ def _model(con: duckdb.DuckDBPyConnection, version: str | None) -> dict[str, Any
     """The model's card (as an HTML fragment) and test-window fairness, or None on the rules alone."""
     if version is None:
         return None
-    found = con.execute("SELECT path FROM scoring.model WHERE version = ?", [version]).fetchall()
+    found = con.execute(sql("models/path"), [version]).fetchall()
     if not found:
         raise BoardPackError(f"model {version} is not in the registry (scoring.model)")
     try:
@@ -191,56 +177,27 @@ def _rules(rulebook: Rulebook) -> list[dict[str, str]]:
 
 def _volumes(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The recent list runs with their size, decisions recorded against them and fairness breaches."""
-    frame = _rows(
-        con,
-        "SELECT r.run_id, r.as_of, r.status, r.mode, r.entries, r.within_capacity, r.fairness_breaches, "
-        "r.erased_at IS NOT NULL AS erased, count(d.decision_id) AS decisions, "
-        "count(d.decision_id) FILTER (WHERE d.decision = 'accept') AS accepted, "
-        "count(d.decision_id) FILTER (WHERE d.decision = 'decline') AS declined "
-        "FROM lists.run r LEFT JOIN review.decision d USING (run_id) "
-        f"GROUP BY ALL ORDER BY r.as_of DESC, r.run_id DESC LIMIT {RECENT_RUNS}",
-    )
-    return frame
+    return _rows(con, sql("govern/board_pack_volumes"), {"recent": RECENT_RUNS})
 
 
 def _decisions(con: duckdb.DuckDBPyConnection, since: datetime | None) -> dict[str, Any]:
     """Decisions by kind, in all and since the previous pack."""
-    rows = con.execute(
-        "SELECT decision, count(*), count(*) FILTER (WHERE ? IS NULL OR recorded_at > ?) "
-        "FROM review.decision GROUP BY decision ORDER BY decision",
-        [since, since],
-    ).fetchall()
+    rows = con.execute(sql("govern/board_pack_decisions"), [since, since]).fetchall()
     return {"since": since, "by_kind": [{"decision": d, "all": a, "since": s} for d, a, s in rows]}
 
 
 def _data_quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Per source: files loaded and rejected, rows staged and quarantined, the newest extract; the
     latest linkage run."""
-    sources = _rows(
-        con,
-        "SELECT source, count(*) FILTER (WHERE status = 'loaded') AS loaded, "
-        "count(*) FILTER (WHERE status = 'rejected') AS rejected, "
-        "count(*) FILTER (WHERE status = 'superseded') AS superseded, "
-        "sum(rows_raw) FILTER (WHERE status = 'loaded') AS rows_raw, "
-        "sum(rows_staged) FILTER (WHERE status = 'loaded') AS rows_staged, "
-        "sum(rows_quarantined) FILTER (WHERE status = 'loaded') AS rows_quarantined, "
-        "max(extract_date) FILTER (WHERE status = 'loaded') AS newest_extract "
-        "FROM meta.load GROUP BY source ORDER BY source NULLS LAST",
-    )
-    rejected = _rows(
-        con,
-        "SELECT file_name, source, loaded_at, problem FROM meta.load WHERE status = 'rejected' "
-        "ORDER BY loaded_at DESC LIMIT 20",
-    )
-    link = _rows(
-        con,
-        "SELECT run_id, finished_at, records, persons, pairs_linked, pairs_for_review, merges, splits "
-        "FROM link.run WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1",
-    )
+    sources = _rows(con, sql("govern/board_pack_sources"))
+    rejected = _rows(con, sql("govern/board_pack_rejected"))
+    link = _rows(con, sql("govern/board_pack_link"))
     return {"sources": sources, "rejected": rejected, "link": link[0] if link else None}
 
 
-def _rows(con: duckdb.DuckDBPyConnection, query: str) -> list[dict[str, Any]]:
-    found = con.execute(query)
+def _rows(
+    con: duckdb.DuckDBPyConnection, query: str, params: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    found = con.execute(query, params)
     columns = [d[0] for d in found.description]
     return [dict(zip(columns, row, strict=True)) for row in found.fetchall()]

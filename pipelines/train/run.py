@@ -19,7 +19,6 @@ import polars as pl
 
 from features.registry import model_features, registry
 from governance.fairness_settings import load_fairness_settings
-from governance.model_card import CardWritten, write_model_card
 from governance.model_fairness import fairness_on_test_window
 from lists.settings import load_list_settings
 from models.dataset import Rows, snapshot_rows
@@ -32,6 +31,7 @@ from models.split import Split, plan_split
 from pipelines.clock import Clock
 from pipelines.paths import PROJECT
 from pipelines.steps import Step, direct
+from pipelines.train.model_cards import CardWritten, write_model_card
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.event_frames import read_events, read_people
 from pipelines.warehouse.model_registry import register

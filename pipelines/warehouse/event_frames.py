@@ -48,11 +48,16 @@ def current_pins(con: duckdb.DuckDBPyConnection) -> Pinned:
     return Pinned(tuple(row[0] for row in loads), link[0][0] if link else None, int(decided[0][0]))
 
 
-def _runs_sql(pinned: Pinned) -> str:
-    """SELECT the linkage runs up to and including the pinned one."""
+def link_params(pinned: Pinned | None) -> dict[str, object]:
+    """The parameters :func:`merged_ids_sql` and the linkage tables as at a pinned run need."""
+    return {} if pinned is None else {"link_run": pinned.link_run}
+
+
+def _runs_sql() -> str:
+    """SELECT the linkage runs up to and including the pinned one (``$link_run``)."""
     return (
         "SELECT run_id FROM link.run WHERE status = 'succeeded' AND finished_at <= "
-        f"(SELECT finished_at FROM link.run WHERE run_id = '{pinned.link_run}')"
+        "(SELECT finished_at FROM link.run WHERE run_id = $link_run)"
     )
 
 
@@ -61,7 +66,7 @@ def _as_at(table: str, pinned: Pinned | None, columns: str) -> str:
     before it and not replaced by then)."""
     if pinned is None:
         return f"SELECT {columns} FROM link.{table}"
-    runs = _runs_sql(pinned)
+    runs = _runs_sql()
     return (
         f"SELECT {columns} FROM link.{table} WHERE run_id IN ({runs}) UNION ALL "
         f"SELECT {columns} FROM link.{table}_history WHERE run_id IN ({runs}) AND replaced_by NOT IN ({runs})"
@@ -70,12 +75,13 @@ def _as_at(table: str, pinned: Pinned | None, columns: str) -> str:
 
 def merged_ids_sql(pinned: Pinned | None) -> str:
     """A CTE ``merged(person_id, now_id)``: every person id linkage has merged into another, with the
-    id its records belong to now (following merge after merge), as at the pinned linkage run.
+    id its records belong to now (following merge after merge), as at the pinned linkage run
+    (bind :func:`link_params`).
 
     Decisions were made about a person id; when linkage merges that person into another, the
     decision follows the records. A split leaves the decision with the id that keeps it.
     """
-    runs = "" if pinned is None else f" AND run_id IN ({_runs_sql(pinned)})"
+    runs = "" if pinned is None else f" AND run_id IN ({_runs_sql()})"
     merges = f"SELECT person_id, into_person_id FROM link.id_change WHERE kind = 'merge'{runs}"
     return (
         f"RECURSIVE chain(person_id, now_id) AS (SELECT person_id, into_person_id FROM ({merges}) "
@@ -87,20 +93,25 @@ def merged_ids_sql(pinned: Pinned | None) -> str:
 
 def linked_records_sql(contract: Contract, pinned: Pinned | None = None) -> str:
     """SELECT one extract's staged records, each once (from its latest load), with the person linkage
-    gave them: current loads and identities, or the pinned ones."""
+    gave them: current loads and identities, or the pinned ones (bind :func:`records_params`)."""
     record_id = quote(contract.column(contract.record_id).staging_name)
     loads = (
-        "l.status = 'loaded'"
-        if pinned is None
-        else f"l.load_id IN ({', '.join(str(i) for i in pinned.load_ids) or 'NULL'})"
+        "l.status = 'loaded'" if pinned is None else "list_contains(CAST($load_ids AS INTEGER[]), l.load_id)"
     )
     xref = _as_at("xref", pinned, "source, source_record_id, person_id")
     return (
         f"SELECT x.person_id, s.* FROM staging.{quote(contract.name)} s JOIN meta.load l USING (load_id) "
-        f"JOIN ({xref}) x ON x.source = '{contract.name}' AND x.source_record_id = s.{record_id} "
+        f"JOIN ({xref}) x ON x.source = $source AND x.source_record_id = s.{record_id} "
         f"WHERE {loads} "
         f"QUALIFY row_number() OVER (PARTITION BY s.{record_id} ORDER BY s.load_id DESC) = 1"
     )
+
+
+def records_params(source: str, pinned: Pinned | None) -> dict[str, object]:
+    """The parameters :func:`linked_records_sql` needs for one extract."""
+    if pinned is None:
+        return {"source": source}
+    return {"source": source, "load_ids": list(pinned.load_ids), **link_params(pinned)}
 
 
 def read_events(con: duckdb.DuckDBPyConnection, pinned: Pinned | None = None) -> Events:
@@ -116,22 +127,30 @@ def read_events(con: duckdb.DuckDBPyConnection, pinned: Pinned | None = None) ->
     for kind, source in EXTRACTS.items():
         linked = linked_records_sql(contracts[source], pinned)
         query = f"WITH linked AS ({linked}) {sql(f'events/{kind}')}"
-        frames[kind] = read_frame(con, query, pl.Schema({**SCHEMAS[kind], **address}))
+        params = records_params(source, pinned)
+        frames[kind] = read_frame(con, query, pl.Schema({**SCHEMAS[kind], **address}), params)
         addresses.append(
             frames[kind]
             .select(address.names())
             .filter(pl.col("postcode").is_not_null() | pl.col("ethnicity").is_not_null())
         )
-    until = "" if pinned is None else f" WHERE decision_id <= {int(pinned.decisions_until)}"
+    until, params = "", link_params(pinned)
+    if pinned is not None:
+        until, params = (
+            " WHERE decision_id <= $decisions_until",
+            {**params, "decisions_until": pinned.decisions_until},
+        )
     decisions = read_frame(
-        con, f"WITH {merged_ids_sql(pinned)} {sql('events/decisions')}{until}", SCHEMAS["decisions"]
+        con, f"WITH {merged_ids_sql(pinned)} {sql('events/decisions')}{until}", SCHEMAS["decisions"], params
     )
     return Events.of(**frames, addresses=pl.concat(addresses), decisions=decisions)
 
 
 def read_people(con: duckdb.DuckDBPyConnection, pinned: Pinned | None = None) -> pl.DataFrame:
     """Every linked person's date of birth and sex: now, or as the pinned linkage run left them."""
-    return read_frame(con, _as_at("person", pinned, "person_id, dob, sex"), PEOPLE_SCHEMA)
+    return read_frame(
+        con, _as_at("person", pinned, "person_id, dob, sex"), PEOPLE_SCHEMA, link_params(pinned)
+    )
 
 
 def read_names(
@@ -148,6 +167,7 @@ def read_names(
             f"SELECT p.person_id, concat_ws(' ', p.forename, p.surname) AS name, p.dob FROM ({people}) p "
             "JOIN _wanted USING (person_id) ORDER BY person_id",
             pl.Schema({"person_id": pl.Int64(), "name": pl.String(), "dob": pl.Date()}),
+            link_params(pinned),
         )
     finally:
         con.unregister("_wanted")

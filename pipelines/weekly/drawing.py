@@ -21,7 +21,14 @@ from models.dataset import AGES, Rows, feature_matrix
 from models.explain import explanation_frame
 from models.score import score_rows
 from models.settings import ModelSettings, parse_settings
-from pipelines.warehouse.event_frames import Pinned, merged_ids_sql, read_events, read_names, read_people
+from pipelines.warehouse.event_frames import (
+    Pinned,
+    link_params,
+    merged_ids_sql,
+    read_events,
+    read_names,
+    read_people,
+)
 from pipelines.warehouse.model_store import Artefact, ArtefactError, read_artefact
 from pipelines.warehouse.queries import read_frame, sql
 from rules.engine import apply_rules, decide
@@ -60,7 +67,10 @@ def draw_up(
     decided = decide(verdicts)
     previous = _previous_entries(con, run.previous_run_id)
     decisions = read_frame(
-        con, pinned_decisions_sql(pinned), DECISIONS_SCHEMA, {"decisions_until": int(pinned.decisions_until)}
+        con,
+        pinned_decisions_sql(pinned),
+        DECISIONS_SCHEMA,
+        {"decisions_until": int(pinned.decisions_until), **link_params(pinned)},
     )
     scores, explained = None, None
     open_to = features.join(

@@ -1,0 +1,1 @@
+SELECT path FROM scoring.model WHERE version = ?
