@@ -28,62 +28,6 @@ from pipelines.warehouse.connection import warehouse_path
 if TYPE_CHECKING:
     from pipelines.weekly.run import WeeklyResult
 
-T = TypeVar("T")
-
-_flow_inputs: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("cohort_flow_inputs", default=())
-
-
-@contextmanager
-def flow_inputs(**named: Path | None) -> Iterator[None]:
-    """Name the flow's inputs (``warehouse=path``) in any StageFailed raised by a step inside."""
-    token = _flow_inputs.set(tuple((name, str(path)) for name, path in named.items() if path is not None))
-    try:
-        yield
-    finally:
-        _flow_inputs.reset(token)
-
-
-def prefect_step(name: str, function: Callable[..., T], *args: Any) -> T:
-    """Run one step as a Prefect task run (no caching: steps write to the warehouse).
-
-    A function marked ``@retried`` is retried on the errors it names. A failure is raised as
-    ``StageFailed(name, error)``, which names the step's input files and says what to do.
-    """
-    policy = retry_policy(function)
-    step = task(
-        name=name,
-        cache_policy=NO_CACHE,
-        persist_result=False,
-        retries=policy.retries if policy else 0,
-        retry_delay_seconds=policy.delay_seconds if policy else 0,
-        retry_condition_fn=_retry_condition(policy) if policy else None,
-    )(function)
-    try:
-        return step(*args)
-    except StageFailed:
-        raise
-    except Exception as error:
-        raise StageFailed(name, error, _inputs(args)) from error
-
-
-def _inputs(args: tuple[Any, ...]) -> tuple[str, ...]:
-    """The step's files and folders, then the flow's named inputs (each path once)."""
-    named = _flow_inputs.get()
-    own = [path for path in inputs_of(args) if path not in {p for _, p in named}]
-    return (*own, *(f"{name} {path}" for name, path in named))
-
-
-def _retry_condition(policy: Retry) -> Callable[[Any, TaskRun, State[Any]], bool]:
-    def worth_retrying(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
-        return policy.applies_to(state.data if isinstance(state.data, BaseException) else None)
-
-    return worth_retrying
-
-
-def _path(value: Path | str | None) -> Path | None:
-    """A path parameter: Prefect passes strings from a deployment's parameters."""
-    return Path(value) if value else None
-
 
 @flow(name="ingest-extracts")
 def ingest_extracts(
@@ -184,3 +128,62 @@ def _log_breaches(fairness: dict[str, Any], what: str) -> None:
     """Warn in the flow's log of each fairness breach (the board pack shows them too)."""
     for breach in fairness["breaches"]:
         get_run_logger().warning("fairness breach for %s: %s", what, breach["message"])
+
+
+# How each step runs: as a Prefect task run, retried where marked, failures naming their inputs.
+
+T = TypeVar("T")
+
+_flow_inputs: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("cohort_flow_inputs", default=())
+
+
+@contextmanager
+def flow_inputs(**named: Path | None) -> Iterator[None]:
+    """Name the flow's inputs (``warehouse=path``) in any StageFailed raised by a step inside."""
+    token = _flow_inputs.set(tuple((name, str(path)) for name, path in named.items() if path is not None))
+    try:
+        yield
+    finally:
+        _flow_inputs.reset(token)
+
+
+def prefect_step(name: str, function: Callable[..., T], *args: Any) -> T:
+    """Run one step as a Prefect task run (no caching: steps write to the warehouse).
+
+    A function marked ``@retried`` is retried on the errors it names. A failure is raised as
+    ``StageFailed(name, error)``, which names the step's input files and says what to do.
+    """
+    policy = retry_policy(function)
+    step = task(
+        name=name,
+        cache_policy=NO_CACHE,
+        persist_result=False,
+        retries=policy.retries if policy else 0,
+        retry_delay_seconds=policy.delay_seconds if policy else 0,
+        retry_condition_fn=_retry_condition(policy) if policy else None,
+    )(function)
+    try:
+        return step(*args)
+    except StageFailed:
+        raise
+    except Exception as error:
+        raise StageFailed(name, error, _inputs(args)) from error
+
+
+def _inputs(args: tuple[Any, ...]) -> tuple[str, ...]:
+    """The step's files and folders, then the flow's named inputs (each path once)."""
+    named = _flow_inputs.get()
+    own = [path for path in inputs_of(args) if path not in {p for _, p in named}]
+    return (*own, *(f"{name} {path}" for name, path in named))
+
+
+def _retry_condition(policy: Retry) -> Callable[[Any, TaskRun, State[Any]], bool]:
+    def worth_retrying(task: Any, task_run: TaskRun, state: State[Any]) -> bool:
+        return policy.applies_to(state.data if isinstance(state.data, BaseException) else None)
+
+    return worth_retrying
+
+
+def _path(value: Path | str | None) -> Path | None:
+    """A path parameter: Prefect passes strings from a deployment's parameters."""
+    return Path(value) if value else None
