@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -134,10 +133,10 @@ def synth(
         )
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
-    started = time.perf_counter()
+    stopwatch = Stopwatch()
     with stages() as stage:
         manifest = generate_world(params, out, stage)
-    _summarise_world(manifest, out, time.perf_counter() - started)
+    _summarise_world(manifest, out, stopwatch.elapsed())
 
 
 @app.command()
