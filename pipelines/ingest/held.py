@@ -20,7 +20,7 @@ from pipelines.ingest.landing import LandingFile
 from pipelines.ingest.load import ACTOR, FileOutcome, insert_load
 from pipelines.warehouse import audit_log
 from pipelines.warehouse.connection import connect
-from pipelines.warehouse.queries import sql
+from pipelines.warehouse.queries import sql, transaction
 
 SETTLE = timedelta(seconds=60)
 """A file modified this recently may still be being copied into the landing folder."""
@@ -188,11 +188,10 @@ def accept_shorter(
             f"--accept-shorter: no copy of {file_name} is held (held now: {names}); "
             "give the name of a file the held_redeliveries gate lists"
         )
-    sha256 = con.execute("SELECT sha256 FROM meta.load WHERE load_id = ?", [held.load_id]).fetchall()[0][0]
+    sha256 = con.execute(sql("ingest/load_sha256"), [held.load_id]).fetchall()[0][0]
     if con.execute(sql("ingest/accepted"), {"file_name": file_name, "sha256": sha256}).fetchall():
         raise AcceptError(f"{file_name}: this copy was already accepted; run `cohort ingest` to load it")
-    con.begin()
-    try:
+    with transaction(con):
         con.execute(
             sql("ingest/accept_shorter"),
             {"file_name": file_name, "sha256": sha256, "held_load_id": held.load_id, "accepted_by": by,
@@ -204,10 +203,6 @@ def accept_shorter(
             at=now, source=held.source, load_id=held.load_id, file_name=file_name, sha256=sha256,
             rows=held.rows_after,
         )  # fmt: skip
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return held
 
 

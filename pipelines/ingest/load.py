@@ -26,7 +26,7 @@ from pipelines.ingest.landing import LandingFile
 from pipelines.ingest.readers import RejectedFile, read_extract
 from pipelines.ingest.reconcile import ReconciliationError
 from pipelines.warehouse import audit_log
-from pipelines.warehouse.queries import insert_frame, sql
+from pipelines.warehouse.queries import insert_frame, quote, sql, transaction
 
 ACTOR = "flow:ingest-extracts"
 Status = Literal["loaded", "rejected", "skipped", "held"]
@@ -94,19 +94,24 @@ def record_rejection(
 
     ``audit_detail`` is the reason without any excerpt of the file (default: ``problem``).
     """
-    con.begin()
-    try:
+    with transaction(con):
         load_id = insert_load(con, run_id, file, "rejected", problem, now)
         _audit(con, "reject", file.source, load_id, file, None, audit_detail or problem, now)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return FileOutcome(file.name, file.source, "rejected", load_id, problem=problem)
 
 
+def count_load_sql(table: str) -> str:
+    """SELECT the number of rows one load (``?``) has in ``table`` (``layer.source``, quoted)."""
+    return f"SELECT count(*) FROM {table} WHERE load_id = ?"
+
+
+def drop_load_sql(layer: str, source: str) -> str:
+    """DELETE one load's (``?``) rows from a layer's table of a source."""
+    return f"DELETE FROM {layer}.{quote(source)} WHERE load_id = ?"
+
+
 def _count(con: duckdb.DuckDBPyConnection, table: str, load_id: int) -> int:
-    return int(con.execute(f"SELECT count(*) FROM {table} WHERE load_id = ?", [load_id]).fetchall()[0][0])
+    return int(con.execute(count_load_sql(table), [load_id]).fetchall()[0][0])
 
 
 def _supersede_earlier(
@@ -119,7 +124,7 @@ def _supersede_earlier(
     for (old,) in earlier:
         con.execute(sql("ingest/supersede_load"), {"superseded_by": load_id, "load_id": old})
         for layer in ("staging", "quarantine"):
-            con.execute(f"DELETE FROM {layer}.{contract.name} WHERE load_id = ?", [old])
+            con.execute(drop_load_sql(layer, contract.name), [old])
         _audit(
             con,
             "supersede",
@@ -160,8 +165,7 @@ def record_load(
         ReconciliationError: if raw rows != staged + quarantined (nothing is written).
     """
     name, columns = contract.name, [pl.col(c) for c in contract.column_names]
-    con.begin()
-    try:
+    with transaction(con):
         load_id = insert_load(con, run_id, file, "loaded", None, now)
         _supersede_earlier(con, contract, file, load_id, now)
         tagged = rows.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id"))
@@ -172,7 +176,8 @@ def record_load(
         bad = tagged.filter(failed).join(reasons, on="row_number")
         insert_frame(con, f"quarantine.{name}", bad.select("load_id", "row_number", "reasons", *columns))
         counts = {
-            layer: _count(con, f"{layer}.{name}", load_id) for layer in ("raw", "staging", "quarantine")
+            layer: _count(con, f"{layer}.{quote(name)}", load_id)
+            for layer in ("raw", "staging", "quarantine")
         }
         if counts["raw"] != rows.height or counts["raw"] != counts["staging"] + counts["quarantine"]:
             raise ReconciliationError(
@@ -187,10 +192,6 @@ def record_load(
         )  # fmt: skip
         _audit(con, "collect", name, load_id, file, counts["raw"],
               f"{counts['staging']} rows staged, {counts['quarantine']} quarantined", now)  # fmt: skip
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return FileOutcome(
         file.name, name, "loaded", load_id, counts["raw"], counts["staging"], counts["quarantine"],
         quarantined_rows=bad.select("row_number", "reasons", *columns),

@@ -12,6 +12,11 @@ class ReconciliationError(RuntimeError):
     """Rows read from a file do not equal the rows staged plus the rows quarantined."""
 
 
+def rows_per_load_sql(layer: str, source: str) -> str:
+    """SELECT (load_id, rows) of a layer's table of a source."""
+    return f"SELECT load_id, count(*) FROM {layer}.{quote(source)} GROUP BY load_id"
+
+
 def reconcile(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) -> list[str]:
     """Re-count every current load in raw, staging and quarantine against the counts stored with it.
 
@@ -21,14 +26,10 @@ def reconcile(con: duckdb.DuckDBPyConnection, contracts: dict[str, Contract]) ->
     Returns:
         One line per load whose counts disagree (empty when all reconcile).
     """
-    counted: dict[int, tuple[int, int, int]] = {}
+    counted: dict[int, tuple[int, int, int]] = {}  # load_id -> raw, staging, quarantine rows
     for name in contracts:
         per_layer = [
-            dict(
-                con.execute(
-                    f"SELECT load_id, count(*) FROM {layer}.{quote(name)} GROUP BY load_id"
-                ).fetchall()
-            )
+            dict(con.execute(rows_per_load_sql(layer, name)).fetchall())
             for layer in ("raw", "staging", "quarantine")
         ]
         for load_id in set().union(*per_layer):

@@ -14,6 +14,7 @@ import polars as pl
 
 from linkage.model import arrow_frame
 from pipelines.warehouse import audit_log as audit
+from pipelines.warehouse.queries import quote, sql, transaction
 
 Decision = Literal["accept", "reject"]
 SHOWN = ["forename", "middle_names", "surname", "dob", "sex", "postcode", "records", "sources"]
@@ -39,12 +40,7 @@ def open_pairs(
         purpose: why (s.62(3)); :data:`REVIEW_PURPOSE` unless the reviewer says otherwise.
         now: when.
     """
-    queue = arrow_frame(
-        con.sql(
-            "SELECT pair_id, match_probability, registration_l, registration_r FROM link.review_pair "
-            f"ORDER BY match_probability DESC, pair_id LIMIT {int(limit)}"
-        ).to_arrow_table()
-    )
+    queue = arrow_frame(con.sql(sql("link/review_queue"), params={"limit": int(limit)}).to_arrow_table())
     audit.record(
         con, actor, "link_review_queue", f"link review queue listed: {queue.height} pairs",
         purpose=purpose, rows=queue.height, at=now,
@@ -68,10 +64,7 @@ def side_by_side(
     Raises:
         UnknownPair: if the pair is not in the queue.
     """
-    found = con.execute(
-        "SELECT match_probability, registration_l, registration_r FROM link.review_pair WHERE pair_id = ?",
-        [pair_id],
-    ).fetchall()
+    found = con.execute(sql("link/review_pair"), [pair_id]).fetchall()
     if not found:
         raise UnknownPair(f"no pair {pair_id!r} in the review queue: `cohort link review` lists them")
     probability, left, right = found[0]
@@ -82,7 +75,7 @@ def side_by_side(
     rows = {
         row[0]: row
         for row in con.execute(
-            f"SELECT registration, {', '.join(SHOWN)} FROM link.registration WHERE registration IN (?, ?)",
+            registrations_sql(SHOWN),
             [left, right],
         ).fetchall()
     }
@@ -94,6 +87,12 @@ def side_by_side(
         }
     )
     return float(probability), table
+
+
+def registrations_sql(fields: list[str]) -> str:
+    """SELECT two registrations (``?``, ``?``) with the fields shown to a reviewer."""
+    shown = ", ".join(quote(field) for field in fields)
+    return f"SELECT registration, {shown} FROM link.registration WHERE registration IN (?, ?)"
 
 
 def _text(value: object) -> str:
@@ -116,25 +115,17 @@ def record_decision(
     """
     if not reviewer.strip() or not reason.strip():
         raise ValueError("a decision needs the reviewer's name and a reason")
-    found = con.execute(
-        "SELECT registration_l, registration_r FROM link.review_pair WHERE pair_id = ?", [pair_id]
-    ).fetchall()
+    found = con.execute(sql("link/pair_registrations"), [pair_id]).fetchall()
     if not found:
         raise UnknownPair(f"no pair {pair_id!r} in the review queue: `cohort link review` lists them")
     left, right = found[0]
-    con.begin()
-    try:
+    with transaction(con):
         con.execute(
-            "INSERT OR REPLACE INTO link.review_decision VALUES (?, ?, ?, ?, ?, ?)",
-            [left, right, decision, reviewer.strip(), reason.strip(), now],
+            sql("link/record_decision"), [left, right, decision, reviewer.strip(), reason.strip(), now]
         )
-        con.execute("DELETE FROM link.review_pair WHERE pair_id = ?", [pair_id])
+        con.execute(sql("link/dequeue_pair"), [pair_id])
         audit.record(
             con, f"reviewer:{reviewer.strip()}", "link_decision",
             f"pair {pair_id}: {decision} ({reason.strip()}); applies from the next link run",
             at=now,
         )  # fmt: skip
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise

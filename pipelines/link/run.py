@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,10 +26,11 @@ from linkage.config import LinkSettings, load_settings
 from linkage.records import RECORD_SCHEMA, records_sql, registrations
 from pipelines.clock import Clock
 from pipelines.files import private_folder, write_private
+from pipelines.paths import linkage_folder
 from pipelines.steps import Step, direct
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.connection import connect
-from pipelines.warehouse.queries import insert_frame, read_frame, replace_rows, sql
+from pipelines.warehouse.queries import insert_frame, quote, read_frame, replace_rows, sql, transaction
 
 FLOW_NAME = "link-identities"
 LAST_PEOPLE_SCHEMA = pl.Schema({"registration": pl.String(), "person_id": pl.Int64(), "records": pl.Int64()})
@@ -65,7 +67,7 @@ def pair_id(left: str, right: str) -> str:
 
 
 def _artefact_folder(warehouse: Path, run_id: str) -> Path:
-    return private_folder(warehouse.parent / "linkage" / run_id)
+    return private_folder(linkage_folder(warehouse) / run_id)
 
 
 def run_link(
@@ -95,17 +97,22 @@ def run_link(
     run_id = uuid4().hex[:8]
     with connect(warehouse) as con:
         con.execute(sql("link/interrupt_runs"))  # the warehouse lock means no other run is going
-        con.execute(
-            "INSERT INTO link.run (run_id, started_at, status) VALUES (?, ?, 'running')", [run_id, clock()]
-        )
+        con.execute(sql("link/start_run"), [run_id, clock()])
         try:
             result = _link(con, warehouse, run_id, settings, retrain, step, clock)
         except BaseException:
-            con.execute(
-                "UPDATE link.run SET status = 'failed', finished_at = ? WHERE run_id = ?", [clock(), run_id]
-            )
+            con.execute(sql("link/fail_run"), [clock(), run_id])
             raise
     return result
+
+
+def finish_run_sql(counts: Mapping[str, object]) -> str:
+    """UPDATE a link run (``$run_id``) as succeeded at ``$finished_at``, with each count bound by name."""
+    assignments = ", ".join(f"{quote(name)} = ${name}" for name in counts)
+    return (
+        f"UPDATE link.run SET {assignments}, status = 'succeeded', finished_at = $finished_at "
+        "WHERE run_id = $run_id"
+    )
 
 
 def _link(
@@ -123,13 +130,12 @@ def _link(
     if previous_model is None:
         step("train the Splink model", model.train, linker, settings)
     pairs = step("score pairs", model.score_pairs, linker, settings.review_threshold)
-    decisions = read_frame(con, "SELECT registration_l, registration_r, decision FROM link.review_decision",
-                       identity.DECISION_SCHEMA)  # fmt: skip
+    decisions = read_frame(con, sql("link/review_decisions"), identity.DECISION_SCHEMA)
     edges = identity.apply_decisions(pairs, decisions)
     clusters = step("cluster at the threshold", model.clusters, described["registration"], edges,
                     settings.match_threshold)  # fmt: skip
     last = read_frame(con, sql("link/last_people"), LAST_PEOPLE_SCHEMA)
-    first_new = int(con.execute("SELECT coalesce(max(max_person_id), 0) + 1 FROM link.run").fetchall()[0][0])
+    first_new = int(con.execute(sql("link/next_person_id")).fetchall()[0][0])
     assigned, changes = identity.assign_person_ids(clusters, last, first_new)
     placed = (
         described.select("registration", "records")
@@ -178,15 +184,14 @@ def _write(
     xref: pl.DataFrame,
     changes: pl.DataFrame, queue: pl.DataFrame, counts: dict[str, Any], finished_at: datetime,
 ) -> None:  # fmt: skip
-    con.begin()
-    try:
+    with transaction(con):
         stamp = {"run_id": run_id}
         replace_rows(con, "link.registration", described, ("registration",), stamp)
         replace_rows(con, "link.person", persons, ("person_id",), stamp, history="link.person_history")
         replace_rows(
             con, "link.xref", xref, ("source", "source_record_id"), stamp, history="link.xref_history"
         )
-        con.execute("DELETE FROM link.review_pair")
+        con.execute(sql("link/clear_review_queue"))
         insert_frame(con, "link.id_change", changes.with_columns(pl.lit(run_id).alias("run_id")))
         insert_frame(
             con, "link.review_pair",
@@ -198,19 +203,10 @@ def _write(
                 pl.lit(run_id).alias("run_id"),
             ),
         )  # fmt: skip
-        assignments = ", ".join(f"{name} = ${name}" for name in counts)
-        con.execute(
-            f"UPDATE link.run SET {assignments}, status = 'succeeded', finished_at = $finished_at "
-            "WHERE run_id = $run_id",
-            {**counts, "finished_at": finished_at, "run_id": run_id},
-        )
+        con.execute(finish_run_sql(counts), {**counts, "finished_at": finished_at, "run_id": run_id})
         audit.record(
             con, f"flow:{FLOW_NAME}", "combine",
             f"link run {run_id}: {counts['records']} records from loads {counts['load_ids']} linked into "
             f"{counts['persons']} people",
             rows=counts["records"], at=finished_at,
         )  # fmt: skip
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise

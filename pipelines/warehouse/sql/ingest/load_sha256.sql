@@ -1,0 +1,1 @@
+SELECT sha256 FROM meta.load WHERE load_id = ?

@@ -1,0 +1,1 @@
+DELETE FROM link.review_pair WHERE pair_id = ?

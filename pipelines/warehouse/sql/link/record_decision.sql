@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO link.review_decision VALUES (?, ?, ?, ?, ?, ?)

@@ -1,0 +1,1 @@
+INSERT INTO link.run (run_id, started_at, status) VALUES (?, ?, 'running')
