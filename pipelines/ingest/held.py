@@ -138,18 +138,13 @@ def record_hold(
         "rows were withdrawn or the file was cut short, then either have the full file re-sent or run "
         f"`cohort ingest --accept-shorter {file.name} --reason TEXT` to let this copy replace it"
     )
-    con.begin()
-    try:
+    with transaction(con):
         load_id = insert_load(con, run_id, file, "held", problem, now)
         con.execute(sql("ingest/record_hold"), {"rows_raw": rows, "load_id": load_id})
         audit_log.record(
             con, ACTOR, "hold", f"held: {rows} rows where the current copy has {before}", at=now,
             source=file.source, load_id=load_id, file_name=file.name, sha256=file.sha256, rows=rows,
         )  # fmt: skip
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
     return FileOutcome(file.name, file.source, "held", load_id, problem=problem)
 
 

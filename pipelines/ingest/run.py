@@ -23,6 +23,7 @@ from pipelines.ingest.load import FileOutcome, load_source, record_rejection
 from pipelines.ingest.readers import has_data_rows
 from pipelines.ingest.reconcile import ReconciliationError, reconcile
 from pipelines.ingest.report import SourceSummary, build_summaries, render_report, write_report
+from pipelines.paths import reports_folder
 from pipelines.steps import Step, direct
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.queries import sql
@@ -229,7 +230,7 @@ def run_ingest(
                         "rows": sum(o.rows for o in outcomes),
                         "quarantined": sum(o.quarantined for o in outcomes)}}
         )  # fmt: skip
-        report_path = write_report(report_dir or warehouse.parent / "reports", run_id, run_date, html)
+        report_path = write_report(report_dir or reports_folder(warehouse), run_id, run_date, html)
         finish_run(con, run_id, status, outcomes, gates, report_path, clock())
     counts = run_record(outcomes)
     log.info("ingest run %s %s: %s", run_id[:8], status, ", ".join(f"{k}={v}" for k, v in counts.items()))
