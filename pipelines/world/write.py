@@ -9,6 +9,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipelines.files import private_folder, write_private
 from synth.delivery import Delivery
 from synth.params import WorldParams
 from synth.sources import SOURCES
@@ -24,12 +25,6 @@ from synth.world import (
     record_identity,
     simulate,
 )
-
-
-def _owner_only_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    path.chmod(0o700)
-    return path
 
 
 def _seal(path: Path, when: datetime | None = None) -> None:
@@ -75,9 +70,9 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
     sim = simulate(params, stage)
     advance = stage("Agency extracts", len(SOURCES))
     frames = extract_frames(sim)
-    _owner_only_dir(out)
-    landing = _owner_only_dir(out / "landing")
-    truth = _owner_only_dir(out / "ground_truth")
+    private_folder(out)
+    landing = private_folder(out / "landing")
+    truth = private_folder(out / "ground_truth")
     files, identity, defects, late = [], [], [], {}
     for name, frame in frames.items():
         deliveries, late[name] = deliver(sim, name, frame)
@@ -92,12 +87,8 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
         path = truth / f"{name}.parquet"
         frame.write_parquet(path, statistics=False)
         _seal(path)
-    report = out / "calibration_report.md"
-    report.write_text(docs.report)
-    _seal(report)
+    write_private(out / "calibration_report.md", docs.report)
     written = manifest(sim, files, late, docs)
-    manifest_path = out / "manifest.json"
-    manifest_path.write_text(json.dumps(written, indent=2, default=str) + "\n")
-    _seal(manifest_path)
+    write_private(out / "manifest.json", json.dumps(written, indent=2, default=str) + "\n")
     advance(1)
     return written
