@@ -3,7 +3,7 @@
 Pure packages sit at the bottom (``governance → lists → models → rules → features →
 data_contracts``; ``linkage`` and ``synth`` use only ``data_contracts``) and never import
 ``pipelines``. Inside ``pipelines`` the order is ``cli → flows → stages → warehouse → base``,
-where the base is the modules directly in ``pipelines/`` (clock, settings, paths, steps...) and
+where the base is the modules directly in ``pipelines/`` (clock, paths, files, steps...) and
 a stage may use an earlier stage (``weekly`` scores with what ``train`` registered). Every
 import counts, including those inside functions and under ``TYPE_CHECKING``.
 """
