@@ -3,15 +3,15 @@
 Figures are built with `matplotlib.figure.Figure` rather than pyplot: nothing is registered in
 pyplot's global figure list (so nothing can leak between runs or threads), no GUI backend is ever
 chosen, and importing this module does not change the backend for the rest of the process.
-Saving a bare Figure always renders with Agg.
+Saving a bare Figure always renders with Agg. Each chart is returned as PNG bytes: writing them is
+the training stage's (pipelines/train/plots.py).
 """
 
 from __future__ import annotations
 
+import io
 import math
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -22,15 +22,22 @@ from models.metrics import ReliabilityBin
 DPI = 150
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fig.savefig(path, format="png", dpi=DPI, bbox_inches="tight")
-    os.chmod(path, 0o600)  # matplotlib writes the file itself, under the umask
+def png(fig: Figure) -> bytes:
+    """The figure as PNG bytes (``DPI``, trimmed to what is drawn); the figure is cleared afterwards.
+
+    Args:
+        fig: the figure to render.
+
+    Returns:
+        The PNG file's bytes.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     fig.clear()
-    return path
+    return buffer.getvalue()
 
 
-def reliability_plot(curves: dict[str, list[ReliabilityBin]], path: Path) -> Path:
+def reliability_png(curves: dict[str, list[ReliabilityBin]]) -> bytes:
     """Predicted probability against observed rate, one line per model, with the diagonal.
 
     Both axes stop just past the largest value plotted, since probabilities here are small and a
@@ -38,10 +45,9 @@ def reliability_plot(curves: dict[str, list[ReliabilityBin]], path: Path) -> Pat
 
     Args:
         curves: Reliability bins per model name.
-        path: Where to write the PNG.
 
     Returns:
-        The path written.
+        The PNG's bytes.
     """
     fig = Figure(figsize=(6.5, 6))
     ax = fig.subplots()
@@ -66,18 +72,17 @@ def reliability_plot(curves: dict[str, list[ReliabilityBin]], path: Path) -> Pat
     ax.set_title("Reliability on the test window")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left")
-    return _save(fig, path)
+    return png(fig)
 
 
-def precision_at_plot(results: dict[str, dict[int, tuple[float, float]]], path: Path) -> Path:
+def precision_at_png(results: dict[str, dict[int, tuple[float, float]]]) -> bytes:
     """Grouped bars of precision at each list size, one bar per model, each labelled with its value.
 
     Args:
         results: Per model name, (precision, recall) keyed by list size.
-        path: Where to write the PNG.
 
     Returns:
-        The path written.
+        The PNG's bytes.
     """
     sizes = sorted({k for at in results.values() for k in at})
     fig = Figure(figsize=(max(6.5, 1.2 * len(sizes) * max(len(results), 1)), 5))
@@ -98,12 +103,12 @@ def precision_at_plot(results: dict[str, dict[int, tuple[float, float]]], path: 
     ax.set_title("Precision at list sizes")
     ax.grid(axis="y", alpha=0.3)
     ax.legend()
-    return _save(fig, path)
+    return png(fig)
 
 
-def shap_summary_plot(
-    contributions: np.ndarray, matrix: np.ndarray, features: Sequence[str], path: Path, show: int = 15
-) -> Path:
+def shap_summary_png(
+    contributions: np.ndarray, matrix: np.ndarray, features: Sequence[str], show: int = 15
+) -> bytes:
     """SHAP summary (beeswarm): one row per feature, most important on top; each dot a person,
     placed by the feature's push on their log-odds and coloured by the feature's value.
 
@@ -111,8 +116,10 @@ def shap_summary_plot(
         contributions: SHAP values, one column per feature (without the bias).
         matrix: the features' values, same shape.
         features: the column names.
-        path: where to write the PNG.
         show: how many features to show, by mean absolute contribution.
+
+    Returns:
+        The PNG's bytes.
     """
     importance = np.abs(contributions).mean(axis=0)
     order = np.argsort(-importance, kind="stable")[:show][::-1]
@@ -138,11 +145,15 @@ def shap_summary_plot(
         bar = fig.colorbar(scatter, ax=ax, ticks=[0, 1])
         bar.ax.set_yticklabels(["low", "high"])
         bar.set_label("Feature value")
-    return _save(fig, path)
+    return png(fig)
 
 
-def shap_dependence_plot(contributions: np.ndarray, values: np.ndarray, feature: str, path: Path) -> Path:
-    """How one feature's value moves its SHAP value, one dot per person (unknown values left out)."""
+def shap_dependence_png(contributions: np.ndarray, values: np.ndarray, feature: str) -> bytes:
+    """How one feature's value moves its SHAP value, one dot per person (unknown values left out).
+
+    Returns:
+        The PNG's bytes.
+    """
     known = ~np.isnan(values)
     fig = Figure(figsize=(6, 4.5))
     ax = fig.subplots()
@@ -152,4 +163,4 @@ def shap_dependence_plot(contributions: np.ndarray, values: np.ndarray, feature:
     ax.set_ylabel("SHAP value (log-odds)")
     ax.set_title(f"Dependence: {feature}")
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return png(fig)

@@ -246,7 +246,7 @@ def score(
     explain: Annotated[int, typer.Option(min=0, help="Explain this many of the highest scores.")] = 2000,
 ) -> None:
     """Score everyone the list could consider with the approved model; print counts by band only."""
-    from pipelines.train.run import score_with_approved
+    from pipelines.train.scoring import score_with_approved
     from pipelines.warehouse.connection import warehouse_path
 
     when = parse_date(as_of)

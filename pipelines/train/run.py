@@ -5,8 +5,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,7 +13,6 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import polars as pl
 
 from features.registry import model_features, registry
 from governance.fairness_settings import load_fairness_settings
@@ -24,18 +21,21 @@ from lists.settings import load_list_settings
 from models.dataset import Rows, snapshot_rows
 from models.evaluate import Evaluation, evaluate_test, fit_logistic
 from models.learner import RiskModel, train_model
-from models.plots import precision_at_plot, reliability_plot, shap_dependence_plot, shap_summary_plot
 from models.report import render_report
-from models.settings import ModelSettings, load_settings, parse_settings
+from models.settings import ModelSettings, load_settings
 from models.split import Split, plan_split
 from pipelines.clock import Clock
-from pipelines.paths import PROJECT
 from pipelines.steps import Step, direct
+from pipelines.timing import Stopwatch
+from pipelines.train.code_version import code_version
 from pipelines.train.model_cards import CardWritten, write_model_card
+from pipelines.train.oracle import oracle_risk, read_xref
+from pipelines.train.plots import precision_at_plot, reliability_plot, shap_dependence_plot, shap_summary_plot
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.event_frames import read_events, read_people
 from pipelines.warehouse.model_registry import register
 from pipelines.warehouse.model_store import content_hash, version_name, write_artefact
+from pipelines.warehouse.queries import sql
 from rules.rulebook import load_rulebook
 
 DEFAULT_STORE = Path("data/models")
@@ -86,22 +86,21 @@ def run_training(
         step: runs each stage (a Prefect task in the flow).
         progress: told what is happening, for the command line.
     """
-    seconds: dict[str, float] = {}
-    started = time.perf_counter()
-    settings = load_settings(settings_file)
-    rulebook = load_rulebook()
-    features = model_features()
-    with connect(warehouse) as con:
-        provenance = _provenance(con)
-        events, people = read_events(con), read_people(con)
-        xref = _xref(con) if world is not None else None
-    first_event = events.occurrences["event_date"].min()
-    if people.height == 0 or not isinstance(first_event, date):
-        raise TrainingError(
-            "nobody is linked to a police record yet: run `cohort ingest` and `cohort link` first"
-        )
-    split = plan_split(provenance["known_until"], first_event, settings)
-    seconds["read"] = time.perf_counter() - started
+    stopwatch = Stopwatch()
+    with stopwatch.lap("read"):
+        settings = load_settings(settings_file)
+        rulebook = load_rulebook()
+        features = model_features()
+        with connect(warehouse) as con:
+            provenance = _provenance(con)
+            events, people = read_events(con), read_people(con)
+            xref = read_xref(con) if world is not None else None
+        first_event = events.occurrences["event_date"].min()
+        if people.height == 0 or not isinstance(first_event, date):
+            raise TrainingError(
+                "nobody is linked to a police record yet: run `cohort ingest` and `cohort link` first"
+            )
+        split = plan_split(provenance["known_until"], first_event, settings)
 
     def rows(dates: tuple[date, ...], sample: bool) -> Rows:
         return snapshot_rows(
@@ -113,28 +112,25 @@ def run_training(
     progress(
         f"building {len(split.train)} training, {len(split.calibration)} calibration and 1 test snapshots"
     )
-    mark = time.perf_counter()
-    train = step("training-snapshots", rows, split.train, True)
-    calibration = step("calibration-snapshots", rows, split.calibration, False)
-    test = step("test-snapshot", rows, (split.test,), False)
-    seconds["snapshots"] = time.perf_counter() - mark
+    with stopwatch.lap("snapshots"):
+        train = step("training-snapshots", rows, split.train, True)
+        calibration = step("calibration-snapshots", rows, split.calibration, False)
+        test = step("test-snapshot", rows, (split.test,), False)
     progress(f"training on {train.keys.height:,} rows ({int(train.outcome.sum()):,} with the outcome)")
-    mark = time.perf_counter()
-    model = step(
-        "train-and-calibrate", train_model, (train.matrix, train.outcome, train.weight),
-        (calibration.matrix, calibration.outcome), features, registry(), settings.learner,
-        settings.calibration,
-    )  # fmt: skip
-    seconds["train"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    logistic = step("logistic-baseline", fit_logistic, train)
-    oracle = _oracle(world, xref) if world is not None and xref is not None else None
-    evaluation = step("evaluate", evaluate_test, model, logistic, test, settings, oracle)
-    fairness = step(
-        "fairness-audit", fairness_on_test_window, model, test, settings, load_list_settings(),
-        load_fairness_settings(),
-    )  # fmt: skip
-    seconds["evaluate"] = time.perf_counter() - mark
+    with stopwatch.lap("train"):
+        model = step(
+            "train-and-calibrate", train_model, (train.matrix, train.outcome, train.weight),
+            (calibration.matrix, calibration.outcome), features, registry(), settings.learner,
+            settings.calibration,
+        )  # fmt: skip
+    with stopwatch.lap("evaluate"):
+        logistic = step("logistic-baseline", fit_logistic, train)
+        oracle = oracle_risk(world, xref) if world is not None and xref is not None else None
+        evaluation = step("evaluate", evaluate_test, model, logistic, test, settings, oracle)
+        fairness = step(
+            "fairness-audit", fairness_on_test_window, model, test, settings, load_list_settings(),
+            load_fairness_settings(),
+        )  # fmt: skip
     trained_at = clock().replace(microsecond=0)
     version = version_name(model, settings.document, split.test.isoformat())
     counts = {
@@ -147,73 +143,27 @@ def run_training(
     )
     manifest["rows"] = counts
     manifest["fairness"] = {"file": FAIRNESS_FILE, "breaches": len(fairness["breaches"])}
-    mark = time.perf_counter()
-    extra = _report_files(model, test, evaluation, manifest, settings)
-    extra[FAIRNESS_FILE] = json.dumps(fairness, indent=2)
-    folder = write_artefact(store, model, manifest, extra)
-    seconds["report"] = time.perf_counter() - mark
+    with stopwatch.lap("report"):
+        extra = _report_files(model, test, evaluation, manifest, settings)
+        extra[FAIRNESS_FILE] = json.dumps(fairness, indent=2)
+        folder = write_artefact(store, model, manifest, extra)
     with connect(warehouse) as con:
         registered = register(
             con, {**manifest, "content_hash": content_hash(model, settings.document)}, folder, by
         )
         card = write_model_card(folder, con=con, generated_at=trained_at)
-    seconds["total"] = time.perf_counter() - started
+    seconds = {**stopwatch.laps, "total": stopwatch.elapsed()}
     return TrainResult(version, folder, registered, split, counts, evaluation, fairness, card, seconds)
 
 
 def _provenance(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """What the model is trained from: the loads in use, the last linkage run, how far data reach."""
-    loads = [
-        load_id
-        for (load_id,) in con.execute(
-            "SELECT load_id FROM meta.load WHERE status = 'loaded' ORDER BY 1"
-        ).fetchall()
-    ]
-    ((known_until,),) = con.execute(
-        "SELECT max(extract_date) FROM meta.load WHERE status = 'loaded' AND source = ?", [OUTCOME_SOURCE]
-    ).fetchall()
+    loads = [load_id for (load_id,) in con.execute(sql("train/loaded_loads")).fetchall()]
+    ((known_until,),) = con.execute(sql("train/known_until"), [OUTCOME_SOURCE]).fetchall()
     if known_until is None:
         raise TrainingError(f"no {OUTCOME_SOURCE} extract is loaded: the outcome cannot be known")
-    link_run = con.execute(
-        "SELECT run_id FROM link.run WHERE status = 'succeeded' ORDER BY started_at DESC LIMIT 1"
-    ).fetchall()
+    link_run = con.execute(sql("train/last_link_run")).fetchall()
     return {"load_ids": loads, "known_until": known_until, "link_run": link_run[0][0] if link_run else None}
-
-
-def _xref(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    xref: pl.DataFrame = con.sql("SELECT source, source_record_id, person_id FROM link.xref").pl()
-    return xref
-
-
-def _oracle(world: Path, xref: pl.DataFrame) -> pl.DataFrame:
-    """The oracle's true risk by linked person: each person is the true person most of their records are."""
-    truth = pl.read_parquet(world / "ground_truth" / "record_identity.parquet")
-    identity = (
-        xref.join(truth, on=["source", "source_record_id"])
-        .group_by("person_id", "true_person_id")
-        .len()
-        .sort("len", "true_person_id", descending=[True, False])
-        .unique("person_id", keep="first")
-    )
-    oracle = pl.read_parquet(world / "ground_truth" / "oracle_risk.parquet")
-    return identity.join(oracle, on="true_person_id").select("person_id", "as_of", "p_true")
-
-
-def code_version() -> str:
-    """The git commit of the code (with -dirty if it has uncommitted changes), else the package version."""
-    from importlib.metadata import version
-
-    root = PROJECT
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        return f"{commit}-dirty" if dirty else commit
-    except (OSError, subprocess.CalledProcessError):
-        return f"cohort {version('cohort')}"
 
 
 def _manifest(
@@ -284,36 +234,3 @@ def _explained_sample(model: RiskModel, test: Rows, settings: ModelSettings) -> 
     rng = np.random.default_rng(settings.sampling_seed)
     sampled = rng.choice(others, min(settings.explain_sample, others.size), replace=False)
     return np.sort(np.concatenate([listed, sampled]))
-
-
-def score_with_approved(warehouse: Path, as_of: date, explain: int) -> tuple[str, pl.DataFrame]:
-    """Score everyone the list could consider at ``as_of`` with the approved model.
-
-    Returns:
-        The model's version and models.score.score_rows' frame.
-
-    Raises:
-        LookupError: no model is approved, or its artefact is missing or changed.
-    """
-    from models.score import score_rows
-    from pipelines.warehouse.model_registry import approved_model
-    from pipelines.warehouse.model_store import ArtefactError, read_artefact
-
-    with connect(warehouse) as con:
-        record = approved_model(con)
-        if record is None:
-            raise LookupError(
-                "no model is approved: `cohort model list`, then `cohort model approve VERSION`"
-            )
-        events, people = read_events(con), read_people(con)
-    try:
-        artefact = read_artefact(record.path)
-    except ArtefactError as error:
-        raise LookupError(str(error)) from error
-    # the model is scored as it was trained and evaluated: its own outcome, bands and explanations
-    settings = parse_settings(artefact.manifest["settings"], str(artefact.path / "manifest.json"))
-    rows = snapshot_rows(
-        events, people, [as_of], load_rulebook(), artefact.model.features,
-        roles=settings.roles, horizon_months=settings.horizon_months, labelled=False,
-    )  # fmt: skip
-    return artefact.version, score_rows(artefact.model, rows, settings, registry(), explain)

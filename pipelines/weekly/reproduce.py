@@ -15,7 +15,7 @@ from lists.checks import RunChecks
 from lists.entries import ListRun
 from lists.settings import ListSettingsError, parse_list_settings
 from pipelines.paths import pseudonym_key_file
-from pipelines.train.run import code_version
+from pipelines.train.code_version import code_version
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.event_frames import Pinned

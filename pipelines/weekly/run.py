@@ -33,7 +33,7 @@ from pipelines.files import private_folder
 from pipelines.paths import lists_folder, pseudonym_key_file
 from pipelines.steps import Step, direct
 from pipelines.timing import Stopwatch
-from pipelines.train.run import code_version
+from pipelines.train.code_version import code_version
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.event_frames import current_pins
 from pipelines.warehouse.model_registry import approved_model, history

@@ -9,7 +9,7 @@ from pathlib import Path
 os.environ.setdefault("MPLCONFIGDIR", str(Path(__file__).resolve().parents[2] / ".prefect" / "matplotlib"))
 
 from models.metrics import ReliabilityBin, reliability  # noqa: E402
-from models.plots import precision_at_plot, reliability_plot  # noqa: E402
+from pipelines.train.plots import precision_at_plot, reliability_plot  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

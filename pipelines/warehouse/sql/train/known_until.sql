@@ -1,0 +1,1 @@
+SELECT max(extract_date) FROM meta.load WHERE status = 'loaded' AND source = ?
