@@ -19,15 +19,16 @@ import numpy as np
 import polars as pl
 
 from governance.fairness_settings import load_fairness_settings
+from governance.retention import load_schedule
 from pipelines.clock import system_clock
 from pipelines.govern.audit_scores import audit_file
 from pipelines.govern.board_pack import make_board_pack
-from pipelines.govern.retention import check_retention, load_schedule
+from pipelines.govern.retention import check_retention
 from pipelines.govern.subject_access import export_subject
+from pipelines.paths import pseudonym_key_file
 from pipelines.warehouse import audit_chain
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.connection import connect
-from pipelines.weekly.run import default_key_file
 
 from measure import peak_gb  # benchmarks/measure.py
 
@@ -76,7 +77,7 @@ def main() -> None:
             timed(
                 figures, "subject_access", export_subject, args.warehouse, int(top[0][0]), scratch / "sar",
                 requester="benchmark", reason="benchmark of subject access", by="benchmark",
-                key_file=default_key_file(args.warehouse), now=system_clock(),
+                key_file=pseudonym_key_file(args.warehouse), now=system_clock(),
             )  # fmt: skip
         rng = np.random.default_rng(0)
         n = args.score_rows

@@ -16,7 +16,8 @@ from pipelines.clock import system_clock, today
 from pipelines.progress import console
 
 if TYPE_CHECKING:
-    from pipelines.govern.retention import Due, Schedule
+    from governance.retention import Schedule
+    from pipelines.govern.retention_rows import Due
 
 retention_app = typer.Typer(
     help="The retention schedule (governance/retention.yaml): what is past its period, and erasing it.",
@@ -44,9 +45,10 @@ def subject_access(
     """
     from pipelines.errors import ConfigurationError
     from pipelines.files import SymlinkRefused
-    from pipelines.govern.subject_access import SubjectAccessError, export_subject
+    from pipelines.govern.subject_access import export_subject
+    from pipelines.govern.subject_records import SubjectAccessError
+    from pipelines.paths import pseudonym_key_file
     from pipelines.warehouse.connection import warehouse_path
-    from pipelines.weekly.run import default_key_file
 
     for name, value in (("--requester", requester), ("--reason", reason)):
         if not value.strip():
@@ -60,7 +62,7 @@ def subject_access(
             requester=requester.strip(),
             reason=reason.strip(),
             by=acting_user(by),
-            key_file=default_key_file(path),
+            key_file=pseudonym_key_file(path),
             now=system_clock(),
         )
     except (ConfigurationError, SymlinkRefused):
@@ -147,7 +149,7 @@ def apply(
 
 
 def _schedule(path: Path | None) -> Schedule:
-    from pipelines.govern.retention import RetentionError, load_schedule
+    from governance.retention import RetentionError, load_schedule
 
     try:
         return load_schedule(path)

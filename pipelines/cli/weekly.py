@@ -53,7 +53,8 @@ def weekly(
     from pipelines.steps import StageFailed, hint_for, staged
     from pipelines.warehouse.connection import warehouse_path
     from pipelines.weekly.checks import AsOfRefused, GatesFailed
-    from pipelines.weekly.run import WeeklyError, monday_of, run_weekly
+    from pipelines.weekly.drawing import WeeklyError
+    from pipelines.weekly.run import monday_of, run_weekly
 
     when = parse_date(as_of) if as_of else monday_of(today(system_clock))
     if despite_failed_gates is not None and not despite_failed_gates.strip():
@@ -140,8 +141,8 @@ def reproduce(
     Exits 1 when any file differs.
     """
     from pipelines.warehouse.connection import warehouse_path
+    from pipelines.weekly.drawing import WeeklyError
     from pipelines.weekly.reproduce import reproduce as rebuild
-    from pipelines.weekly.run import WeeklyError
 
     try:
         result = rebuild(warehouse_path(warehouse), run_id, by=acting_user(by), now=system_clock())

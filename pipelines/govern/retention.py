@@ -17,25 +17,11 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.contract import Contract, load_contracts
-from governance.retention import MEASURED_FROM, RetentionError, Schedule, load_schedule
+from governance.retention import MEASURED_FROM, Schedule
 from pipelines.govern.retention_rows import Due, class_due
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.queries import sql, transaction
-
-__all__ = [
-    "Due",
-    "Erasure",
-    "RetentionError",
-    "Schedule",
-    "apply_retention",
-    "check_retention",
-    "due",
-    "erase",
-    "erase_detail",
-    "load_schedule",
-    "remove_folders",
-]  # the schedule's names too, for `cohort retention` (pipelines/cli/privacy.py) and the benchmarks
 
 PUBLISHED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}-run-\d+$")
 """A weekly list's folder name (pipelines.weekly.run): only such folders are ever deleted."""

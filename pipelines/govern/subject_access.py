@@ -27,7 +27,6 @@ from pipelines.govern.subject_files import export_files
 from pipelines.govern.subject_records import (
     Held,
     Subject,
-    SubjectAccessError,
     export_name,
     read_held,
     resolve_subject,
@@ -36,9 +35,6 @@ from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.queries import transaction
 from pipelines.weekly.publish import load_or_create_key
-
-__all__ = ["SubjectAccessError", "SubjectExport", "export_subject", "subject_reference"]
-# SubjectAccessError too, for `cohort subject-access` (pipelines/cli/privacy.py)
 
 
 @dataclass(frozen=True)

@@ -44,9 +44,6 @@ from pipelines.weekly.publish import load_or_create_key, publish
 from pipelines.weekly.store import store_run
 from rules.rulebook import load_rulebook
 
-# WeeklyError is raised here and by the reproduction; callers catch it from this module
-__all__ = ["WeeklyError", "WeeklyResult", "default_key_file", "monday_of", "run_weekly"]
-
 
 @dataclass(frozen=True)
 class WeeklyResult:
@@ -70,12 +67,6 @@ class WeeklyResult:
 def monday_of(day: date) -> date:
     """The Monday of ``day``'s week: the weekly list's default as_of."""
     return day - timedelta(days=day.weekday())
-
-
-def default_key_file(warehouse: Path) -> Path:
-    """The pseudonymisation key (:func:`pipelines.paths.pseudonym_key_file`): $COHORT_PSEUDONYM_KEY_FILE,
-    else secrets/pseudonym.key beside the warehouse (never in the repository)."""
-    return pseudonym_key_file(warehouse)
 
 
 def run_weekly(

@@ -21,8 +21,9 @@ from pipelines.cli import privacy as cli_privacy
 from pipelines.govern.retention import apply_retention, check_retention
 from pipelines.ingest.reconcile import reconcile
 from pipelines.warehouse.connection import connect
+from pipelines.weekly.drawing import WeeklyError
 from pipelines.weekly.reproduce import reproduce
-from pipelines.weekly.run import WeeklyError, run_weekly
+from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
 
 runner = CliRunner(env={"COLUMNS": "200"})
