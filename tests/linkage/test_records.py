@@ -103,3 +103,6 @@ def test_broken_settings_name_the_file_and_the_setting(tmp_path: Path) -> None:
     bad.write_text(text + "\nsurprise: 1\n")
     with pytest.raises(SettingsError, match="surprise"):
         load_settings(bad)
+    bad.write_text("match_threshold: [0.999")
+    with pytest.raises(SettingsError, match=r"settings.yaml: not valid YAML"):
+        load_settings(bad)

@@ -83,6 +83,13 @@ def test_a_setting_that_breaks_the_schema_is_refused_naming_the_file_and_the_set
         load_list_settings(path)
 
 
+def test_a_file_that_is_not_yaml_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("capacity: [45", encoding="utf-8")
+    with pytest.raises(ListSettingsError, match=f"^{re.escape(str(path))}: not valid YAML"):
+        load_list_settings(path)
+
+
 def test_the_shipped_file_is_named_when_no_path_is_given() -> None:
     with pytest.raises(ListSettingsError, match=f"^{SETTINGS_FILE}: capacity: "):
         parse_list_settings(document(lambda d: d.update(capacity=0)))
