@@ -22,7 +22,7 @@ from pipelines.warehouse.model_registry import set_status
 from pipelines.weekly.reproduce import reproduce
 from pipelines.weekly.run import monday_of, run_weekly
 from tests.clock import test_clock
-from tests.pipelines.test_cli_model import small_settings
+from tests.pipelines.cli.test_cli_model import small_settings
 
 runner = CliRunner(env={"COLUMNS": "200", "COHORT_NOW": "2026-11-17T10:00:00"})  # decisions a day after
 AS_OF = date(2026, 11, 16)

@@ -19,7 +19,7 @@ from pipelines.link.run import read_records, run_link
 from tests.clock import test_clock
 
 World = tuple[Path, dict[str, object]]
-LINK_PACKAGE = Path(__file__).resolve().parents[2] / "linkage"
+LINK_PACKAGE = Path(__file__).resolve().parents[3] / "linkage"
 
 
 def table(warehouse: Path, query: str) -> pl.DataFrame:

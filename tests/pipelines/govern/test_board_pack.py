@@ -23,7 +23,7 @@ from pipelines.warehouse.connection import connect
 from pipelines.warehouse.model_registry import set_status
 from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
-from tests.pipelines.test_cli_model import small_settings
+from tests.pipelines.cli.test_cli_model import small_settings
 
 runner = CliRunner(env={"COLUMNS": "200"})
 AS_OF, NEXT = date(2026, 11, 16), date(2026, 11, 23)

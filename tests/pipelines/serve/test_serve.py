@@ -20,7 +20,7 @@ from pipelines.serve.children import Child, group_alive, port_free, stop
 from pipelines.serve.deployments import Declared, Registered, declared_deployments, describe, problems
 from pipelines.serve.plan import POOL, plan
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def free_port() -> int:

@@ -28,7 +28,7 @@ from tests.clock import test_clock
 
 runner = CliRunner(env={"COLUMNS": "200"})
 AS_OF = date(2026, 6, 1)  # extracts and decisions: cutoff 01/06/2020; lists and link history: 01/06/2024
-SHIPPED = yaml.safe_load((Path(__file__).parents[2] / "governance" / "retention.yaml").read_text())
+SHIPPED = yaml.safe_load((Path(__file__).parents[3] / "governance" / "retention.yaml").read_text())
 TABLES = (
     "raw.police_custody", "staging.police_custody", "quarantine.police_custody", "raw.partner_referrals",
     "staging.partner_referrals", "lists.entry", "lists.departure", "review.decision", "link.person_history",
@@ -148,7 +148,7 @@ def test_the_shipped_schedule_covers_every_extract_once() -> None:
     schedule = load_schedule()
     sources = [s for c in schedule.classes for s in c.sources]
     assert sorted(sources) == sorted(
-        p.stem for p in (Path(__file__).parents[2] / "data_contracts").glob("*.yaml")
+        p.stem for p in (Path(__file__).parents[3] / "data_contracts").glob("*.yaml")
     )
     assert {c.kind for c in schedule.classes} == {"extracts", "lists", "decisions", "link_history"}
     assert not schedule.approved  # proposed defaults until the DPO sets them

@@ -67,7 +67,7 @@ BAD_RECORD_IDS = [
 BAD_CRIME_REFS = ["2024/1234567/01", "24/123456/01", "24-1234567-01", "24/1234567/1", "CR/1234567/01"]
 BAD_POSTCODES = ["NOT A POSTCODE", "12345", "B15", "B15 2T", "BB15A 2TT", "B15 2TTT", "15B 2TT"]
 # not NUL: that makes a binary file; nor a line break: a value spanning lines rejects the whole file
-# (tests/pipelines/test_readers_lines.py), since a stray quote would otherwise join two records
+# (tests/pipelines/ingest/test_readers_lines.py), since a stray quote would otherwise join two records
 CONTROL_CHARACTERS = ["\t", "\x07", "\x1b", "\x1f", "\x7f"]
 
 

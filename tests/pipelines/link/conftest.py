@@ -1,4 +1,4 @@
-"""A private copy of the small world's ingested warehouse for each linkage test."""
+"""A private copy of the small world's ingested warehouse for each linkage run test."""
 
 from __future__ import annotations
 
