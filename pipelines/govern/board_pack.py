@@ -25,7 +25,7 @@ from lists.settings import SETTINGS_FILE as LIST_SETTINGS_FILE
 from lists.settings import settings_text
 from pipelines.files import write_private
 from pipelines.paths import board_packs_folder
-from pipelines.train.model_cards import artefact_card
+from pipelines.train.model_cards import artefact_card, read_fairness
 from pipelines.warehouse import audit_chain
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.model_registry import approved_model, history
@@ -157,8 +157,7 @@ def _model(con: duckdb.DuckDBPyConnection, version: str | None) -> dict[str, Any
         artefact = read_artefact(Path(found[0][0]))
     except ArtefactError as error:
         raise BoardPackError(f"the model the list used cannot be read: {error}") from error
-    fairness_file = artefact.path / "fairness.json"
-    fairness = json.loads(fairness_file.read_text("utf-8")) if fairness_file.is_file() else None
+    fairness = read_fairness(artefact)
     card, figures = artefact_card(artefact, fairness, history=history(con, version))
     return {
         "manifest": artefact.manifest,

@@ -62,6 +62,22 @@ def card_files(
     return card_documents(card, figures)
 
 
+def read_fairness(artefact: Artefact) -> dict[str, Any] | None:
+    """The artefact's test-window fairness audit (``fairness.json``), or None when it has none.
+
+    Raises:
+        ValueError: fairness.json is not valid JSON.
+    """
+    path = artefact.path / FAIRNESS_FILE
+    if not path.is_file():
+        return None
+    try:
+        fairness: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON ({error}); retrain the model") from error
+    return fairness
+
+
 def write_model_card(
     artefact_path: Path,
     out_folder: Path | None = None,
@@ -77,13 +93,7 @@ def write_model_card(
         ValueError: fairness.json is not valid JSON.
     """
     artefact = read_artefact(artefact_path)
-    fairness_path = artefact.path / FAIRNESS_FILE
-    fairness = None
-    if fairness_path.is_file():
-        try:
-            fairness = json.loads(fairness_path.read_text("utf-8"))
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{fairness_path}: not valid JSON ({error}); retrain the model") from error
+    fairness = read_fairness(artefact)
     changes = status_history(con, artefact.version) if con is not None else []
     made = generated_at.replace(microsecond=0)
     files = card_files(artefact, fairness, history=changes, generated_at=made)

@@ -28,7 +28,7 @@ from pipelines.clock import Clock
 from pipelines.steps import Step, direct
 from pipelines.timing import Stopwatch
 from pipelines.train.code_version import code_version
-from pipelines.train.model_cards import CardWritten, write_model_card
+from pipelines.train.model_cards import FAIRNESS_FILE, CardWritten, write_model_card
 from pipelines.train.oracle import oracle_risk, read_xref
 from pipelines.train.plots import precision_at_plot, reliability_plot, shap_dependence_plot, shap_summary_plot
 from pipelines.warehouse.connection import connect
@@ -41,7 +41,6 @@ from rules.rulebook import load_rulebook
 DEFAULT_STORE = Path("data/models")
 OUTCOME_SOURCE = "police_occurrences"
 DEPENDENCE_PLOTS = 4
-FAIRNESS_FILE = "fairness.json"
 
 
 class TrainingError(RuntimeError):
