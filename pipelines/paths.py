@@ -1,8 +1,9 @@
 """Where cohort writes unless told otherwise: every output folder sits beside the warehouse file.
 
 With the default warehouse ``data/warehouse.duckdb`` the tree is ``data/lists/``, ``data/reports/``,
-``data/linkage/``, ``data/governance/board-packs/``, ``data/secrets/`` and the audit checkpoint
-``data/warehouse.audit-checkpoint.json``; model cards sit beside the model store
+``data/linkage/``, ``data/governance/board-packs/``, ``data/secrets/``, the audit checkpoint
+``data/warehouse.audit-checkpoint.json`` and the review console's operational store
+``data/warehouse.ops.sqlite``; model cards sit beside the model store
 (``data/models/`` → ``data/governance/model-cards/``).
 """
 
@@ -49,3 +50,8 @@ def audit_checkpoint_file(warehouse: Path) -> Path:
 def model_card_folder(artefact: Path) -> Path:
     """A model version's card: ``governance/model-cards/<version>/`` beside the model store."""
     return artefact.resolve().parent.parent / "governance" / "model-cards" / artefact.name
+
+
+def ops_store_file(warehouse: Path) -> Path:
+    """The review console's operational store when no URL is configured: ``<stem>.ops.sqlite``."""
+    return warehouse.with_name(f"{warehouse.stem}.ops.sqlite")

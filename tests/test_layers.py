@@ -2,9 +2,12 @@
 
 Pure packages sit at the bottom (``governance → lists → models → rules → features →
 data_contracts``; ``linkage`` and ``synth`` use only ``data_contracts``) and never import
-``pipelines``. Inside ``pipelines`` the order is ``cli → flows → stages → warehouse → base``,
-where the base is the modules directly in ``pipelines/`` (clock, paths, files, steps...) and
-a stage may use an earlier stage (``weekly`` scores with what ``train`` registered). Every
+``pipelines``. Inside ``pipelines`` the order is ``cli → flows → stages → stores → base``,
+where the stores are the DuckDB warehouse and the console's operational store (``opstore``), the
+base is the modules directly in ``pipelines/`` (clock, paths, files, steps...) and a stage may use
+an earlier stage (``weekly`` scores with what ``train`` registered). The console's web app
+(``pipelines.console.web``) never touches DuckDB: a scheduled flow must always be able to take the
+warehouse. Every
 import counts, including those inside functions and under ``TYPE_CHECKING``.
 """
 
@@ -30,8 +33,12 @@ PURE_ALLOWED: dict[str, set[str]] = {
 }
 PACKAGES = [*PURE_ALLOWED, "pipelines"]
 
-STAGES = ["world", "ingest", "link", "train", "weekly", "govern", "serve"]
+STAGES = ["world", "ingest", "link", "train", "weekly", "govern", "serve", "console"]
 """The stages of pipelines/, in the order they may use each other (a stage uses only earlier ones)."""
+STORES = ["warehouse", "opstore"]
+"""The stores: the DuckDB warehouse and the console's operational store; neither uses the other."""
+WEB = "pipelines.console.web"
+"""The web app: it reads and writes the operational store only, never DuckDB or a stage that opens it."""
 
 
 def pipelines_rank(module: str) -> tuple[int, int]:
@@ -39,7 +46,7 @@ def pipelines_rank(module: str) -> tuple[int, int]:
     parts = module.split(".")
     if len(parts) == 2 and not (ROOT / "pipelines" / parts[1]).is_dir():
         return (3, 0) if parts[1] == "flows" else (0, 0)
-    if parts[1] == "warehouse":
+    if parts[1] in STORES:
         return (1, 0)
     if parts[1] in STAGES:
         return (2, STAGES.index(parts[1]))
@@ -85,6 +92,13 @@ def graph() -> dict[str, set[str]]:
 def violation(source: str, target: str) -> str | None:
     """Why ``source`` may not import ``target``, or None when it may."""
     source_package, target_package = source.split(".")[0], target.split(".")[0]
+    in_web = source == WEB or source.startswith(f"{WEB}.")
+    if in_web and (
+        target_package == "duckdb" or target.startswith(("pipelines.warehouse", "pipelines.console.sync"))
+    ):
+        return "the web app never opens DuckDB: it reads and writes the operational store"
+    if target_package == "duckdb":
+        return None
     if source_package == target_package and source_package != "pipelines":
         return None
     if source_package != "pipelines":
@@ -99,6 +113,8 @@ def violation(source: str, target: str) -> str | None:
         pipelines_rank(source),
         pipelines_rank(target),
     )
+    if source_layer == target_layer == 1 and source.split(".")[1] != target.split(".")[1]:
+        return "the warehouse and the operational store do not use each other"
     if source_layer > target_layer or source_layer == target_layer and source_layer != 2:
         return None
     if source_layer == target_layer == 2 and source.split(".")[1] == target.split(".")[1]:
@@ -114,7 +130,7 @@ def test_every_import_points_down() -> None:
         f"{path.relative_to(ROOT)}:{line}: {module} imports {target}: {why}"
         for module, path in modules.items()
         for target, line in imports_of(path, modules)
-        if target.split(".")[0] in PACKAGES and (why := violation(module, target))
+        if target.split(".")[0] in [*PACKAGES, "duckdb"] and (why := violation(module, target))
     ]
     assert not wrong, "\n".join(wrong)
 
@@ -189,6 +205,12 @@ def test_the_cycle_finder_finds_a_planted_cycle(
         ("pipelines.clock", "pipelines.warehouse.connection", False),
         ("pipelines.flows", "pipelines.cli.main", False),
         ("pipelines.cli.model", "pipelines.cli.options", True),
+        ("pipelines.console.sync.take_in", "pipelines.weekly.decisions", True),
+        ("pipelines.console.web.app", "pipelines.opstore.decisions", True),
+        ("pipelines.console.web.app", "pipelines.warehouse.connection", False),
+        ("pipelines.console.web.app", "duckdb", False),
+        ("pipelines.opstore.journal", "pipelines.warehouse.audit_log", False),
+        ("pipelines.weekly.run", "pipelines.console.sync.take_in", False),
     ],
 )
 def test_the_direction_rule_on_planted_imports(source: str, target: str, allowed: bool) -> None:
