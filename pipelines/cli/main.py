@@ -11,6 +11,7 @@ from typer import _click
 from typer.core import TyperGroup
 
 from pipelines.cli.audit import audit_app
+from pipelines.cli.console import console_app
 from pipelines.cli.governance import audit_scores, board_pack
 from pipelines.cli.link import link_app
 from pipelines.cli.model import model_app
@@ -87,6 +88,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(model_app, name="model")
 app.add_typer(weekly_app, name="weekly")
 app.add_typer(audit_app, name="audit")
+app.add_typer(console_app, name="app")
 app.command()(review)
 app.command()(serve)
 app.add_typer(retention_app, name="retention")
