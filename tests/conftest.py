@@ -12,6 +12,8 @@ import pytest
 
 from tests.clock import test_clock
 
+pytest_plugins = ["tests.servers"]
+
 # keep Prefect's home (and its database) inside the project, never under ~
 os.environ.setdefault("PREFECT_HOME", str(Path(__file__).resolve().parents[1] / ".prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
