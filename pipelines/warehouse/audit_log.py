@@ -67,6 +67,18 @@ CATEGORIES: dict[str, str] = {
     "subject_access": "disclosure",  # a person's data given to them or whoever asked
     "audit_export": "disclosure",  # this log exported for the regulator
     "erase": "erasure",  # records past their retention period erased
+    # the review console's journal, taken in by the sync (pipelines/console/sync/take_in.py)
+    "view_list": "consultation",  # a list page shown in the console
+    "view_person": "consultation",  # a listed person's page opened in the console
+    "view_pair": "consultation",  # an identity pair shown side by side in the console
+    "view_departures": "consultation",  # the people who left a list shown in the console
+    "decision_review": "alteration",  # a second reviewer approved or refused a console decision
+    "pair_decision": "alteration",  # a console reviewer settled whether two records are one person
+    "model_approval": "alteration",  # a board member approved a model in the console
+    "account_change": "alteration",  # a console account added, changed or deactivated
+    "sign_in": "alteration",  # a console session opened (access is traced, no one's data shown)
+    "sign_in_refused": "alteration",  # a sign-in refused
+    "sign_out": "alteration",  # a console session ended
 }
 S62_CATEGORIES = ("collection", "alteration", "consultation", "disclosure", "combination", "erasure")
 JUSTIFIED = ("consultation", "disclosure")  # s.62(3): the justification must be established

@@ -1,0 +1,417 @@
+"""What the review console shows, read from the operational store: list runs and pages, people, the
+identity pairs awaiting review, models, fairness over time and the data's health.
+
+The read model (``rm_*``, published from the warehouse) is merged with what people have recorded in
+the console and the warehouse has not yet taken in: for a person's decision, the latest by when it was
+made wins. Filtering, sorting and paging happen in SQL (:mod:`pipelines.opstore.read_queries`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from pipelines.opstore import approvals, decisions
+from pipelines.opstore import read_queries as q
+from pipelines.opstore.approvals import ModelApproval, PairDecision
+from pipelines.opstore.engine import Store
+from pipelines.opstore.read_tables import (
+    rm_gate,
+    rm_ingest_run,
+    rm_link_run,
+    rm_model,
+    rm_model_status,
+    rm_pair,
+    rm_refresh,
+    rm_rejected,
+    rm_run,
+    rm_source,
+)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A published list run."""
+
+    run_id: int
+    as_of: date
+    created_at: datetime
+    status: str
+    mode: str
+    model_version: str | None
+    model_approval: str | None
+    entries: int
+    within_capacity: int
+    previous_run_id: int | None
+    fairness_breaches: list[str]
+    failed_checks: list[str]  # failed gates / stale sources the run was made despite
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """The list page's filters (None: any)."""
+
+    route: str | None = None
+    band: str | None = None
+    rule: str | None = None  # rule id
+    change: str | None = None  # new | continuing
+    pathway: str | None = None  # pathway id
+    decided: bool | None = None  # any decision recorded (console or warehouse) on this run
+    identity_review: bool | None = None
+    search: str | None = None  # case-insensitive part of the name, or a person id (digits)
+
+
+SORTS = ("rank", "probability", "age", "name", "change", "decision")
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One entry as the list page shows it."""
+
+    person_id: int
+    name: str
+    age: int
+    rank: int
+    within_capacity: bool
+    route: str
+    probability_text: str
+    band: str | None
+    change: str
+    previous_rank: int | None
+    rules: list[str]  # the rule texts met
+    pathways: list[str]  # pathway names
+    identity_review: bool
+    decision: str | None
+    decision_by: str | None
+    decision_state: str | None
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A page of a run's list."""
+
+    run: RunSummary
+    rows: list[ListRow]
+    total: int
+    page: int
+    pages: int
+    options: dict[str, list[tuple[str, str]]]  # filter name -> (value, label) present on this run
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How a run's list differs from the one before."""
+
+    new: int
+    continuing: int
+    departures: list[tuple[str, int, str]]  # (name, previous rank, why)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A model factor as an analyst reads it."""
+
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """One listed person on one run, with their history, decisions and pending identity pairs."""
+
+    run_id: int
+    person_id: int
+    name: str
+    dob: date | None
+    age: int
+    rank: int
+    route: str
+    probability_text: str
+    band: str | None
+    change: str
+    previous_rank: int | None
+    review_by: date
+    rules_met: list[tuple[str, str]]  # (rule text, reason with facts)
+    raising: list[Factor]
+    lowering: list[Factor]
+    safeguarding: list[str]
+    pathways: list[tuple[str, str]]  # (name, because)
+    identity_review: bool
+    history: list[tuple[int, date, int, str, str | None, str]]  # (run, as_of, rank, route, band, change)
+    decisions: list[
+        tuple[datetime, str, str, str | None, str, str]
+    ]  # (made_at, decision, reason, pathway, by, where)
+    pending_pairs: list[str]
+    version: int  # decisions.current_version(store, run_id, person_id)
+
+
+@dataclass(frozen=True)
+class PairView:
+    """An identity pair awaiting clerical review."""
+
+    pair_id: str
+    match_probability: float
+    queued_at: datetime | None
+    fields: list[tuple[str, str, str]]  # (field, left, right) as `cohort link review PAIR` shows them
+    decided: PairDecision | None  # a console decision awaiting the next link run
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """A trained model with its checks and history."""
+
+    version: str
+    status: str
+    trained_at: datetime
+    test_date: date | None
+    auc: float | None
+    ece: float | None
+    breaches: list[str]
+    unmet_targets: list[str]
+    card_folder: str | None
+    history: list[tuple[str, str, str, datetime]]  # (status, by, reason, at)
+    approval: ModelApproval | None  # a console approval in progress
+
+
+@dataclass(frozen=True)
+class FairnessPoint:
+    """Who one run listed, by group."""
+
+    run_id: int
+    as_of: date
+    breaches: list[str]
+    watch: list[str]
+    shares: dict[str, dict[str, float]]  # dimension -> group -> share of the list
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """One source's loads."""
+
+    source: str
+    newest_extract: date | None
+    stale: bool
+    files: int
+    rejected: int
+    rows: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class DataHealth:
+    """The data as the last publish found it."""
+
+    refreshed_at: datetime | None
+    sources: list[SourceHealth]
+    gates: list[tuple[str, str | None, bool, str]]  # (gate, source, passed, message), latest ingest
+    rejected_files: list[tuple[str, str, datetime, str]]  # (file name, source, received at, reason)
+    ingest_runs: list[tuple[datetime, int, int, int]]  # (at, files loaded, files rejected, quarantined)
+    link_runs: list[tuple[str, datetime, str]]  # (run id, at, status)
+
+
+def runs(store: Store) -> list[RunSummary]:
+    """Every list run in the read model, newest first."""
+    with store.engine.connect() as conn:
+        found = conn.execute(select(rm_run).order_by(rm_run.c.created_at.desc(), rm_run.c.run_id.desc()))
+        return [_summary(row._mapping) for row in found]
+
+
+def latest_run(store: Store) -> RunSummary | None:
+    """The published run with the latest as_of (the newest made, if several), or None."""
+    query = (
+        select(rm_run)
+        .where(rm_run.c.status == "published")
+        .order_by(rm_run.c.as_of.desc(), rm_run.c.run_id.desc())
+        .limit(1)
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return _summary(row._mapping) if row else None
+
+
+def refreshed(store: Store) -> tuple[datetime, str] | None:
+    """When the read model was last published, and by whom or what."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(rm_refresh.c.refreshed_at, rm_refresh.c.refreshed_by)).first()
+    return (row[0], row[1]) if row else None
+
+
+def list_page(
+    store: Store, run_id: int, filters: ListFilter, *, sort: str = "rank", descending: bool = False,
+    page: int = 1, per_page: int = 50,
+) -> ListPage:  # fmt: skip
+    """One page of a run's list, filtered and sorted.
+
+    Raises:
+        LookupError: no such run in the read model.
+        ValueError: an unknown sort.
+    """
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    console = decisions.latest_for_run(store, run_id)
+    with store.engine.connect() as conn:
+        found = conn.execute(select(rm_run).where(rm_run.c.run_id == run_id)).first()
+        if found is None:
+            raise LookupError(f"no list run {run_id} in the console: run `cohort app sync`")
+        wanted = q.filtered(run_id, filters, q.console_decided(console))
+        total = q.count(conn, wanted)
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        entries = q.page_of(conn, wanted, run_id, sort, descending, page, per_page, console)
+        tags = q.tags_of(conn, run_id, [e["person_id"] for e in entries])
+        latest = q.latest_decisions(conn, run_id, [e["person_id"] for e in entries])
+        options = q.options(conn, run_id)
+    rows = [_list_row(e, tags, latest, console) for e in entries]
+    return ListPage(_summary(found._mapping), rows, total, page, pages, options)
+
+
+def changes(store: Store, run_id: int) -> Changes:
+    """How many entries are new and continuing, and who left the list with this run."""
+    with store.engine.connect() as conn:
+        counts, gone = q.changes(conn, run_id)
+    return Changes(counts.get("new", 0), counts.get("continuing", 0), gone)
+
+
+def person(store: Store, run_id: int, person_id: int) -> PersonView | None:
+    """A listed person on a run, or None when they are not on it."""
+    with store.engine.connect() as conn:
+        entry = q.entry(conn, run_id, person_id)
+        if entry is None:
+            return None
+        history = q.history(conn, person_id)
+        recorded = q.person_decisions(conn, person_id)
+        pending = q.pairs_of(conn, person_id)
+    explained = json.loads(entry["explanation"])
+    console = decisions.for_person(store, person_id)
+    return PersonView(
+        run_id, person_id, entry["name"], entry["dob"], entry["age"], entry["rank"], entry["route"],
+        entry["probability_text"], entry["band"], entry["change"], entry["previous_rank"], entry["review_by"],
+        [(m["text"], m["reason"]) for m in explained.get("rules_met") or []],
+        [Factor(f["text"], f["source"]) for f in explained.get("raising") or []],
+        [Factor(f["text"], f["source"]) for f in explained.get("lowering") or []],
+        list(explained.get("safeguarding") or []),
+        [(p["name"], p["because"]) for p in explained.get("pathways") or []],
+        bool(entry["identity_review"]), history, q.merged_decisions(recorded, console), pending,
+        decisions.current_version(store, run_id, person_id),
+    )  # fmt: skip
+
+
+def pairs(store: Store) -> list[PairView]:
+    """The identity pairs awaiting review, most likely match first (fields left empty)."""
+    decided = {d.pair_id: d for d in approvals.untaken_pair_decisions(store)}
+    query = select(rm_pair.c.pair_id, rm_pair.c.match_probability, rm_pair.c.queued_at).order_by(
+        rm_pair.c.match_probability.desc(), rm_pair.c.pair_id
+    )
+    with store.engine.connect() as conn:
+        return [PairView(p, m, at, [], decided.get(p)) for p, m, at in conn.execute(query)]
+
+
+def pair(store: Store, pair_id: str) -> PairView | None:
+    """One pending pair with both sides' fields, or None."""
+    with store.engine.connect() as conn:
+        row = conn.execute(select(rm_pair).where(rm_pair.c.pair_id == pair_id)).first()
+    if row is None:
+        return None
+    decided = next((d for d in approvals.untaken_pair_decisions(store) if d.pair_id == pair_id), None)
+    fields = [(str(f), str(left), str(right)) for f, left, right in json.loads(row.fields)]
+    return PairView(row.pair_id, row.match_probability, row.queued_at, fields, decided)
+
+
+def models(store: Store) -> list[ModelView]:
+    """Every model, newest trained first, with its checks, history and any console approval in progress."""
+    open_approvals: dict[str, ModelApproval] = {}
+    for approval in approvals.model_approvals(store):
+        if approval.taken_at is None:
+            open_approvals[approval.version] = approval
+    with store.engine.connect() as conn:
+        found = conn.execute(select(rm_model).order_by(rm_model.c.trained_at.desc(), rm_model.c.version))
+        statuses = conn.execute(
+            select(rm_model_status).order_by(rm_model_status.c.version, rm_model_status.c.seq)
+        )
+        history: dict[str, list[tuple[str, str, str, datetime]]] = {}
+        for s in statuses:
+            history.setdefault(s.version, []).append((s.status, s.changed_by, s.reason, s.changed_at))
+        return [
+            ModelView(
+                m.version,
+                m.status,
+                m.trained_at,
+                m.test_date,
+                m.auc,
+                m.ece,
+                json.loads(m.breaches),
+                json.loads(m.unmet_targets),
+                m.card_folder,
+                history.get(m.version, []),
+                open_approvals.get(m.version),
+            )  # fmt: skip
+            for m in found
+        ]
+
+
+def fairness_over_time(store: Store) -> list[FairnessPoint]:
+    """Each published run's fairness audit, oldest as_of first (superseded runs left out)."""
+    query = select(rm_run).where(rm_run.c.status == "published").order_by(rm_run.c.as_of, rm_run.c.run_id)
+    with store.engine.connect() as conn:
+        return [
+            FairnessPoint(
+                r.run_id,
+                r.as_of,
+                json.loads(r.fairness_breaches),
+                json.loads(r.fairness_watch),
+                json.loads(r.fairness_shares),
+            )  # fmt: skip
+            for r in conn.execute(query)
+        ]
+
+
+def data_health(store: Store) -> DataHealth:
+    """Sources, the latest ingest's gates, rejected files and recent runs, as last published."""
+    with store.engine.connect() as conn:
+        at = conn.execute(select(rm_refresh.c.refreshed_at)).scalar()
+        sources = [
+            SourceHealth(s.source, s.newest_extract, s.stale, s.files, s.rejected, s.rows, s.quarantined)
+            for s in conn.execute(select(rm_source).order_by(rm_source.c.source))
+        ]
+        gates = [
+            (g.gate, g.source, g.passed, g.message)
+            for g in conn.execute(select(rm_gate).order_by(rm_gate.c.seq))
+        ]
+        rejected = [
+            (r.file_name, r.source or "", r.received_at, r.reason)
+            for r in conn.execute(select(rm_rejected).order_by(rm_rejected.c.received_at.desc()))
+        ]
+        ingests = [
+            (r.run_at, r.files_loaded, r.files_rejected, r.rows_quarantined)
+            for r in conn.execute(select(rm_ingest_run).order_by(rm_ingest_run.c.run_at.desc()))
+        ]
+        links = [
+            (r.run_id, r.run_at, r.status)
+            for r in conn.execute(select(rm_link_run).order_by(rm_link_run.c.run_at.desc()))
+        ]
+    return DataHealth(at, sources, gates, rejected, ingests, links)
+
+
+def _summary(row: q.Mapping) -> RunSummary:
+    return RunSummary(
+        row["run_id"], row["as_of"], row["created_at"], row["status"], row["mode"], row["model_version"],
+        row["model_approval"], row["entries"], row["within_capacity"], row["previous_run_id"],
+        json.loads(row["fairness_breaches"]), json.loads(row["failed_checks"]),
+    )  # fmt: skip
+
+
+def _list_row(
+    entry: q.Mapping, tags: dict[int, tuple[list[str], list[str]]],
+    latest: dict[int, tuple[datetime, str, str]], console: dict[int, decisions.DecisionRecord],
+) -> ListRow:  # fmt: skip
+    person_id = entry["person_id"]
+    rules, pathways = tags.get(person_id, ([], []))
+    decision, by, state = q.latest_decision(latest.get(person_id), console.get(person_id))
+    return ListRow(
+        person_id, entry["name"], entry["age"], entry["rank"], entry["within_capacity"], entry["route"],
+        entry["probability_text"], entry["band"], entry["change"], entry["previous_rank"], rules, pathways,
+        entry["identity_review"], decision, by, state,
+    )  # fmt: skip
