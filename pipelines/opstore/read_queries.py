@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from collections.abc import Mapping as AnyMapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Select, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, Select, exists, func, not_, or_, select
 
 from pipelines.opstore.decisions import DecisionRecord
 from pipelines.opstore.read_tables import (
@@ -23,7 +22,7 @@ from pipelines.opstore.read_tables import (
 if TYPE_CHECKING:
     from pipelines.opstore.reading import ListFilter
 
-Mapping = AnyMapping[str, Any]
+Mapping = RowMapping
 WAREHOUSE = "workbook or terminal"
 NOT_DECIDED = "refused"
 """A console decision a second reviewer refused is no decision: the one before it stands."""
@@ -151,13 +150,12 @@ def options(conn: Connection, run_id: int) -> dict[str, list[tuple[str, str]]]:
 def changes(conn: Connection, run_id: int) -> tuple[dict[str, int], list[tuple[str, int, str]]]:
     """Entries by change, and the departures (name, previous rank, why) in previous rank order."""
     e, d = rm_entry.c, rm_departure.c
-    counts = dict(
-        conn.execute(select(e.change, func.count()).where(e.run_id == run_id).group_by(e.change)).all()
-    )
+    query = select(e.change, func.count()).where(e.run_id == run_id).group_by(e.change)
+    counts = {str(change): int(n) for change, n in conn.execute(query)}
     gone = conn.execute(
         select(d.name, d.previous_rank, d.why).where(d.run_id == run_id).order_by(d.previous_rank)
     )
-    return {str(k): int(v) for k, v in counts.items()}, [(n, r, w) for n, r, w in gone]
+    return counts, [(n, r, w) for n, r, w in gone]
 
 
 def entry(conn: Connection, run_id: int, person_id: int) -> Mapping | None:

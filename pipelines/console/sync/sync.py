@@ -79,13 +79,15 @@ def take_in_first(warehouse: Path, *, now: datetime, required: bool = False) -> 
     try:
         store = open_store(store_url(warehouse))
     except StoreError as error:
-        return _unreachable(str(error), required, error)
+        _unreachable(str(error), required, error)
+        return None
     try:
         with connect(warehouse) as con:
             return take_in(con, store, now=now)
     except OperationalError as error:  # its text may hold SQL and values: only its kind is shown
-        return _unreachable(f"the review console's store {store.url} failed ({type(error.orig).__name__})",
-                            required, error)  # fmt: skip
+        failed = f"the review console's store {store.url} failed ({type(error.orig).__name__})"
+        _unreachable(failed, required, error)
+        return None
     finally:
         store.engine.dispose()
 
@@ -98,7 +100,6 @@ def _unreachable(problem: str, required: bool, error: Exception) -> None:
             f"was not drawn up: make the store reachable (or correct ${OPS_URL}) and run it again"
         ) from error
     log.warning("nothing taken in from the review console: %s", problem)
-    return None
 
 
 def publish_after(warehouse: Path, *, now: datetime, by: str) -> Published | None:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 import duckdb
 import polars as pl
 
-from pipelines.link.pair_review import UnknownPair, record_decision
+from pipelines.link.pair_review import Decision, UnknownPair, record_decision
 from pipelines.opstore import approvals, decisions, journal
 from pipelines.opstore.decisions import DecisionRecord
 from pipelines.opstore.engine import Store
@@ -190,7 +191,8 @@ def _take_pairs(con: duckdb.DuckDBPyConnection, store: Store, *, now: datetime) 
             outcomes.append((pair.pair_id, "recorded: applies from the next link run"))
             continue
         try:
-            record_decision(con, pair.pair_id, pair.decision, pair.made_by, pair.reason, made_at)  # type: ignore[arg-type]
+            decision = cast(Decision, pair.decision)  # accept or reject: the store checked it
+            record_decision(con, pair.pair_id, decision, pair.made_by, pair.reason, made_at)
             outcomes.append((pair.pair_id, "recorded: applies from the next link run"))
         except UnknownPair:
             outcomes.append(
