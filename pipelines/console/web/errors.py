@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from pipelines.console.web.access import SignInNeeded, User
+from pipelines.console.web.access import SignInNeeded, User, current_user
 from pipelines.console.web.middleware import add_headers
 from pipelines.console.web.pages import render
 
@@ -35,10 +35,15 @@ MESSAGES = {
 }
 
 
-def _user(request: Request) -> User | None:
-    """The user if this request already knew them (never looked up again on an error)."""
-    user: User | None = getattr(request.state, "user", None)
-    return user
+def _user(request: Request, status: int) -> User | None:
+    """The signed-in user for the layout's navigation; on a fault only if the request already knew them."""
+    if hasattr(request.state, "user") or status >= 500:
+        known: User | None = getattr(request.state, "user", None)
+        return known
+    try:
+        return current_user(request)
+    except Exception:  # the store is unreachable: the error page still shows, without the navigation
+        return None
 
 
 def error_page(request: Request, status: int, detail: str | None = None) -> Response:
@@ -48,7 +53,7 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
         request,
         "error.html.j2",
         {"title": title, "advice": detail or advice, "status": status},
-        user=_user(request),
+        user=_user(request, status),
         status=status,
     )
 
