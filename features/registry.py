@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from data_contracts.declarations import declaration_text, parse_yaml
 from data_contracts.schemas import schema_errors
+from features.wording import agree, agreement_problem
 
 WINDOW_TEXT = {
     "90d": "in the last 90 days",
@@ -17,6 +18,8 @@ WINDOW_TEXT = {
     "ever": "ever",
 }
 REGISTRY_FILE = "features/registry.yaml"
+NUMERIC = ("count", "number", "percent", "days", "years")
+"""The types whose values are numbers, which ``[one|other]`` choices agree with (features.wording)."""
 
 
 class RegistryError(ValueError):
@@ -36,15 +39,23 @@ class Feature:
     model: bool
     dated: bool
     protected: bool = False
+    labels: tuple[tuple[str, str], ...] = ()  # (code, label) for a coded text feature
 
     @property
     def monotone(self) -> int:
         """LightGBM's monotone constraint: 1, -1 or 0."""
         return {"increasing": 1, "decreasing": -1, "none": 0}[self.direction]
 
+    def label(self, code: str) -> str:
+        """A code as people read it: its label (``YOUTH_WORKER``: "a youth worker"), else the code."""
+        return dict(self.labels).get(code, code)
+
     def explain(self, value: object) -> str:
-        """The plain-English fact for a person's value."""
-        return self.template.format(value=value)
+        """The plain-English fact for a person's value: codes by their labels, ``[one|other]`` agreeing
+        with a number (features.wording)."""
+        if self.labels and isinstance(value, str):
+            value = self.label(value)
+        return agree(self.template.format(value=value), value if isinstance(value, int | float) else 0)
 
 
 def parse_registry(entries: Any, file_name: str = REGISTRY_FILE) -> dict[str, Feature]:
@@ -70,6 +81,11 @@ def parse_registry(entries: Any, file_name: str = REGISTRY_FILE) -> dict[str, Fe
             text = entry["template"].replace("{window}", WINDOW_TEXT[window] if window else "")
             if name in features:
                 raise RegistryError(f"{file_name}: feature {name} is declared twice")
+            problem = agreement_problem(text, {"value"} if entry["type"] in NUMERIC else set())
+            if problem:
+                raise RegistryError(f"{file_name}: {name}: template: {problem}")
+            if "labels" in entry and entry["type"] != "text":
+                raise RegistryError(f"{file_name}: {name}: only a text feature's codes take labels")
             features[name] = Feature(
                 name,
                 entry["description"],
@@ -80,6 +96,7 @@ def parse_registry(entries: Any, file_name: str = REGISTRY_FILE) -> dict[str, Fe
                 entry["model"],
                 entry.get("dated", False),
                 entry.get("protected", False),
+                tuple(entry.get("labels", {}).items()),
             )
     return features
 

@@ -15,6 +15,7 @@ import polars as pl
 
 from features.registry import Feature
 from lists.entries import ENTRY_SCHEMA, RULE_MET
+from lists.probability import Step
 from lists.reasons import explain_rules, latest_decisions, probability_text, support
 from lists.settings import ListSettings
 from models.explain import FACTOR
@@ -138,6 +139,7 @@ def entries(
     decisions: pl.DataFrame,
     settings: ListSettings,
     registered: Mapping[str, Feature],
+    steps: Sequence[Step] | None = None,
 ) -> pl.DataFrame:
     """The list's entries (lists.entries.ENTRY_SCHEMA), in rank order.
 
@@ -150,6 +152,8 @@ def entries(
         people: person_id, name, dob for the listed people.
         previous: the previous list's person_id, rank, route, band (PREVIOUS_SCHEMA).
         decisions: review decisions so far (DECISIONS_SCHEMA).
+        steps: the model's calibration steps, which say how finely its probability is shown
+            (lists.probability); None: whole per cent.
     """
     listed = selected["person_id"].implode()
     on_list = features.filter(pl.col("person_id").is_in(listed))
@@ -174,7 +178,7 @@ def entries(
         frame = frame.join(explained, on="person_id", how="left")
     return (
         frame.with_columns(
-            probability_text(settings).alias("probability_text"),
+            probability_text(settings, steps).alias("probability_text"),
             pl.col("rules_met").fill_null(pl.lit([], pl.List(RULE_MET))),
             pl.col("raising").fill_null(no_factors),
             pl.col("lowering").fill_null(no_factors),

@@ -34,7 +34,7 @@ ENTRY_SCHEMA = pl.Schema(
         "within_capacity": pl.Boolean(),  # rank <= the places available this week
         "route": pl.String(),  # rule, model or both (ROUTES)
         "probability": pl.Float64(),  # calibrated, 12 months; null on a rules-alone list
-        "probability_text": pl.String(),  # "31%", "95% or more", "under 1%"; "no model" when rules alone
+        "probability_text": pl.String(),  # "2% to 5%", "5% or more", "under 1%" (lists.probability)
         "band": pl.String(),  # the model's band; null on a rules-alone list
         "rules_met": pl.List(RULE_MET),  # eligibility rules met, each with the facts behind it
         "raising": pl.List(FACTOR),  # model factors pushing risk up (largest first); empty when rules alone

@@ -6,30 +6,29 @@ Pure steps over frames (see lists.build); nothing here reads the clock or the wa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
 from features.registry import Feature
 from lists.entries import PATHWAY
+from lists.probability import Step
+from lists.probability import probability_text as shown_probability
 from lists.settings import ListSettings
 from rules.engine import DATE_FORMAT, written_template
 from rules.rulebook import Rulebook
 
 
-def probability_text(settings: ListSettings) -> pl.Expr:
-    """The calibrated probability as shown: whole per cent, never a certainty ("95% or more")."""
-    probability = pl.col("probability")
-    percent = (probability * 100).round(0).cast(pl.Int64).cast(pl.String) + pl.lit("%")
-    return (
-        pl.when(probability.is_null())
-        .then(pl.lit("no model"))
-        .when(probability >= settings.ceiling)
-        .then(pl.lit(f"{settings.ceiling:.0%} or more"))
-        .when(probability < settings.floor)
-        .then(pl.lit(f"under {settings.floor:.0%}"))
-        .otherwise(percent)
-    )
+def probability_text(settings: ListSettings, steps: Sequence[Step] | None = None) -> pl.Expr:
+    """The calibrated probability as shown: only as finely as the model's calibration steps vouch for,
+    within the settings' floor and ceiling (lists.probability); "no model" when there is none.
+
+    Args:
+        settings: the list settings (``probability_shown``).
+        steps: the model's calibration steps (lists.probability.calibration_steps); None: whole
+            per cent (no calibration evidence).
+    """
+    return shown_probability(settings.floor, settings.ceiling, steps)
 
 
 def rule_texts(rulebook: Rulebook) -> pl.DataFrame:

@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from data_contracts.declarations import check_schema, declaration_text, parse_yaml
-from features.registry import Feature, registry
+from features.registry import NUMERIC, Feature, registry
+from features.wording import agreement_problem
 from rules.condition import Condition, ConditionError, parse_condition
 from rules.rulebook import template_problem
 
 SETTINGS_FILE = "lists/settings.yaml"
+DEFAULT_MIN_PEOPLE = 1
+"""``probability_shown.min_people`` when a pinned document predates it: every calibration step stands."""
 
 
 class ListSettingsError(ValueError):
@@ -49,6 +52,7 @@ class ListSettings:
     membership_weeks: int
     floor: float
     ceiling: float
+    min_people: int
     safeguarding: tuple[Note, ...]
     pathways: tuple[Pathway, ...]
     document: dict[str, Any]
@@ -76,8 +80,10 @@ def parse_list_settings(
                 f"{file_name}: {where}: `when`, at character {error.offset + 1}: {error}"
             ) from error
 
+    numeric = {name for name, feature in features.items() if feature.type in NUMERIC}
+
     def template(text: str, where: str) -> str:
-        problem = template_problem(text, features)
+        problem = template_problem(text, features) or agreement_problem(text, numeric)
         if problem:
             raise ListSettingsError(f"{file_name}: {where}: {problem}")
         return text
@@ -113,6 +119,7 @@ def parse_list_settings(
         membership_weeks=document["membership_weeks"],
         floor=float(shown["floor"]),
         ceiling=float(shown["ceiling"]),
+        min_people=int(shown.get("min_people", DEFAULT_MIN_PEOPLE)),
         safeguarding=notes,
         pathways=pathways,
         document=document,

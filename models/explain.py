@@ -2,7 +2,13 @@
 
 Each factor is one feature's contribution to the person's log-odds (LightGBM ``pred_contrib``,
 the same values as ``shap.TreeExplainer``), written with the registry's template and the
-person's value, and the agency the fact comes from.
+person's value (numbers agreeing with their words, codes by their labels: features.wording), and
+the agency the fact comes from.
+
+Missing data is never a factor: a feature with no value for the person (nothing on record: no
+attendance record, no offence to date the last one by) may move the model's score, but it is not
+a fact about the person to show as raising or lowering their risk, so it is passed over and the
+next feature that moved the score in the same direction is shown instead.
 """
 
 from __future__ import annotations
@@ -55,18 +61,20 @@ def factors(
 ) -> list[tuple[list[Factor], list[Factor]]]:
     """For each row, the ``top`` factors raising risk (largest first) and lowering it (largest first).
 
-    Features that did not move the person's score are left out, so a person with little on
-    record may have fewer factors.
+    Features that did not move the person's score, and features the person has no value for
+    (missing data is never a factor), are left out, so a person with little on record may have
+    fewer factors.
     """
     if matrix.shape[0] == 0:
         return []
     contributions = model.contributions(matrix)[:, :-1]
     order = np.argsort(-contributions, axis=1, kind="stable")
+    known = ~np.isnan(matrix)
     out = []
     for row in range(matrix.shape[0]):
         pushes = contributions[row]
-        raising = [c for c in order[row, :top] if pushes[c] > 0]
-        lowering = [c for c in order[row, ::-1][:top] if pushes[c] < 0]
+        raising = [c for c in order[row] if pushes[c] > 0 and known[row, c]][:top]
+        lowering = [c for c in order[row, ::-1] if pushes[c] < 0 and known[row, c]][:top]
         out.append(
             (
                 [_factor(model.features[c], matrix[row, c], pushes[c], registered) for c in raising],

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 import polars as pl
 
 from features.counting import KEY
-from features.registry import Feature, registry
+from features.registry import NUMERIC, Feature, registry
+from features.wording import agreement_problem, pieces
 from rules.rulebook import DATES_SUFFIX, KINDS, Rule, Rulebook
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -113,14 +114,35 @@ def summarise(features: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
 
 
 def written_template(template: str, registered: Mapping[str, Feature], features: pl.DataFrame) -> pl.Expr:
-    """A reason template (rulebook.template_problem checks it) filled with each person's facts."""
-    pieces: list[pl.Expr] = []
+    """A reason template (rulebook.template_problem checks it) filled with each person's facts.
+
+    ``[one|other]`` agrees with the number placeholder before it (features.wording): "1 arrest",
+    "2 arrests"; codes read as their labels.
+
+    Raises:
+        ValueError: a ``[one|other]`` choice that follows no number placeholder.
+    """
+    numeric = {name for name, feature in registered.items() if feature.type in NUMERIC}
+    problem = agreement_problem(template, numeric)
+    if problem:
+        raise ValueError(f"template {template!r}: {problem}")
+    parts: list[pl.Expr] = []
+    last: str | None = None
     for literal, name, _, _ in string.Formatter().parse(template):
-        if literal:
-            pieces.append(pl.lit(literal))
+        if last is not None and literal.startswith("%"):
+            # "{x}%" is one value: a missing percentage reads "unknown", never "unknown%"
+            parts[-1] = (_written(last, registered, features) + pl.lit("%")).fill_null("unknown")
+            literal = literal[1:]
+        for plain, choice in pieces(literal):
+            if choice is not None and last is not None:
+                one, other = choice
+                parts.append(pl.when(pl.col(last) == 1).then(pl.lit(one)).otherwise(pl.lit(other)))
+            elif plain:
+                parts.append(pl.lit(plain))
         if name:
-            pieces.append(_written(name, registered, features).fill_null("unknown"))
-    return pl.concat_str(pieces)
+            parts.append(_written(name, registered, features).fill_null("unknown"))
+            last = name
+    return pl.concat_str(parts)
 
 
 def _facts(rule: Rule) -> pl.Expr:
@@ -128,7 +150,8 @@ def _facts(rule: Rule) -> pl.Expr:
 
 
 def _written(name: str, registered: Mapping[str, Feature], features: pl.DataFrame) -> pl.Expr:
-    """A feature's value as an analyst reads it: whole counts, dd/mm/yyyy dates, yes/no flags."""
+    """A feature's value as an analyst reads it: whole counts, dd/mm/yyyy dates, yes/no flags, codes by
+    their labels."""
     column = pl.col(name)
     if name.endswith(DATES_SUFFIX) and name not in registered:
         dates = column.list.eval(pl.element().dt.strftime(DATE_FORMAT)).list.join(", ")
@@ -138,6 +161,8 @@ def _written(name: str, registered: Mapping[str, Feature], features: pl.DataFram
         return pl.when(column).then(pl.lit("yes")).when(~column).then(pl.lit("no"))
     if kind == "date":
         return column.dt.strftime(DATE_FORMAT)
+    if kind == "text" and registered[name].labels:
+        return column.replace(dict(registered[name].labels))
     if kind in ("number", "percent") and features.schema[name].is_float():
         return column.round(1).cast(pl.String).str.replace(r"\.0$", "")
     return column.cast(pl.String)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from governance.list_fairness import list_fairness
 from lists.build import DECISIONS_SCHEMA, PREVIOUS_SCHEMA, entries, select
 from lists.departures import departures
 from lists.entries import ListRun
+from lists.probability import Step, calibration_steps, reliability_curve
 from lists.settings import ListSettings
 from models.dataset import AGES, Rows, feature_matrix
 from models.explain import explanation_frame
@@ -33,6 +35,9 @@ from pipelines.warehouse.model_store import Artefact, ArtefactError, read_artefa
 from pipelines.warehouse.queries import read_frame, sql
 from rules.engine import apply_rules, decide
 from rules.rulebook import Rulebook
+
+EVALUATION_FILE = "evaluation.json"
+"""The model's test-window evaluation in its artefact (pipelines/train/run.py writes it)."""
 
 
 class WeeklyError(RuntimeError):
@@ -72,12 +77,13 @@ def draw_up(
         DECISIONS_SCHEMA,
         {"decisions_until": int(pinned.decisions_until), **link_params(pinned)},
     )
-    scores, explained = None, None
+    scores, explained, steps = None, None, None
     open_to = features.join(
         decided.filter(pl.col("in_population") & ~pl.col("excluded")).select("person_id"), on="person_id"
     ).sort("person_id")
     if artefact is not None:
         model_settings = _model_settings(artefact)
+        steps = shown_steps(artefact, settings)
         rows = Rows(
             open_to.select("person_id", "as_of"),
             feature_matrix(open_to, artefact.model.features),
@@ -98,7 +104,7 @@ def draw_up(
     listed_entries = entries(
         selected, as_of=run.as_of, features=features, verdicts=verdicts, rulebook=rulebook,
         explained=explained, people=names, previous=previous, decisions=decisions, settings=settings,
-        registered=registered,
+        registered=registered, steps=steps,
     )  # fmt: skip
     left = departures(
         previous, selected, as_of=run.as_of, decided=decided, verdicts=verdicts, scores=scores, people=names,
@@ -106,6 +112,19 @@ def draw_up(
     )  # fmt: skip
     fairness = None if audit_settings is None else list_fairness(features, decided, selected, audit_settings)
     return Drawn(listed_entries, left, fairness)
+
+
+def shown_steps(artefact: Artefact, settings: ListSettings) -> tuple[Step, ...] | None:
+    """How finely the model's probabilities are shown: the steps of its own reliability curve on its
+    test window (``evaluation.json``, checked with the artefact), as lists.probability words them;
+    None when the artefact has no curve (its probabilities then read in whole per cent)."""
+    path = artefact.path / EVALUATION_FILE
+    curve = reliability_curve(json.loads(path.read_text("utf-8"))) if path.is_file() else None
+    if curve is None:
+        return None
+    return calibration_steps(
+        curve, floor=settings.floor, ceiling=settings.ceiling, min_people=settings.min_people
+    )
 
 
 def pinned_decisions_sql(pinned: Pinned) -> str:

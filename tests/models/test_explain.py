@@ -37,7 +37,7 @@ FEATURES = (
         (
             "police_harm_365d",
             12.34,
-            "12.3 days of harm (Crime Harm Index) from offences as suspect in the last 12 months",
+            "offences as suspect in the last 12 months with a Crime Harm Index of 12.3",
         ),
         (
             "police_offences_365d",
