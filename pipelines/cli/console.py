@@ -315,9 +315,24 @@ def demo_accounts(
 
 @console_app.command("sync")
 def sync(warehouse: WarehouseOption = None, ops_url: OpsUrlOption = None, by: ByOption = None) -> None:
-    """Take what people recorded in the console into the warehouse, then publish the warehouse to it."""
+    """Take what people recorded in the console into the warehouse, then publish the warehouse to it.
+
+    Needs the warehouse for writing: run it when no flow holds it (flows and the list commands also
+    sync at their start and end).
+    """
+    from pipelines.clock import system_clock
+    from pipelines.console.sync.sync import sync as run_sync
+    from pipelines.warehouse.connection import warehouse_path
+
+    path = warehouse_path(warehouse)
+    synced = run_sync(path, _store(warehouse, ops_url), now=system_clock(), by=f"user:{acting_user(by)}")
+    taken, published = synced.taken, synced.published
     console.print(
-        "[red]Not yet available:[/red] the sync (pipelines.console.sync.sync) has not been wired to this "
-        "command yet."
+        f"Took in {taken.journal} journal entries, {taken.decisions} decisions ({taken.refused} refused), "
+        f"{taken.pairs} identity pair decisions and {taken.approvals} model approvals."
     )
-    raise typer.Exit(1)
+    console.print(
+        f"Published {published.runs} list runs ({published.runs_added} new, "
+        f"{published.entries_added} entries added), {published.decisions} decisions, {published.pairs} identity pairs awaiting review and "
+        f"{published.models} models."
+    )

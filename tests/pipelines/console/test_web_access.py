@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
-from fastapi.testclient import TestClient
 
 from pipelines.console.web.app import routers
 from pipelines.console.web.navigation import PAGES
@@ -180,7 +179,7 @@ def test_an_unexpected_fault_shows_no_identifier_or_trace(
         raise ValueError(message)
 
     app.add_api_route("/boom", boom)
-    browser = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    browser = client(app, raise_faults=False)
     with caplog.at_level(logging.INFO):
         answer = browser.get("/boom")
     assert answer.status_code == 500

@@ -38,9 +38,15 @@ def make_app(store: Store, *, clock: Clock | None = None, policy: ConsolePolicy 
     return create_app(settings)
 
 
-def client(app: FastAPI) -> TestClient:
-    """A browser on https (the session cookie is Secure), following no redirects."""
-    return TestClient(app, base_url="https://testserver", follow_redirects=False)
+def client(app: FastAPI, *, raise_faults: bool = True) -> TestClient:
+    """A browser on https (the session cookie is Secure), following no redirects.
+
+    Args:
+        raise_faults: an unexpected exception in the app fails the test (False: the browser sees the 500 page).
+    """
+    return TestClient(
+        app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=raise_faults
+    )
 
 
 def add_user(store: Store, name: str, roles: Iterable[str], password: str = PASSWORD) -> None:
