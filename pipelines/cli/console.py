@@ -333,6 +333,6 @@ def sync(warehouse: WarehouseOption = None, ops_url: OpsUrlOption = None, by: By
     )
     console.print(
         f"Published {published.runs} list runs ({published.runs_added} new, "
-        f"{published.entries_added} entries added), {published.decisions} decisions, {published.pairs} identity pairs awaiting review and "
-        f"{published.models} models."
+        f"{published.entries_added} entries added), {published.decisions} decisions, "
+        f"{published.pairs} identity pairs awaiting review and {published.models} models."
     )
