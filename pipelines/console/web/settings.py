@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from governance.console_settings import ConsolePolicy
-from pipelines.clock import Clock, system_clock
+from pipelines.clock import Clock
 from pipelines.opstore.engine import Store
 
 TRUSTED_HEADER = "COHORT_APP_TRUSTED_HEADER"
@@ -25,8 +25,8 @@ class ConsoleSettings:
     Attributes:
         store: the operational store (the app never opens the warehouse).
         policy: governance/console.yaml, checked.
-        warehouse: the warehouse file, to find the board packs and model cards beside it (read-only files).
         clock: the time; the command line passes the system clock, tests a fixed one.
+        warehouse: the warehouse file, to find the board packs and model cards beside it (read-only files).
         secure_cookies: mark cookies Secure (off only with `cohort app --insecure-cookies`, for development).
         trusted_header: a reverse proxy's header naming the signed-in user, or None.
         trusted_proxies: the addresses that header is honoured from (from nowhere else).
@@ -35,8 +35,8 @@ class ConsoleSettings:
 
     store: Store
     policy: ConsolePolicy
+    clock: Clock
     warehouse: Path | None = None
-    clock: Clock = system_clock
     secure_cookies: bool = True
     trusted_header: str | None = None
     trusted_proxies: frozenset[str] = frozenset()
