@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,11 @@ def masked(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<not a database URL>"
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A time as the store keeps it: UTC without a zone (an aware time is converted)."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def open_store(url: str) -> Store:
@@ -168,7 +174,7 @@ def _own_side_files(path: Path) -> None:
 
 def _create_tables(store: Store) -> None:
     import pipelines.opstore.read_tables  # noqa: F401  (the rm_* tables join the same metadata)
-    from pipelines.opstore.schema import metadata, schema_version
+    from pipelines.opstore.schema import journal_head, metadata, schema_version
 
     metadata.create_all(store.engine, checkfirst=True)
     with store.engine.begin() as connection:
@@ -180,3 +186,6 @@ def _create_tables(store: Store) -> None:
                 f"the operational store at {store.url} has schema version {max(found)}, newer than this "
                 f"cohort ({SCHEMA_VERSION}): upgrade cohort, or point ${URL_VARIABLE} at another store"
             )
+        if connection.execute(sqlalchemy.select(journal_head.c.id)).first() is None:
+            # made once here, so concurrent first appends lock one row instead of racing to insert it
+            connection.execute(sqlalchemy.insert(journal_head).values(id=1, seq=0, entry_hash=""))
