@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Connection, RowMapping, Select, exists, func, not_, or_, select
 
@@ -19,16 +19,34 @@ from pipelines.opstore.read_tables import (
     rm_run,
 )
 
-if TYPE_CHECKING:
-    from pipelines.opstore.reading import ListFilter
-
 Mapping = RowMapping
 WAREHOUSE = "workbook or terminal"
 NOT_DECIDED = "refused"
 """A console decision a second reviewer refused is no decision: the one before it stands."""
 
 
-def filtered(run_id: int, filters: ListFilter, console_decided: set[int]) -> list[ColumnElement[bool]]:
+class Filters(Protocol):
+    """The list page's filters (pipelines.opstore.reading.ListFilter)."""
+
+    @property
+    def route(self) -> str | None: ...
+    @property
+    def band(self) -> str | None: ...
+    @property
+    def rule(self) -> str | None: ...
+    @property
+    def change(self) -> str | None: ...
+    @property
+    def pathway(self) -> str | None: ...
+    @property
+    def decided(self) -> bool | None: ...
+    @property
+    def identity_review(self) -> bool | None: ...
+    @property
+    def search(self) -> str | None: ...
+
+
+def filtered(run_id: int, filters: Filters, console_decided: set[int]) -> list[ColumnElement[bool]]:
     """The conditions on rm_entry that the filters ask for."""
     e = rm_entry.c
     where: list[ColumnElement[bool]] = [e.run_id == run_id]
