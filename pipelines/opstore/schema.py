@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -132,6 +133,14 @@ pair_decision = Table(
     Column("taken_at", DateTime),
     Column("outcome", Text),
     Index("pair_decision_by_pair", "pair_id"),
+    # one decision per pair awaits the sync: a later one replaces it (concurrent ones cannot both stay)
+    Index(
+        "pair_decision_one_open",
+        "pair_id",
+        unique=True,
+        sqlite_where=text("taken_at IS NULL AND replaced_at IS NULL"),
+        postgresql_where=text("taken_at IS NULL AND replaced_at IS NULL"),
+    ),  # fmt: skip
 )
 
 model_approval = Table(
@@ -150,4 +159,12 @@ model_approval = Table(
     Column("taken_at", DateTime),
     Column("outcome", Text),
     Index("model_approval_by_version", "version"),
+    # one approval per model version in progress or awaiting the sync
+    Index(
+        "model_approval_one_open",
+        "version",
+        unique=True,
+        sqlite_where=text("taken_at IS NULL"),
+        postgresql_where=text("taken_at IS NULL"),
+    ),  # fmt: skip
 )
