@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,13 +26,24 @@ from tests.pipelines.console.web_client import (
 )
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """An empty operational store with one account per role, and one holding every role."""
-    opened = open_store(f"sqlite:///{tmp_path / 'ops.sqlite'}")
+@pytest.fixture(scope="module")
+def accounts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store file with one account per role, and one holding every role (hashing is slow: made once)."""
+    path = tmp_path_factory.mktemp("accounts") / "ops.sqlite"
+    made = open_store(f"sqlite:///{path}")
     for role in ROLES:
-        add_user(opened, role, [role])
-    add_user(opened, "everyone", ROLES)
+        add_user(made, role, [role])
+    add_user(made, "everyone", ROLES)
+    made.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def store(accounts_file: Path, tmp_path: Path) -> Iterator[Store]:
+    """A fresh copy of the accounts' store for one test."""
+    copy = tmp_path / "ops.sqlite"
+    shutil.copy(accounts_file, copy)
+    opened = open_store(f"sqlite:///{copy}")
     yield opened
     opened.engine.dispose()
 

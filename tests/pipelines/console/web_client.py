@@ -42,7 +42,7 @@ def client(app: FastAPI, *, raise_faults: bool = True) -> TestClient:
     """A browser on https (the session cookie is Secure), following no redirects.
 
     Args:
-        raise_faults: an unexpected exception in the app fails the test (False: the browser sees the 500 page).
+        raise_faults: an exception in the app fails the test (False: the browser sees the 500 page).
     """
     return TestClient(
         app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=raise_faults
