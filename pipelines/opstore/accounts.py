@@ -22,7 +22,7 @@ from sqlalchemy import insert, select, update
 
 from pipelines.opstore import journal
 from pipelines.opstore.engine import Store, naive_utc
-from pipelines.opstore.schema import account
+from pipelines.opstore.schema import account, web_session
 
 ROLES = ("analyst", "reviewer", "board", "data_engineer", "admin")
 MIN_PASSWORD = 12
@@ -182,6 +182,12 @@ def _change(
             .where(account.c.username == username)
             .values(**values, changed_at=naive_utc(now), changed_by=by)
         )
+        if values.get("active") is False:  # signed out everywhere, so reactivating revives no old session
+            connection.execute(
+                update(web_session)
+                .where(web_session.c.username == username, web_session.c.ended_at.is_(None))
+                .values(ended_at=naive_utc(now))
+            )
         _journal(connection, store, by, now, detail)
         row = _row(connection, username)
     assert row is not None
