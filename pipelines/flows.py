@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State, TaskRun
 
 from pipelines.clock import system_clock, today
+from pipelines.console.sync.sync import publish_after, take_in_first
 from pipelines.ingest.run import IngestFailed, IngestResult, run_ingest
 from pipelines.link.run import LinkResult, run_link
 from pipelines.steps import Retry, StageFailed, inputs_of, retry_policy
@@ -41,11 +42,14 @@ def ingest_extracts(
     Fails (after loading everything valid and writing the report) when a quality gate fails.
     """
     path = warehouse_path(_path(warehouse), create=True)  # ingest may make the warehouse
+    if path.exists():
+        take_in_first(path, now=system_clock())
     with flow_inputs(landing=Path(landing), warehouse=path):
         result = run_ingest(
             Path(landing), path, run_date or today(system_clock), clock=system_clock,
             report_dir=_path(report_dir), step=prefect_step,
         )  # fmt: skip
+    publish_after(path, now=system_clock(), by="flow:ingest-extracts")
     get_run_logger().info(
         "ingest %s: %d files loaded, %d failed gates, report %s",
         result.status, sum(o.status == "loaded" for o in result.outcomes), len(result.failed_gates),
@@ -60,8 +64,10 @@ def ingest_extracts(
 def link_identities(warehouse: Path | None = None, retrain: bool = False) -> LinkResult:
     """Link every staged record to a person, after ingest (see `cohort link`)."""
     path = warehouse_path(_path(warehouse))
+    take_in_first(path, now=system_clock())
     with flow_inputs(warehouse=path):
         result = run_link(path, clock=system_clock, retrain=retrain, step=prefect_step)
+    publish_after(path, now=system_clock(), by="flow:link-identities")
     get_run_logger().info(
         "link %s: %d records, %d people, %d pairs for review, %d merges, %d splits",
         result.run_id, result.records, result.persons, result.pairs_for_review, result.merges, result.splits,
@@ -75,6 +81,7 @@ def train_risk_model(
 ) -> TrainResult:
     """Train, evaluate and store a candidate risk model (see `cohort model train`); never approves it."""
     path = warehouse_path(_path(warehouse))
+    take_in_first(path, now=system_clock())
     with flow_inputs(warehouse=path, store=Path(store)):
         result = run_training(
             path,
@@ -84,6 +91,7 @@ def train_risk_model(
             by="flow train-risk-model",
             step=prefect_step,
         )
+    publish_after(path, now=system_clock(), by="flow:train-risk-model")
     model = result.evaluation.metrics["risk model"]
     get_run_logger().info(
         "model %s: test AUC %.3f, ECE %.4f; %s", result.version, model.auc, model.ece or 0.0,
@@ -110,6 +118,7 @@ def weekly_priority_list(
     from pipelines.weekly.run import monday_of, run_weekly
 
     path, folder = warehouse_path(_path(warehouse)), _path(lists_dir)
+    take_in_first(path, now=system_clock(), required=True)  # the console's decisions count in the list
     with flow_inputs(warehouse=path, lists_dir=folder):
         result = run_weekly(
             path, as_of or monday_of(today(system_clock)), now=system_clock(), lists_dir=folder,
@@ -121,6 +130,7 @@ def weekly_priority_list(
         result.folder,
     )  # fmt: skip
     _log_breaches(result.fairness, f"list run {result.run_id}")
+    publish_after(path, now=system_clock(), by="flow:weekly-priority-list")
     return result
 
 

@@ -40,12 +40,15 @@ def link(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from pipelines.console.sync.sync import publish_after, take_in_first
     from pipelines.link.run import NothingToLink, run_link
     from pipelines.warehouse.connection import warehouse_path
 
+    path = warehouse_path(warehouse)
+    take_in_first(path, now=system_clock())  # pair decisions made in the review console count in this run
     stopwatch = Stopwatch()
     try:
-        result = run_link(warehouse_path(warehouse), clock=system_clock, retrain=retrain)
+        result = run_link(path, clock=system_clock, retrain=retrain)
     except NothingToLink as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
@@ -67,6 +70,7 @@ def link(
         f"Model {'trained' if result.trained else 'reused from the last run'}; model, blocking analysis "
         f"and charts in {result.artefacts}"
     )
+    publish_after(path, now=system_clock(), by="user:" + acting_user(None))  # the new review queue
 
 
 @link_app.command()

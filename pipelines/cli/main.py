@@ -170,6 +170,7 @@ def ingest(
 
     The same run is scheduled as the Prefect flow ingest-extracts (see prefect.yaml).
     """
+    from pipelines.console.sync.sync import publish_after, take_in_first
     from pipelines.ingest.held import AcceptError, accept_held_copy
     from pipelines.ingest.reconcile import ReconciliationError
     from pipelines.ingest.report import summary_table
@@ -187,6 +188,8 @@ def ingest(
             console.print(f"[red]Refused: {error}[/red]")
             raise typer.Exit(2) from error
         console.print(f"Accepted the held copy of {accept_shorter}; this run loads it.")
+    if path.exists():
+        take_in_first(path, now=system_clock())  # what the review console recorded, into the warehouse
     stopwatch = Stopwatch()
     try:
         with stages() as stage:
@@ -205,6 +208,7 @@ def ingest(
     for gate in result.failed_gates:
         console.print(f"[red]Gate failed[/red] {gate.gate} {gate.source or ''}: {gate.message}")
     console.print(f"Report: {result.report_path}")
+    publish_after(path, now=system_clock(), by=f"user:{acting_user(by)}")  # the console's data health
     if result.status != "succeeded":
         raise typer.Exit(1)
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli.model_card import card
-from pipelines.cli.options import AsOfOption, WarehouseOption, parse_date
+from pipelines.cli.options import AsOfOption, WarehouseOption, acting_user, parse_date
 from pipelines.clock import system_clock
 from pipelines.progress import console
 from pipelines.timing import Stopwatch
@@ -62,13 +62,16 @@ def train(
     from models.learner import LearnerError
     from models.split import NotEnoughHistory
     from pipelines.cli.governance import print_breaches
+    from pipelines.console.sync.sync import publish_after, take_in_first
     from pipelines.train.run import TrainingError, run_training
     from pipelines.warehouse.connection import warehouse_path
 
     _settings(settings)
+    path = warehouse_path(warehouse)
+    take_in_first(path, now=system_clock())
     try:
         result = run_training(
-            warehouse_path(warehouse),
+            path,
             store,
             clock=system_clock,
             world=world,
@@ -95,6 +98,7 @@ def train(
         f"({result.card.to_complete} fields for a person to complete)"
     )
     console.print("Timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.seconds.items()))
+    publish_after(path, now=system_clock(), by=f"user:{acting_user(None)}")  # the candidate, in the console
 
 
 @model_app.command("list")
@@ -148,11 +152,14 @@ def show(version: str, warehouse: WarehouseOption = None) -> None:
 
 
 def _change(version: str, status: str, by: str, reason: str, warehouse: Path | None) -> None:
+    from pipelines.console.sync.sync import publish_after, take_in_first
     from pipelines.warehouse.connection import connect, warehouse_path
     from pipelines.warehouse.model_registry import AlreadyInStatus, RegistryError, set_status
 
+    path = warehouse_path(warehouse)
+    take_in_first(path, now=system_clock())  # approvals made in the review console first
     try:
-        with connect(warehouse_path(warehouse)) as con:
+        with connect(path) as con:
             version, superseded = set_status(con, version, status, by.strip(), reason.strip(), system_clock())
     except AlreadyInStatus as note:
         console.print(f"{note}: nothing changed.")
@@ -163,6 +170,7 @@ def _change(version: str, status: str, by: str, reason: str, warehouse: Path | N
     for old in superseded:
         console.print(f"Model {old} retired: superseded by {version}.")
     console.print(f"Model {version} {status} by {by.strip()}.")
+    publish_after(path, now=system_clock(), by=f"user:{by.strip()}")
 
 
 VersionArgument = Annotated[

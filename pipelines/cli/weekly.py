@@ -50,6 +50,7 @@ def weekly(
         return
     import duckdb
 
+    from pipelines.console.sync.sync import ConsoleUnreachable, publish_after, take_in_first
     from pipelines.steps import StageFailed, hint_for, staged
     from pipelines.warehouse.connection import warehouse_path
     from pipelines.weekly.checks import AsOfRefused, GatesFailed
@@ -61,9 +62,15 @@ def weekly(
         console.print('[red]--despite-failed-gates needs a reason: --despite-failed-gates "WHY"[/red]')
         raise typer.Exit(2)
     stopwatch = Stopwatch()
+    path = warehouse_path(warehouse)
+    try:
+        take_in_first(path, now=system_clock(), required=True)  # the console's decisions count in the list
+    except ConsoleUnreachable as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
     try:
         result = run_weekly(
-            warehouse_path(warehouse),
+            path,
             when,
             now=system_clock(),
             lists_dir=lists_dir,
@@ -109,6 +116,7 @@ def weekly(
         )
     console.print(f"Report:   {result.folder / 'report.html'}")
     console.print(f"Workbook: {result.folder / 'list.xlsx'} (record decisions, then `cohort review import`)")
+    publish_after(path, now=system_clock(), by=f"user:{acting_user(by)}")  # the list, in the review console
     console.print(f"({stopwatch.elapsed():.0f} s)")
 
 
@@ -182,6 +190,7 @@ def review(
     Rows that cannot be used are listed by row number and nothing else is lost; importing the same
     workbook again changes nothing. Exits 1 when any row was not used.
     """
+    from pipelines.console.sync.sync import publish_after, take_in_first
     from pipelines.warehouse.connection import connect, warehouse_path
     from pipelines.weekly.decisions import ReviewError, import_workbook
     from pipelines.weekly.review_terminal import review_at_terminal
@@ -189,7 +198,9 @@ def review(
 
     decided_on = parse_date(on) if on else today(system_clock)
     user = acting_user(by)
-    with connect(warehouse_path(warehouse)) as con:
+    path = warehouse_path(warehouse)
+    take_in_first(path, now=system_clock())  # the console's decisions first: the newest one wins
+    with connect(path) as con:
         try:
             if target == "import":
                 if workbook is None:
@@ -211,5 +222,6 @@ def review(
     )
     for problem in outcome.problems:
         console.print(f"[red]Not used[/red] {problem}", soft_wrap=True)
+    publish_after(path, now=system_clock(), by=f"user:{user}")  # the decisions, in the review console
     if outcome.problems:
         raise typer.Exit(1)

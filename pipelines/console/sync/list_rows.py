@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -12,11 +13,14 @@ import polars as pl
 
 from data_contracts.declarations import parse_yaml
 from lists.checks import RunChecks
+from lists.probability import Step
 from lists.reasons import probability_text
-from lists.settings import ListSettingsError, parse_list_settings
+from lists.settings import ListSettings, ListSettingsError, parse_list_settings
 from pipelines.warehouse.event_frames import read_names
+from pipelines.warehouse.model_store import ArtefactError, read_artefact
 from pipelines.warehouse.queries import sql
 from pipelines.weekly.decisions import listed_run
+from pipelines.weekly.drawing import shown_steps
 
 Row = dict[str, Any]
 UNLINKED = "(no longer linked)"
@@ -67,7 +71,9 @@ def entry_rows(con: duckdb.DuckDBPyConnection, run: Row) -> tuple[list[Row], lis
     where = f"list run {run_id}"
     document = parse_yaml(json.loads(run["_parameters"])["list_settings"], where, error=ListSettingsError)
     settings = parse_list_settings(document, where)
-    frame = frame.with_columns(probability_text(settings).alias("probability_text"))
+    frame = frame.with_columns(
+        probability_text(settings, _steps(con, run, settings)).alias("probability_text")
+    )
     names = _names(con, run_id, frame["person_id"].to_list())
     entries: list[Row] = []
     tags: list[Row] = []
@@ -112,6 +118,16 @@ def _names(
     return {int(p): (n or UNLINKED, d) for p, n, d in frame.iter_rows()}
 
 
+def _steps(con: duckdb.DuckDBPyConnection, run: Row, settings: ListSettings) -> tuple[Step, ...] | None:
+    """How finely the run's model shows probabilities, as its list showed them (None: whole per cent)."""
+    if run["model_version"] is None:
+        return None
+    found = con.execute(sql("lists/pinned_model_path"), [run["model_version"]]).fetchall()
+    try:
+        return shown_steps(read_artefact(Path(found[0][0])), settings) if found else None
+    except ArtefactError:
+        return None  # the model's files are gone: its probabilities read in whole per cent
+
+
 def _tag(run_id: int, person: int, kind: str, value: str, label: str) -> Row:
     return {"run_id": run_id, "person_id": person, "kind": kind, "value": value, "label": label}
-

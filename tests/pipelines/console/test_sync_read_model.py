@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.opstore import reading
@@ -55,7 +56,7 @@ def test_the_list_pages_in_rank_order_with_every_entry(
     last = reading.list_page(store, console_world.run_id, ListFilter(), per_page=5, page=99)
     assert last.page == last.pages and last.rows[-1].rank == len(entries)
     top = first.rows[0]
-    assert top.person_id == entries[0][0] and top.name and top.probability_text.endswith("%")
+    assert top.person_id == entries[0][0] and top.name and "%" in top.probability_text
     assert top.rules == [m["text"] for m in json.loads(entries[0][6])["rules_met"]]
 
 
@@ -171,3 +172,13 @@ def test_data_health_lists_every_source_and_the_latest_gates(store: Store) -> No
     assert {s.source for s in health.sources} >= {"police_occurrences", "health_referrals"}
     assert health.gates and all(isinstance(g[2], bool) for g in health.gates)
     assert len(health.ingest_runs) == 1 and len(health.link_runs) == 1
+
+
+def test_names_and_probabilities_read_as_the_published_list_shows_them(
+    store: Store, console_world: ConsoleWorld
+) -> None:
+    (folder,) = (console_world.folder / "lists").iterdir()
+    published = pl.read_csv(folder / "list.csv", infer_schema=False)
+    shown = {int(p): (n, t) for p, n, t in published.select("person id", "name", "probability").iter_rows()}
+    rows = reading.list_page(store, console_world.run_id, ListFilter(), per_page=500).rows
+    assert {r.person_id: (r.name, r.probability_text) for r in rows} == shown
