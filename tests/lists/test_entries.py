@@ -174,8 +174,7 @@ def test_rules_met_carry_their_text_and_reason_in_rulebook_order(
     ]  # fmt: skip
     assert by_person[15]["rules_met"] == [
         rule("assault_attendance_and_police_contact",
-             "1 emergency department attendances for assault (05/05/2026) and 1 offences as suspect "
-             "(07/07/2026) in the last 12 months"),
+             "1 attendance (05/05/2026); 1 offence as suspect (07/07/2026)"),
     ]  # fmt: skip
     assert by_person[13]["rules_met"] == []  # listed by the model alone
     # the rule's text is shown as a phrase before its reason: no closing full stop

@@ -130,3 +130,33 @@ def test_the_explanation_frame_has_a_row_per_person_with_their_factors(model: Ri
     first_up, first_down = factors(model, MATRIX[:1], REGISTRY, 2)[0]
     assert frame["raising"][0].to_list() == [vars(f) for f in first_up]
     assert frame["lowering"][0].to_list() == [vars(f) for f in first_down]
+
+
+def with_missing_attendance(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Attendance unknown for a third of the rows, who are less at risk: missingness the model learns."""
+    x, y = synthetic(n, seed)
+    unknown = np.random.default_rng(seed + 100).random(n) < 0.33
+    x[unknown, 1] = np.nan
+    y[unknown & (np.random.default_rng(seed + 200).random(n) < 0.8)] = 0
+    return x, y
+
+
+def test_missing_data_is_never_a_factor_and_the_next_factor_is_shown_instead() -> None:
+    params = dict(n_estimators=40, learning_rate=0.1, num_leaves=7, max_depth=3, min_child_samples=20)
+    params.update(subsample=1.0, colsample_bytree=1.0, reg_lambda=1.0, seed=1)
+    x, y = with_missing_attendance(4_000, 1)
+    trained = train_model(
+        (x, y, np.ones(y.size)), with_missing_attendance(2_000, 2), FEATURES, REGISTRY, params, "isotonic"
+    )
+    matrix = with_missing_attendance(60, 3)[0]
+    attendance = FEATURES.index("education_attendance_365d")
+    missing = np.isnan(matrix[:, attendance])
+    pushes = trained.contributions(matrix)[:, :-1]
+    assert (pushes[missing, attendance] != 0).sum() >= 5  # the model does use the missing value
+    for row, (raising, lowering) in enumerate(factors(trained, matrix, REGISTRY, 2)):
+        shown = [f.feature for f in raising + lowering]
+        assert not any("nothing on record" in f.text for f in raising + lowering)
+        if missing[row]:
+            assert "education_attendance_365d" not in shown
+            known = [c for c in range(len(FEATURES)) if c != attendance and pushes[row, c] < 0]
+            assert len(lowering) == min(2, len(known))  # the next factor takes its place
