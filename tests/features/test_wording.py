@@ -67,8 +67,8 @@ def test_a_coded_feature_shows_every_code_of_its_contract_by_its_label() -> None
 
 
 def entry(**changes: object) -> dict[str, object]:
-    return {"name": "x_count", "description": "A count of things.", "template": "{value} [thing|things]",
-            "source": "police", "type": "count", "direction": "increasing", "model": True} | changes  # fmt: skip
+    base = {"name": "x_count", "description": "A count of things.", "template": "{value} [thing|things]"}
+    return base | {"source": "police", "type": "count", "direction": "increasing", "model": True} | changes
 
 
 def test_the_registry_refuses_a_choice_without_a_number_and_labels_on_numbers() -> None:

@@ -62,7 +62,9 @@ TEMPLATES = (
 
 
 @pytest.mark.parametrize(("where", "template"), TEMPLATES, ids=[w for w, _ in TEMPLATES])
-def test_every_template_agrees_with_a_count_of_one_and_shows_codes_by_label(where: str, template: str) -> None:
+def test_every_template_agrees_with_a_count_of_one_and_shows_codes_by_label(
+    where: str, template: str
+) -> None:
     one, two = filled(template, 1), filled(template, 2)
     assert not SLIP.search(one), f"{where}: {one}"
     assert not re.search(r"\b[A-Z]{2,}(?:_[A-Z]+)+\b|[\[\]|]", one + two), f"{where}: {one}"
