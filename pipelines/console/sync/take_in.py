@@ -64,7 +64,8 @@ def take_in(con: duckdb.DuckDBPyConnection, store: Store, *, now: datetime) -> T
     Args:
         con: the warehouse (written).
         store: the operational store (rows marked taken once the warehouse has them).
-        now: when (stamped on the decisions stored and the journal entries taken).
+        now: when (stamped on the journal entries taken; a decision is recorded as of when it was made
+            in the console, so the rules see it from the next day, as they would a workbook's).
 
     Raises:
         TakeInError: a journal entry the audit log refuses; nothing of the journal is taken then.
@@ -115,7 +116,7 @@ def _take_decisions(con: duckdb.DuckDBPyConnection, store: Store, *, now: dateti
     runs: dict[int, tuple[ListedRun, set[int]] | str] = {}
     outcomes: list[tuple[int, str]] = []
     for record in pending:
-        outcome = _take_decision(con, record, runs, now=now)
+        outcome = _take_decision(con, record, runs)
         outcomes.append((record.decision_id, outcome))
         decisions.mark_taken(store, [outcomes[-1]], now=now)  # each as soon as the warehouse has it
     stored = sum(o == STORED for _, o in outcomes)
@@ -124,7 +125,6 @@ def _take_decisions(con: duckdb.DuckDBPyConnection, store: Store, *, now: dateti
 
 def _take_decision(
     con: duckdb.DuckDBPyConnection, record: DecisionRecord, runs: dict[int, tuple[ListedRun, set[int]] | str],
-    *, now: datetime,
 ) -> str:  # fmt: skip
     """Store one console decision (unless it already is); the outcome to show in the console."""
     made_at = naive_utc(record.made_at)
@@ -154,8 +154,17 @@ def _take_decision(
     usable, problems = check_rows(row, listed, run.run_id)
     if problems:
         return "refused: " + _without_row(problems[0])
+    # recorded when it became final in the console, not when the sync ran: the rules see a decision from
+    # the day after it was recorded, and one made on Tuesday must count in next Monday's list
+    final_at = naive_utc(record.second_at) if record.second_at else made_at
     added, _, refused = record_decisions(
-        con, run, usable, decided_on=made_at.date(), source=SOURCE, actor=f"user:{record.made_by}", now=now
+        con,
+        run,
+        usable,
+        decided_on=made_at.date(),
+        source=SOURCE,
+        actor=f"user:{record.made_by}",
+        now=final_at,
     )
     if refused:
         return "refused: " + _without_row(refused[0])

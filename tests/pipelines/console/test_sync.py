@@ -177,3 +177,23 @@ def test_the_weekly_run_is_refused_when_the_console_store_cannot_be_reached(
     assert "review console" in result.output and "missing from this list" in result.output
     assert "s3cret" not in result.output
     assert warehouse_rows(copied, "SELECT count(*) FROM lists.run") == runs
+
+
+def test_cohort_weekly_takes_in_first_and_publishes_after(
+    world: tuple[ConsoleWorld, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied, store = world
+    accepted = listed(copied, 1)
+    decide(store, copied, accepted, "accept")
+    monkeypatch.setenv("COHORT_NOW", "2026-11-23T07:00:00")
+    monkeypatch.setenv("COHORT_PSEUDONYM_KEY_FILE", str(copied.key_file))
+    monkeypatch.delenv("COHORT_OPS_URL", raising=False)  # the store beside the warehouse is in use
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["weekly", "--as-of", NEXT.isoformat(), "--warehouse", str(copied.warehouse), "--by", "tester"]
+    )
+    assert result.exit_code == 0, result.output
+    assert decisions.untaken(store) == []
+    latest = reading.latest_run(store)
+    assert latest is not None and latest.as_of == NEXT and latest.run_id != copied.run_id
+    assert reading.person(store, latest.run_id, accepted) is None  # accepted: not on the next list
+    assert any("accept" in why for _, _, why in reading.changes(store, latest.run_id).departures)
