@@ -79,7 +79,8 @@ def step_text(lower: float | None, upper: float | None, floor: float, ceiling: f
     assert lower is not None
     if above:
         return f"{whole_percent(lower)}% or more"
-    first, last = whole_percent(lower), whole_percent(upper)  # type: ignore[arg-type]
+    assert upper is not None
+    first, last = whole_percent(lower), whole_percent(upper)
     return f"{first}%" if first == last else f"{first}% to {last}%"
 
 

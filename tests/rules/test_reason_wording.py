@@ -13,7 +13,7 @@ import pytest
 from features.registry import NUMERIC, registry
 from lists.settings import load_list_settings
 from rules.engine import written_template
-from rules.rulebook import DATES_SUFFIX, load_rulebook
+from rules.rulebook import DATES_SUFFIX, Rule, load_rulebook
 
 REGISTRY = registry()
 RULEBOOK = load_rulebook()
@@ -78,8 +78,8 @@ def test_the_slip_pattern_catches_the_old_wording() -> None:
 
 
 @pytest.mark.parametrize("rule", RULEBOOK.of_kind("eligibility"), ids=lambda r: r.id)
-def test_no_eligibility_reason_repeats_its_rules_title(rule: object) -> None:
-    assert not repeats(rule.text, filled(rule.reason, 2)), rule.id  # type: ignore[attr-defined]
+def test_no_eligibility_reason_repeats_its_rules_title(rule: Rule) -> None:
+    assert not repeats(rule.text, filled(rule.reason, 2)), rule.id
 
 
 def test_the_repeat_check_catches_a_reason_that_says_its_title_again() -> None:
