@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 
 from pipelines.opstore import journal
-from pipelines.opstore.engine import Store, naive_utc
+from pipelines.opstore.engine import Store, naive_utc, read_connection
 from pipelines.opstore.schema import account, web_session
 
 ROLES = ("analyst", "reviewer", "board", "data_engineer", "admin")
@@ -134,14 +134,14 @@ def set_active(store: Store, username: str, active: bool, *, by: str, now: datet
 
 def get_account(store: Store, username: str) -> Account | None:
     """The account called ``username``, or None."""
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         row = _row(connection, username)
     return None if row is None else _account(row)
 
 
 def list_accounts(store: Store) -> list[Account]:
     """Every account, by username."""
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         rows = connection.execute(select(account).order_by(account.c.username)).all()
     return [_account(row) for row in rows]
 
@@ -152,7 +152,7 @@ def check_password(store: Store, username: str, password: str) -> Account | None
     Unknown, password-less and inactive accounts take as long as a wrong password. A right password
     stored under old argon2 parameters is rehashed.
     """
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         row = _row(connection, username) if USERNAME.fullmatch(username) else None
     stored = row.password_hash if row is not None and row.password_hash else None
     try:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pipelines.opstore import journal
 from pipelines.opstore.decisions import DecisionError
-from pipelines.opstore.engine import Store, naive_utc
+from pipelines.opstore.engine import Store, naive_utc, read_connection
 from pipelines.opstore.schema import model_approval, pair_decision
 
 PAIR_DECISIONS = ("accept", "reject")
@@ -128,7 +128,7 @@ def untaken_pair_decisions(store: Store) -> list[PairDecision]:
         .where(pair_decision.c.taken_at.is_(None), pair_decision.c.replaced_at.is_(None))
         .order_by(pair_decision.c.made_at, pair_decision.c.pair_decision_id)
     )
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         return [_pair(row._mapping) for row in connection.execute(query)]
 
 
@@ -247,7 +247,7 @@ def mark_model_approvals_taken(store: Store, outcomes: list[tuple[int, str]], *,
 
 
 def _approvals(store: Store, query: sqlalchemy.Select[Any]) -> list[ModelApproval]:
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         return [_approval(row._mapping) for row in connection.execute(query)]
 
 

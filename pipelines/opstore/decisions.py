@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lists.entries import DECISIONS as DECISIONS
 from pipelines.opstore import journal
-from pipelines.opstore.engine import Store, naive_utc
+from pipelines.opstore.engine import Store, naive_utc, read_connection
 from pipelines.opstore.schema import decision as decision_table
 from pipelines.opstore.schema import decision_head
 
@@ -75,7 +75,7 @@ def current_version(store: Store, run_id: int, person_id: int) -> int:
     query = select(decision_head.c.version).where(
         decision_head.c.run_id == run_id, decision_head.c.person_id == person_id
     )
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         found = connection.execute(query).scalar()
     return int(found or 0)
 
@@ -289,7 +289,7 @@ def _head_record(store: Store, run_id: int, person_id: int) -> DecisionRecord | 
 
 
 def _select(store: Store, query: sqlalchemy.Select[Any]) -> list[DecisionRecord]:
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         return [_record(row._mapping) for row in connection.execute(query)]
 
 

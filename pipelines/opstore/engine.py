@@ -6,6 +6,8 @@ store instead. The same SQLAlchemy Core code runs on both databases. On SQLite t
 busy writer is waited for (30 s) and every transaction starts with ``BEGIN IMMEDIATE``, so writers
 queue for the write lock at the start instead of failing half-way (the recipe in SQLAlchemy's pysqlite
 notes: pysqlite's own transaction handling off in a "connect" event, our ``BEGIN`` in a "begin" event).
+Connections from :func:`read_connection` begin DEFERRED instead: in WAL mode they read a snapshot and
+neither wait for a writer nor hold one up.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ URL_VARIABLE = "COHORT_OPS_URL"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 SIDE_FILES = ("-wal", "-shm", "-journal")
+READ_ONLY = "cohort_read_only"
 
 
 class StoreError(RuntimeError):
@@ -70,6 +73,15 @@ def masked(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<not a database URL>"
+
+
+def read_connection(store: Store) -> sqlalchemy.Connection:
+    """A connection for reading only (``with read_connection(store) as connection: ...``).
+
+    On SQLite its transaction begins DEFERRED, so it reads a snapshot without waiting for a writer or
+    holding one up; on PostgreSQL it is a READ ONLY transaction (writes refused). Never write through it.
+    """
+    return store.engine.connect().execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -153,7 +165,8 @@ def _sqlite_engine(parsed: sqlalchemy.URL, shown: str) -> sqlalchemy.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sqlalchemy.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reader = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
 

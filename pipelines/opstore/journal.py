@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy import insert, select, update
 
-from pipelines.opstore.engine import Store, naive_utc
+from pipelines.opstore.engine import Store, naive_utc, read_connection
 from pipelines.opstore.schema import journal, journal_head
 
 ACTIONS: dict[str, str] = {
@@ -151,14 +151,14 @@ def _append(connection: sqlalchemy.Connection, fields: dict[str, Any]) -> Journa
 def entries(store: Store, *, since_seq: int = 0, limit: int | None = None) -> list[JournalEntry]:
     """The entries after ``since_seq``, oldest first (at most ``limit``)."""
     query = select(*_columns()).where(journal.c.seq > since_seq).order_by(journal.c.seq).limit(limit)
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         return [_entry(row) for row in connection.execute(query)]
 
 
 def untaken(store: Store, limit: int = 10_000) -> list[JournalEntry]:
     """The entries the sync has not yet taken into audit.event, oldest first (at most ``limit``)."""
     query = select(*_columns()).where(journal.c.taken_at.is_(None)).order_by(journal.c.seq).limit(limit)
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         return [_entry(row) for row in connection.execute(query)]
 
 
@@ -190,7 +190,7 @@ def verify(store: Store) -> list[str]:
     """
     problems: list[str] = []
     expected_seq, previous = 1, ""
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         head = connection.execute(select(journal_head.c.seq, journal_head.c.entry_hash)).first()
         for row in connection.execute(select(*_columns()).order_by(journal.c.seq)):
             entry = _entry(row)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, or_, select, update
 
-from pipelines.opstore.engine import Store, naive_utc
+from pipelines.opstore.engine import Store, naive_utc, read_connection
 from pipelines.opstore.schema import account, web_session
 
 
@@ -87,7 +87,7 @@ def session_for(store: Store, token: str, *, now: datetime) -> WebSession | None
         .join(account, account.c.username == web_session.c.username)
         .where(web_session.c.token_hash == digest)
     )
-    with store.engine.connect() as connection:
+    with read_connection(store) as connection:
         row = connection.execute(query).first()
     if row is None or row.ended_at is not None or not row.active or at >= row.expires_at:
         return None

@@ -8,10 +8,19 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.exc import InternalError, OperationalError
 
 from pipelines.opstore import decisions, journal
-from pipelines.opstore.engine import SCHEMA_VERSION, StoreError, masked, open_store, store_url
+from pipelines.opstore.engine import (
+    SCHEMA_VERSION,
+    StoreError,
+    masked,
+    open_store,
+    read_connection,
+    store_url,
+)
+from pipelines.opstore.schema import journal as journal_table
 from pipelines.opstore.schema import schema_version
 
 AT = datetime(2026, 11, 16, 8, 0)
@@ -109,3 +118,30 @@ def test_the_store_works_while_another_process_holds_the_warehouse(tmp_path: Pat
         release.set()
         holder.join(60)
     assert holder.exitcode == 0
+
+
+def test_a_reader_neither_waits_for_a_writer_nor_sees_its_uncommitted_work(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'warehouse.ops.sqlite'}")
+    journal.append(store, now=AT, actor="user:ana", action="sign_in", detail="signed in")
+    with store.engine.begin() as writer:  # BEGIN IMMEDIATE: holds the write lock until the block ends
+        journal.append(
+            store, now=AT, actor="user:bob", action="sign_in", detail="signed in", connection=writer
+        )
+        with read_connection(store) as reader:
+            reader.connection.dbapi_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+            seen = reader.execute(select(journal_table.c.seq)).scalars().all()
+            with pytest.raises(OperationalError, match="locked"):  # a writer would have to wait
+                writing = store.engine.connect()
+                writing.connection.dbapi_connection.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+                writing.execute(select(journal_table.c.seq))
+            writing.close()
+    assert seen == [1]
+    assert [e.seq for e in journal.entries(store)] == [1, 2]
+    store.engine.dispose()
+
+
+def test_a_reader_cannot_write_on_postgresql(fresh_postgres_url: str) -> None:
+    store = open_store(fresh_postgres_url)
+    with pytest.raises(InternalError, match="read-only transaction"), read_connection(store) as reader:
+        reader.execute(update(schema_version).values(version=SCHEMA_VERSION))
+    store.engine.dispose()
