@@ -56,9 +56,8 @@ def console_world(linked: Path, tmp_path_factory: pytest.TempPathFactory) -> Con
     """The linked small world with a small model trained and approved, the list for 16/11/2026
     published, and the read model published into ``warehouse.ops.sqlite`` (do not write to it:
     use :func:`copy_world`)."""
-    from pipelines.opstore.engine import open_store
-
     from pipelines.console.sync.publish import publish
+    from pipelines.opstore.engine import open_store
 
     folder = tmp_path_factory.mktemp("console")
     warehouse = folder / "warehouse.duckdb"
