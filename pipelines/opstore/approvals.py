@@ -9,7 +9,7 @@ completes it. At most one decision per pair and one approval per model version i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ class PairDecision:
     made_at: datetime
     taken_at: datetime | None
     outcome: str | None
+    decision_id: int = 0  # pair_decision_id in the store (0 until recorded)
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,8 @@ def record_pair_decision(
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with store.engine.begin() as connection:
-                _record_pair(connection, store, made, now)
-            return made
+                decision_id = _record_pair(connection, store, made, now)
+            return replace(made, decision_id=decision_id)
         except IntegrityError:
             if attempt == ATTEMPTS:
                 raise DecisionError(
@@ -94,7 +95,8 @@ def record_pair_decision(
     raise AssertionError("unreachable")
 
 
-def _record_pair(connection: sqlalchemy.Connection, store: Store, made: PairDecision, now: datetime) -> None:
+def _record_pair(connection: sqlalchemy.Connection, store: Store, made: PairDecision, now: datetime) -> int:
+    """Insert ``made`` (replacing the pair's open decision) and journal it; its pair_decision_id."""
     replaced = connection.execute(
         update(pair_decision)
         .where(
@@ -104,21 +106,21 @@ def _record_pair(connection: sqlalchemy.Connection, store: Store, made: PairDeci
         )
         .values(replaced_at=made.made_at)
     ).rowcount
-    connection.execute(
-        insert(pair_decision).values(
-            pair_id=made.pair_id,
-            decision=made.decision,
-            reason=made.reason,
-            made_by=made.made_by,
-            made_at=made.made_at,
-        )  # fmt: skip
+    added = insert(pair_decision).values(
+        pair_id=made.pair_id,
+        decision=made.decision,
+        reason=made.reason,
+        made_by=made.made_by,
+        made_at=made.made_at,
     )
+    decision_id = int(connection.execute(added.returning(pair_decision.c.pair_decision_id)).scalar_one())
     journal.append(
         store, now=now, actor=_actor(made.made_by), action="pair_decision", connection=connection,
         detail=f"pair {made.pair_id}: {made.decision}"
         + (", replacing an earlier decision not yet taken" if replaced else "")
         + "; applies from the next link run",
     )  # fmt: skip
+    return decision_id
 
 
 def untaken_pair_decisions(store: Store) -> list[PairDecision]:
@@ -132,21 +134,21 @@ def untaken_pair_decisions(store: Store) -> list[PairDecision]:
         return [_pair(row._mapping) for row in connection.execute(query)]
 
 
-def mark_pairs_taken(store: Store, outcomes: list[tuple[str, str]], *, now: datetime) -> None:
-    """Record what the warehouse did with pair decisions: (pair_id, outcome text) pairs."""
+def mark_pairs_taken(store: Store, outcomes: list[tuple[int, str]], *, now: datetime) -> None:
+    """Record what the warehouse did with pair decisions: (decision_id, outcome text) pairs.
+
+    Marked by the decision's id, not its pair: a decision made on the same pair while the sync ran
+    replaces the one taken but stays untaken itself, for the next sync.
+    """
     if not outcomes:
         return
     statement = (
         update(pair_decision)
-        .where(
-            pair_decision.c.pair_id == bindparam("b_pair"),
-            pair_decision.c.taken_at.is_(None),
-            pair_decision.c.replaced_at.is_(None),
-        )
+        .where(pair_decision.c.pair_decision_id == bindparam("b_id"))
         .values(taken_at=naive_utc(now), outcome=bindparam("b_outcome"))
     )
     with store.engine.begin() as connection:
-        connection.execute(statement, [{"b_pair": p, "b_outcome": text} for p, text in outcomes])
+        connection.execute(statement, [{"b_id": i, "b_outcome": text} for i, text in outcomes])
 
 
 def approve_model(
@@ -269,7 +271,7 @@ def _pair(values: Any) -> PairDecision:
     return PairDecision(
         pair_id=values["pair_id"], decision=values["decision"], reason=values["reason"],
         made_by=values["made_by"], made_at=values["made_at"], taken_at=values["taken_at"],
-        outcome=values["outcome"],
+        outcome=values["outcome"], decision_id=int(values["pair_decision_id"]),
     )  # fmt: skip
 
 

@@ -193,22 +193,22 @@ def _without_row(problem: str) -> str:
 
 def _take_pairs(con: duckdb.DuckDBPyConnection, store: Store, *, now: datetime) -> int:
     """Console pair decisions → link.review_decision (applied from the next linkage run)."""
-    outcomes: list[tuple[str, str]] = []
+    outcomes: list[tuple[int, str]] = []
     for pair in approvals.untaken_pair_decisions(store):
         made_at = naive_utc(pair.made_at)
         if con.execute(sql("console/pair_decided"), [pair.made_by, made_at]).fetchall()[0][0]:
-            outcomes.append((pair.pair_id, "recorded: applies from the next link run"))
+            outcomes.append((pair.decision_id, "recorded: applies from the next link run"))
             continue
         try:
             decision = cast(Decision, pair.decision)  # accept or reject: the store checked it
             record_decision(con, pair.pair_id, decision, pair.made_by, pair.reason, made_at)
-            outcomes.append((pair.pair_id, "recorded: applies from the next link run"))
+            outcomes.append((pair.decision_id, "recorded: applies from the next link run"))
         except UnknownPair:
             outcomes.append(
-                (pair.pair_id, "refused: the pair no longer awaits review (a link run settled it)")
+                (pair.decision_id, "refused: the pair no longer awaits review (a link run settled it)")
             )
         except ValueError as error:
-            outcomes.append((pair.pair_id, f"refused: {error}"))
+            outcomes.append((pair.decision_id, f"refused: {error}"))
     if outcomes:
         approvals.mark_pairs_taken(store, outcomes, now=now)
     return len(outcomes)

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines.console.sync.sync import sync
-from pipelines.opstore import decisions, reading
+from pipelines.opstore import decisions, reading, reading_governance
 from pipelines.opstore.engine import open_store
 from pipelines.opstore.reading import ListFilter
 from tests.pipelines.console.conftest import ConsoleWorld, copy_world
@@ -35,6 +35,7 @@ def test_publish_read_and_take_in_on_postgresql(
         assert (second.taken.decisions, second.published.entries_added) == (1, 0)
         view = reading.person(store, world.run_id, person)
         assert view is not None and [d[1] for d in view.decisions] == ["known"]
-        assert reading.models(store) and reading.data_health(store).sources and reading.pairs(store)
+        assert reading_governance.models(store) and reading_governance.data_health(store).sources
+        assert reading_governance.pairs(store)
     finally:
         store.engine.dispose()

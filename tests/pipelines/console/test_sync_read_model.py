@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.opstore import reading
+from pipelines.opstore import reading, reading_governance
 from pipelines.opstore.engine import Store, open_store
 from pipelines.opstore.reading import ListFilter
 from tests.pipelines.console.conftest import AS_OF, PUBLISHED_AT, ConsoleWorld
@@ -128,30 +128,30 @@ def test_a_person_page_has_the_explanation_history_and_pending_pairs(
     assert view.decisions == [] and view.version == 0
     if flagged:
         assert view.identity_review and view.pending_pairs
-        assert all(reading.pair(store, p) is not None for p in view.pending_pairs)
+        assert all(reading_governance.pair(store, p) is not None for p in view.pending_pairs)
     assert reading.person(store, console_world.run_id, 10**12) is None
 
 
 def test_pairs_are_shown_side_by_side(store: Store, console_world: ConsoleWorld) -> None:
     with duckdb.connect(str(console_world.warehouse), read_only=True) as con:
         queued = con.execute("SELECT count(*) FROM link.review_pair").fetchall()[0][0]
-    listed = reading.pairs(store)
+    listed = reading_governance.pairs(store)
     assert len(listed) == queued > 0
     assert [p.match_probability for p in listed] == sorted(
         (p.match_probability for p in listed), reverse=True
     )
-    shown = reading.pair(store, listed[0].pair_id)
+    shown = reading_governance.pair(store, listed[0].pair_id)
     assert shown is not None and [f for f, _, _ in shown.fields][:4] == [
         "registration",
         "forename",
         "middle_names",
         "surname",
     ]
-    assert reading.pair(store, "no-such-pair") is None
+    assert reading_governance.pair(store, "no-such-pair") is None
 
 
 def test_models_carry_their_checks_and_history(store: Store, console_world: ConsoleWorld) -> None:
-    (model,) = reading.models(store)
+    (model,) = reading_governance.models(store)
     assert (model.version, model.status) == (console_world.model_version, "approved")
     assert [h[0] for h in model.history] == ["candidate", "approved"] or {h[0] for h in model.history} == {
         "candidate", "approved"
@@ -161,13 +161,13 @@ def test_models_carry_their_checks_and_history(store: Store, console_world: Cons
 
 
 def test_fairness_over_time_has_the_run_s_shares(store: Store, console_world: ConsoleWorld) -> None:
-    (point,) = reading.fairness_over_time(store)
+    (point,) = reading_governance.fairness_over_time(store)
     assert point.run_id == console_world.run_id and "sex" in point.shares
     assert sum(v for v in point.shares["sex"].values() if v is not None) == pytest.approx(1.0)
 
 
 def test_data_health_lists_every_source_and_the_latest_gates(store: Store) -> None:
-    health = reading.data_health(store)
+    health = reading_governance.data_health(store)
     assert health.refreshed_at == PUBLISHED_AT
     assert {s.source for s in health.sources} >= {"police_occurrences", "health_referrals"}
     assert health.gates and all(isinstance(g[2], bool) for g in health.gates)

@@ -18,7 +18,9 @@ def test_a_later_pair_decision_replaces_an_untaken_one(any_store: Store) -> None
     first = approvals.record_pair_decision(
         any_store, "p-17", "accept", "same school and address", by="ana", now=AT
     )
-    assert first == PairDecision("p-17", "accept", "same school and address", "ana", AT, None, None)
+    assert first == PairDecision(
+        "p-17", "accept", "same school and address", "ana", AT, None, None, first.decision_id
+    )
     later = AT + timedelta(minutes=3)
     second = approvals.record_pair_decision(
         any_store, "p-17", "reject", "different mothers", by="bob", now=later
@@ -30,10 +32,21 @@ def test_a_later_pair_decision_replaces_an_untaken_one(any_store: Store) -> None
         details[1]
         == "pair p-17: reject, replacing an earlier decision not yet taken; applies from the next link run"
     )
-    approvals.mark_pairs_taken(any_store, [("p-17", "recorded")], now=later)
+    approvals.mark_pairs_taken(any_store, [(second.decision_id, "recorded")], now=later)
     assert approvals.untaken_pair_decisions(any_store) == [other]
     again = approvals.record_pair_decision(any_store, "p-17", "accept", "new evidence", by="ana", now=later)
     assert approvals.untaken_pair_decisions(any_store) == [other, again]
+
+
+def test_a_pair_decision_made_while_the_sync_runs_waits_for_the_next_sync(any_store: Store) -> None:
+    """The sync read the first decision; a second replaced it before the sync marked the first taken."""
+    first = approvals.record_pair_decision(any_store, "p-9", "accept", "same school", by="ana", now=AT)
+    (read_by_sync,) = approvals.untaken_pair_decisions(any_store)
+    later = AT + timedelta(seconds=1)
+    second = approvals.record_pair_decision(any_store, "p-9", "reject", "twins", by="bob", now=later)
+    approvals.mark_pairs_taken(any_store, [(read_by_sync.decision_id, "recorded")], now=later)
+    assert read_by_sync == first
+    assert approvals.untaken_pair_decisions(any_store) == [second]
 
 
 @pytest.mark.parametrize(
