@@ -28,7 +28,7 @@ $(BIN)/cohort: pyproject.toml
 
 install: $(BIN)/cohort ## Create the virtual environment and install cohort with its dev tools
 
-demo: install ## Generate the default synthetic world (50,000 residents), ingest, link, train and approve the model (a demo approval), publish the weekly list for the world's last Monday, make the board pack
+demo: install ## Generate the default synthetic world (50,000 residents), ingest, link, train and approve the model (a demo approval), publish the weekly list for the world's last Monday, make the board pack, publish to the review console and print a demo account for each role
 	$(BIN)/cohort synth --residents $(RESIDENTS) --seed $(SEED) --end-date $(END_DATE) --out $(WORLD)
 	$(BIN)/cohort ingest --landing $(WORLD)/landing --warehouse $(WAREHOUSE) --run-date $(END_DATE)
 	$(BIN)/cohort link --warehouse $(WAREHOUSE)
@@ -38,6 +38,8 @@ demo: install ## Generate the default synthetic world (50,000 residents), ingest
 	$(BIN)/cohort weekly --as-of $(END_DATE) --warehouse $(WAREHOUSE) --by demo
 	$(BIN)/cohort board-pack --warehouse $(WAREHOUSE) --by demo
 	$(BIN)/cohort audit verify --warehouse $(WAREHOUSE)
+	$(BIN)/cohort app sync --warehouse $(WAREHOUSE) --by demo
+	$(BIN)/cohort app demo-accounts --warehouse $(WAREHOUSE) --by demo
 
 serve: install ## Run the deployments in prefect.yaml on schedule on this machine (a local Prefect server and worker; Ctrl-C stops)
 	$(BIN)/cohort serve
