@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly bench-governance serve clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly bench-governance bench-console serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -89,6 +89,9 @@ bench-weekly: install ## Benchmark two weekly lists (draw up, publish, record) a
 
 bench-governance: install ## Benchmark the board pack, audit verify and export, retention check, subject access and audit-scores (3,000,000 rows) on a warehouse with lists
 	$(BIN)/python benchmarks/bench_governance.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb}
+
+bench-console: install ## Benchmark the review console's pages over HTTP (list, person, review queue; 300 ms target) on a warehouse's published store
+	$(BIN)/python benchmarks/bench_console.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb}
 
 clean: ## Remove generated data and caches (keeps the virtual environment)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results
