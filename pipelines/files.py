@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import secrets
+import stat
 from pathlib import Path
 from typing import BinaryIO
+
+from pipelines.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+MIN_KEY_BYTES = 16
 
 
 class SymlinkRefused(ValueError):
@@ -79,3 +88,36 @@ def refuse_symlinks(out: Path, what: str) -> None:
             )
         if level.exists():
             return
+
+
+def load_or_create_key(path: Path, what: str, *, if_lost: str) -> tuple[bytes, bool]:
+    """A secret key kept at ``path``, made (32 random bytes, as hex, owner-only) if there is none.
+
+    Args:
+        path: the key file.
+        what: what the key is, for messages ("the pseudonymisation key").
+        if_lost: what to do when the key is too short, for the message.
+
+    Returns:
+        (key, created): created is True when the key was made just now.
+
+    Raises:
+        ConfigurationError: the key file is open to group or others, or too short to be a key.
+    """
+    if not path.exists():
+        key = secrets.token_hex(32).encode("ascii")
+        write_private(path, key)
+        log.info("created a new %s", what.removeprefix("the "))
+        return key, True
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        raise ConfigurationError(
+            f"{what} {path} can be read or changed by others (mode {mode:03o}): "
+            f"run `chmod 600 {path}` so only its owner can read it, then try again"
+        )
+    key = path.read_bytes().strip()
+    if len(key) < MIN_KEY_BYTES:
+        raise ConfigurationError(
+            f"{what} {path} is {len(key)} bytes, shorter than {MIN_KEY_BYTES}: {if_lost}"
+        )
+    return key, False

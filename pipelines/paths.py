@@ -1,7 +1,7 @@
 """Where cohort writes unless told otherwise: every output folder sits beside the warehouse file.
 
 With the default warehouse ``data/warehouse.duckdb`` the tree is ``data/lists/``, ``data/reports/``,
-``data/linkage/``, ``data/governance/board-packs/``, ``data/secrets/``, the audit checkpoint
+``data/linkage/``, ``data/governance/board-packs/``, ``data/secrets/`` (keys), the audit checkpoint
 ``data/warehouse.audit-checkpoint.json`` and the review console's operational store
 ``data/warehouse.ops.sqlite``; model cards sit beside the model store
 (``data/models/`` → ``data/governance/model-cards/``).
@@ -40,6 +40,13 @@ def pseudonym_key_file(warehouse: Path) -> Path:
     """The pseudonymisation key: ``$COHORT_PSEUDONYM_KEY_FILE``, else ``secrets/pseudonym.key``."""
     configured = os.environ.get("COHORT_PSEUDONYM_KEY_FILE")
     return Path(configured) if configured else warehouse.parent / "secrets" / "pseudonym.key"
+
+
+def console_key_file(warehouse: Path) -> Path:
+    """The key the review console seals its per-session page handles with: ``$COHORT_APP_KEY_FILE``,
+    else ``secrets/console.key`` (kept across restarts, so open pages still work after one)."""
+    configured = os.environ.get("COHORT_APP_KEY_FILE")
+    return Path(configured) if configured else warehouse.parent / "secrets" / "console.key"
 
 
 def audit_checkpoint_file(warehouse: Path) -> Path:

@@ -102,15 +102,27 @@ def app(
     from pipelines.clock import system_clock
     from pipelines.console.web.app import create_app
     from pipelines.console.web.settings import ConsoleSettings, proxy_settings
+    from pipelines.errors import ConfigurationError
+    from pipelines.files import load_or_create_key
+    from pipelines.paths import console_key_file
     from pipelines.warehouse.connection import warehouse_path
 
     store = _store(warehouse, ops_url)
     header, proxies = proxy_settings()
+    folder = warehouse_path(warehouse, create=True)
+    try:
+        secret, _ = load_or_create_key(
+            console_key_file(folder), "the console's key", if_lost="remove the file to make a new one"
+        )
+    except ConfigurationError as error:
+        console.print(f"[red]Error:[/red] {error}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from error
     settings = ConsoleSettings(
         store=store,
         policy=load_console_policy(policy),
-        warehouse=warehouse_path(warehouse, create=True),
+        warehouse=folder,
         clock=system_clock,
+        secret=secret,
         secure_cookies=not insecure_cookies,
         trusted_header=header,
         trusted_proxies=proxies,

@@ -10,9 +10,6 @@ import hashlib
 import hmac
 import io
 import logging
-import os
-import secrets
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +20,7 @@ from data_contracts.rendering import environment
 from governance.render import render
 from lists.checks import IDENTITY_FLAG
 from lists.entries import DEPARTURE_SCHEMA, ENTRY_SCHEMA, ROUTES, ListRun
-from pipelines.errors import ConfigurationError
+from pipelines import files
 from pipelines.files import write_private
 from pipelines.steps import retried
 from pipelines.weekly.workbook import created_text, write_workbook
@@ -40,7 +37,6 @@ FILES = (LIST_CSV, LIST_PARQUET, WORKBOOK, REPORT, PSEUDONYMISED)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A text cell starting with one of these may be run as a formula by a spreadsheet (CSV injection)."""
-MIN_KEY_BYTES = 16
 DAY = "%d/%m/%Y"
 AGES = range(14, 26)
 
@@ -145,33 +141,14 @@ def pseudonymised_frame(run: ListRun, entries: pl.DataFrame, key: bytes) -> pl.D
 
 
 def load_or_create_key(path: Path) -> tuple[bytes, bool]:
-    """The pseudonymisation key kept at path, made (32 random bytes, as hex, owner-only) if there is none.
-
-    Returns:
-        (key, created): created is True when the key was made just now.
-
-    Raises:
-        ConfigurationError: the key file is open to group or others, or too short to be a key.
-    """
-    if not path.exists():
-        key = secrets.token_hex(32).encode("ascii")
-        write_private(path, key)
-        log.info("created a new pseudonymisation key")
-        return key, True
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    if mode & 0o077:
-        raise ConfigurationError(
-            f"the pseudonymisation key {path} can be read or changed by others (mode {mode:03o}): "
-            f"run `chmod 600 {path}` so only its owner can read it, then try again"
-        )
-    key = path.read_bytes().strip()
-    if len(key) < MIN_KEY_BYTES:
-        raise ConfigurationError(
-            f"the pseudonymisation key {path} is {len(key)} bytes, shorter than {MIN_KEY_BYTES}: "
-            "restore the key from its backup (pseudonyms change with the key), or remove the file "
-            "to make a new one"
-        )
-    return key, False
+    """The pseudonymisation key kept at path, made (owner-only) if there is none: see
+    :func:`pipelines.files.load_or_create_key`."""
+    return files.load_or_create_key(
+        path,
+        "the pseudonymisation key",
+        if_lost="restore the key from its backup (pseudonyms change with the key), or remove the file "
+        "to make a new one",
+    )
 
 
 @retried

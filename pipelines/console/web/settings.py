@@ -30,7 +30,8 @@ class ConsoleSettings:
         secure_cookies: mark cookies Secure (off only with `cohort app --insecure-cookies`, for development).
         trusted_header: a reverse proxy's header naming the signed-in user, or None.
         trusted_proxies: the addresses that header is honoured from (from nowhere else).
-        secret: the key that seals per-session handles; random per process unless given.
+        secret: the key that seals per-session handles (`cohort app` reads secrets/console.key; random
+            per process unless given).
     """
 
     store: Store

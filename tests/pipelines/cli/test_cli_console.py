@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli.main import app
@@ -68,3 +71,24 @@ def test_demo_accounts_make_one_account_per_role_and_say_they_are_for_the_demo(t
             assert check_password(store, name, password) is not None
         finally:
             store.engine.dispose()
+
+
+def test_the_app_seals_handles_with_a_kept_owner_only_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cohort app` reads secrets/console.key beside the warehouse (made 0600 the first time), so a
+    restarted app opens the handles on pages people already have open; a key open to others is refused."""
+    import uvicorn
+
+    served: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    warehouse = tmp_path / "warehouse.duckdb"
+    for _ in range(2):
+        assert _run("--warehouse", str(warehouse))[0] == 0
+    key_file = tmp_path / "secrets" / "console.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    first, second = (app.state.console.secret for app in served)
+    assert first == second == key_file.read_bytes().strip()
+    key_file.chmod(0o644)
+    code, said = _run("--warehouse", str(warehouse))
+    assert code == 2 and "chmod 600" in said and len(served) == 2
