@@ -20,12 +20,11 @@ from sqlalchemy.exc import OperationalError
 
 from pipelines.console.sync.publish import Published, publish
 from pipelines.console.sync.take_in import TakenIn, take_in
-from pipelines.opstore.engine import Store, StoreError, open_store, store_url
+from pipelines.opstore.engine import URL_VARIABLE, Store, StoreError, open_store, store_url
 from pipelines.paths import ops_store_file
 from pipelines.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
-OPS_URL = "COHORT_OPS_URL"
 
 
 class ConsoleUnreachable(RuntimeError):
@@ -58,7 +57,7 @@ def sync(warehouse: Path, store: Store, *, now: datetime, by: str) -> Synced:
 
 def console_in_use(warehouse: Path) -> bool:
     """True when a store URL is configured or the SQLite store beside the warehouse exists."""
-    return bool(os.environ.get(OPS_URL)) or ops_store_file(warehouse).exists()
+    return bool(os.environ.get(URL_VARIABLE)) or ops_store_file(warehouse).exists()
 
 
 def take_in_first(warehouse: Path, *, now: datetime, required: bool = False) -> TakenIn | None:
@@ -97,7 +96,7 @@ def _unreachable(problem: str, required: bool, error: Exception) -> None:
     if required:
         raise ConsoleUnreachable(
             f"{problem}. Decisions made in the review console would be missing from this list, so it "
-            f"was not drawn up: make the store reachable (or correct ${OPS_URL}) and run it again"
+            f"was not drawn up: make the store reachable (or correct ${URL_VARIABLE}) and run it again"
         ) from error
     log.warning("nothing taken in from the review console: %s", problem)
 
