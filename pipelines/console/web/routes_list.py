@@ -59,7 +59,11 @@ def _list(request: Request, user: User, query: ListQuery) -> Response:
     runs = reading.runs(settings.store)
     if not runs:
         return render(request, "list/empty.html.j2", {}, user=user)
-    run = next((r for r in runs if r.run_id == query.run), None) if query.run is not None else runs[0]
+    run: reading.RunSummary | None
+    if query.run is None:  # the published list with the latest reference date
+        run = reading.latest_run(settings.store) or runs[0]
+    else:
+        run = next((r for r in runs if r.run_id == query.run), None)
     if run is None:
         raise HTTPException(404)
     listing = reading.list_page(
