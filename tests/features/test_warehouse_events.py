@@ -79,7 +79,7 @@ def test_review_decisions_are_read_and_known_from_the_day_after_entry(linked: Pa
             "INSERT INTO review.decision BY NAME SELECT 1 AS decision_id, NULL AS run_id, "
             "? AS person_id, 'accept' AS decision, 'agreed at panel' AS reason, 'analyst' AS reviewer, "
             "DATE '2026-11-09' AS decided_on, TIMESTAMP '2026-11-09 15:00:00' AS recorded_at, "
-            "TIMESTAMP '2026-11-09 15:00:00' AS entered_at, 'analyst' AS entered_by",
+            "TIMESTAMP '2026-11-09 15:00:00' AS made_at, 'analyst' AS recorded_by",
             [person],
         )
         events, people = read_events(con), read_people(con)
