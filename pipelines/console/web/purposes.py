@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fastapi import Request
+from starlette.responses import Response
 
 from governance.console_settings import ConsolePolicy
 from pipelines.console.web.access import User, console
-from pipelines.console.web.pages import seal, unseal
+from pipelines.console.web.pages import render, seal, unseal
 
 TEXT_LIMIT = 500
 
@@ -64,3 +65,30 @@ def read_grant(request: Request, user: User, token: str, subject: str, now: date
     if granted_subject != subject or expires <= now:
         return None
     return Grant(granted_subject, purpose, expires)
+
+
+def purpose_page(
+    request: Request,
+    user: User,
+    template: str,
+    handle: str,
+    *,
+    message: str | None = None,
+    chosen: str = "",
+    text: str = "",
+    status: int = 200,
+) -> Response:
+    """The purpose form (``template``: a person's or a pair's) for what ``handle`` opens.
+
+    Args:
+        message: why an earlier answer was refused, shown above the form (None: first time).
+        chosen, text: the earlier answer, filled in again.
+    """
+    context = {
+        "handle": handle,
+        "purposes": console(request).policy.purposes,
+        "message": message,
+        "chosen": chosen,
+        "text": text,
+    }
+    return render(request, template, context, user=user, status=status)

@@ -15,7 +15,13 @@ from starlette.responses import Response
 
 from pipelines.console.web.access import User, console, require
 from pipelines.console.web.pages import journal_view, render, seal, unseal
-from pipelines.console.web.purposes import PurposeRefused, grant_token, read_grant, stated_purpose
+from pipelines.console.web.purposes import (
+    PurposeRefused,
+    grant_token,
+    purpose_page,
+    read_grant,
+    stated_purpose,
+)
 from pipelines.opstore import approvals, reading_governance
 from pipelines.opstore.decisions import DecisionError
 
@@ -69,20 +75,7 @@ def _pair_id(request: Request, user: User, handle: str) -> str:
 def purpose_form(request: Request, handle: str, user: Engineer) -> Response:
     """Ask why before showing the two registrations."""
     _pair_id(request, user, handle)
-    return _purpose_page(request, user, handle, None, "", "", 200)
-
-
-def _purpose_page(
-    request: Request, user: User, handle: str, message: str | None, chosen: str, text: str, status: int
-) -> Response:
-    context = {
-        "handle": handle,
-        "purposes": console(request).policy.purposes,
-        "message": message,
-        "chosen": chosen,
-        "text": text,
-    }
-    return render(request, "linkage/purpose.html.j2", context, user=user, status=status)
+    return purpose_page(request, user, "linkage/purpose.html.j2", handle)
 
 
 @router.post("/linkage/pairs/{handle}")
@@ -99,7 +92,10 @@ def open_pair(
     try:
         stated = stated_purpose(settings.policy, purpose, purpose_text)
     except PurposeRefused as refused:
-        return _purpose_page(request, user, handle, str(refused), purpose, purpose_text, 400)
+        return purpose_page(
+            request, user, "linkage/purpose.html.j2", handle, message=str(refused),
+            chosen=purpose, text=purpose_text, status=400,
+        )  # fmt: skip
     grant = grant_token(request, user, f"pair:{pair_id}", stated, settings.clock())
     return _pair_page(request, user, handle, pair_id, stated, grant)
 
@@ -154,9 +150,10 @@ def decide(
     now = settings.clock()
     granted = read_grant(request, user, grant, f"pair:{pair_id}", now)
     if granted is None:  # the purpose has expired (or the form is not this session's): ask again
-        return _purpose_page(
-            request, user, handle, "Your earlier reason has expired: say why again, then decide.", "", "", 400
-        )
+        return purpose_page(
+            request, user, "linkage/purpose.html.j2", handle, status=400,
+            message="Your earlier reason has expired: say why again, then decide.",
+        )  # fmt: skip
     if reading_governance.pair(settings.store, pair_id) is None:  # settled by a link run meanwhile
         raise HTTPException(404)
     outcome: dict[str, object]

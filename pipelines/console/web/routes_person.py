@@ -15,7 +15,13 @@ from starlette.responses import Response
 from lists.entries import DECISIONS
 from pipelines.console.web.access import User, console, require
 from pipelines.console.web.pages import journal_view, render, unseal
-from pipelines.console.web.purposes import PurposeRefused, grant_token, read_grant, stated_purpose
+from pipelines.console.web.purposes import (
+    PurposeRefused,
+    grant_token,
+    purpose_page,
+    read_grant,
+    stated_purpose,
+)
 from pipelines.opstore import decisions, reading
 
 router = APIRouter()
@@ -49,20 +55,7 @@ def purpose_form(
 ) -> Response:
     """Ask why before showing anything about the person."""
     _subject(request, user, handle)
-    return _purpose_page(request, user, handle, None, "", "", 200)
-
-
-def _purpose_page(
-    request: Request, user: User, handle: str, message: str | None, chosen: str, text: str, status: int
-) -> Response:
-    context = {
-        "handle": handle,
-        "purposes": console(request).policy.purposes,
-        "message": message,
-        "chosen": chosen,
-        "text": text,
-    }
-    return render(request, "person/purpose.html.j2", context, user=user, status=status)
+    return purpose_page(request, user, "person/purpose.html.j2", handle)
 
 
 @router.post("/people/{handle}")
@@ -79,7 +72,10 @@ def open_person(
     try:
         stated = stated_purpose(settings.policy, purpose, purpose_text)
     except PurposeRefused as refused:
-        return _purpose_page(request, user, handle, str(refused), purpose, purpose_text, 400)
+        return purpose_page(
+            request, user, "person/purpose.html.j2", handle, message=str(refused),
+            chosen=purpose, text=purpose_text, status=400,
+        )  # fmt: skip
     now = settings.clock()
     return _person_page(request, user, handle, run_id, person_id, stated, grant_token(
         request, user, f"{run_id}:{person_id}", stated, now
@@ -142,9 +138,10 @@ def record_decision(
     now = settings.clock()
     granted = read_grant(request, user, grant, f"{run_id}:{person_id}", now)
     if granted is None:  # the purpose has expired (or the form is not this session's): ask again
-        return _purpose_page(
-            request, user, handle, "Your earlier reason has expired: say why again, then decide.", "", "", 400
-        )
+        return purpose_page(
+            request, user, "person/purpose.html.j2", handle, status=400,
+            message="Your earlier reason has expired: say why again, then decide.",
+        )  # fmt: skip
     outcome: dict[str, object]
     status = 200
     try:
