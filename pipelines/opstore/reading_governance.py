@@ -20,6 +20,7 @@ from pipelines.opstore.read_tables import (
     rm_model,
     rm_model_status,
     rm_pair,
+    rm_pair_person,
     rm_refresh,
     rm_rejected,
     rm_run,
@@ -36,6 +37,7 @@ class PairView:
     queued_at: datetime | None
     fields: list[tuple[str, str, str]]  # (field, left, right) as `cohort link review PAIR` shows them
     decided: PairDecision | None  # a console decision awaiting the next link run
+    people: tuple[int, ...] = ()  # the people the two registrations belong to now (pair only)
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,17 @@ def pair(store: Store, pair_id: str) -> PairView | None:
     """One pending pair with both sides' fields, or None."""
     with read_connection(store) as conn:
         row = conn.execute(select(rm_pair).where(rm_pair.c.pair_id == pair_id)).first()
+        found = conn.execute(
+            select(rm_pair_person.c.person_id)
+            .where(rm_pair_person.c.pair_id == pair_id)
+            .order_by(rm_pair_person.c.person_id)
+        )
+        people = tuple(int(person) for (person,) in found)
     if row is None:
         return None
     decided = next((d for d in approvals.untaken_pair_decisions(store) if d.pair_id == pair_id), None)
     fields = [(str(f), str(left), str(right)) for f, left, right in json.loads(row.fields)]
-    return PairView(row.pair_id, row.match_probability, row.queued_at, fields, decided)
+    return PairView(row.pair_id, row.match_probability, row.queued_at, fields, decided, people)
 
 
 def models(store: Store) -> list[ModelView]:

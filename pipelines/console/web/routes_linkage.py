@@ -115,14 +115,16 @@ def _pair_page(
     view = reading_governance.pair(console(request).store, pair_id)
     if view is None:  # settled by a link run since the queue was shown
         raise HTTPException(404)
-    journal_view(
-        request,
-        user,
-        action="view_pair",
-        purpose=purpose,
-        detail=f"pair {pair_id}: two registrations shown side by side for review",
-        rows=2,
-    )
+    for person_id in view.people or (None,):  # one entry per person shown, as a person page's
+        journal_view(
+            request,
+            user,
+            action="view_pair",
+            purpose=purpose,
+            detail=f"pair {pair_id}: two registrations shown side by side for review",
+            person_id=person_id,
+            rows=2,
+        )
     context = {
         "pair": view,
         "handle": handle,

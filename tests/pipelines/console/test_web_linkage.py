@@ -113,6 +113,8 @@ def test_a_pair_asks_why_then_journals_the_view_before_showing_both_registration
     shown = _open(browser, link, token, "other", "a duplicate reported by the school")
     view = seen_at_render[-1]
     assert (view.action, view.actor, view.rows) == ("view_pair", "user:eve", 2)
+    viewed = [e.person_id for e in seen_at_render if e.action == "view_pair"]
+    assert pair.people and viewed == list(pair.people)  # one entry per person the pair shows
     assert view.purpose == "Other (say why): a duplicate reported by the school"
     assert view.detail == f"pair {first.pair_id}: two registrations shown side by side for review"
     assert shown.count("<tr") == len(pair.fields) + 1

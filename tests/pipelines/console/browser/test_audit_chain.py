@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.console.sync.sync import sync
 from pipelines.console.web import pages
-from pipelines.opstore import journal, reading
+from pipelines.opstore import journal, reading, reading_governance
 from pipelines.opstore.engine import Store
 from pipelines.opstore.reading import ListFilter
 from tests.pipelines.console.browser.console_pages import Console
@@ -61,6 +61,9 @@ def test_every_view_in_the_browser_is_journalled_before_it_shows_and_audited_aft
     console.sign_in("dan")
     console.submit(console.driver.find_element("link text", "Linkage queue"))  # the queue
     console.submit(console.driver.find_element("link text", "Review pair 1"))
+    top_pair = reading_governance.pair(store, reading_governance.pairs(store)[0].pair_id)
+    assert top_pair is not None and top_pair.people
+    pair_people = list(top_pair.people)  # the pair's view is journalled once for each of them
     assert console.heading() == "Why are you opening this pair of records?"
     console.give_purpose("data_quality", "same school, different surname", button="Open the pair")  # a pair
     assert console.heading() == "Are these two registrations one person?"
@@ -86,10 +89,10 @@ def test_every_view_in_the_browser_is_journalled_before_it_shows_and_audited_aft
         ("user:ana", "sign_out", None, None),
         ("user:dan", "sign_in", None, None),
         ("user:dan", "view_list", QUEUE, None),
-        ("user:dan", "view_pair", DATA_QUALITY, None),
+        *[("user:dan", "view_pair", DATA_QUALITY, person) for person in pair_people],
         ("user:dan", "sign_out", None, None),
     ]
-    assert [e.rows for e in written if e.action == "view_pair"] == [2]
+    assert [e.rows for e in written if e.action == "view_pair"] == [2] * len(pair_people)
     assert journal.verify(store) == []
 
     # the sync: every entry an audit event, with its user, purpose and time, and nothing else of ours
@@ -107,7 +110,8 @@ def test_every_view_in_the_browser_is_journalled_before_it_shows_and_audited_aft
             "WHERE actor IN ('user:ana', 'user:dan') AND category = 'consultation'"
         ).fetchall()
     assert audited == [(e.seq, e.actor, e.action, e.category, e.purpose, e.occurred_at) for e in written]
-    assert consultations == [(8,)]  # four list pages, two people, the linkage queue and a pair
+    # four list pages, two people, the linkage queue and a pair (an entry for each person it shows)
+    assert consultations == [(7 + len(pair_people),)]
     result = CliRunner(env={"COLUMNS": "200", "COHORT_NOW": "2026-11-16T18:05:00"}).invoke(
         app, ["audit", "verify", "--warehouse", str(world.warehouse)]
     )
