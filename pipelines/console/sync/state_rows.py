@@ -52,6 +52,8 @@ def pair_rows(
             {"pair_id": pair_id, "match_probability": probability, "link_run": link_run,
              "queued_at": queued_at, "fields": json.dumps(fields)}
         )  # fmt: skip
+    if not new:
+        return pairs, []
     wanted = set(new)
     people = [
         {"pair_id": p, "person_id": int(person)}
