@@ -63,13 +63,15 @@ def factors(
 
     Features that did not move the person's score, and features the person has no value for
     (missing data is never a factor), are left out, so a person with little on record may have
-    fewer factors.
+    fewer factors. A zero from an agency that holds nothing on the person (every one of its features
+    zero or missing: "0 suspensions from school" for someone no school has a record of) is missing
+    data too.
     """
     if matrix.shape[0] == 0:
         return []
     contributions = model.contributions(matrix)[:, :-1]
     order = np.argsort(-contributions, axis=1, kind="stable")
-    known = ~np.isnan(matrix)
+    known = ~np.isnan(matrix) & (_on_record(model, matrix, registered) | (np.nan_to_num(matrix) != 0))
     out = []
     for row in range(matrix.shape[0]):
         pushes = contributions[row]
@@ -82,6 +84,18 @@ def factors(
             )
         )
     return out
+
+
+def _on_record(model: RiskModel, matrix: np.ndarray, registered: Mapping[str, Feature]) -> np.ndarray:
+    """For each row and feature: does the feature's agency hold anything on the person (a feature of
+    that source with a value other than zero)?"""
+    sources = np.array([registered[name].source for name in model.features])
+    held = ~np.isnan(matrix) & (np.nan_to_num(matrix) != 0)
+    on_record = np.zeros(matrix.shape, dtype=bool)
+    for source in np.unique(sources):
+        columns = sources == source
+        on_record[:, columns] = held[:, columns].any(axis=1, keepdims=True)
+    return on_record
 
 
 def _factor(name: str, value: float, push: float, registered: Mapping[str, Feature]) -> Factor:
