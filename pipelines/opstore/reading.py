@@ -19,6 +19,7 @@ from pipelines.opstore import decisions
 from pipelines.opstore import read_queries as q
 from pipelines.opstore.engine import Store, read_connection
 from pipelines.opstore.read_tables import (
+    rm_entry,
     rm_refresh,
     rm_run,
 )
@@ -201,6 +202,21 @@ def changes(store: Store, run_id: int) -> Changes:
     with read_connection(store) as conn:
         counts, gone = q.changes(conn, run_id)
     return Changes(counts.get("new", 0), counts.get("continuing", 0), gone)
+
+
+def names_and_ranks(store: Store, listed: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, int]]:
+    """Name and rank for each (run, person) on the list, in one read (a queue shows many at once);
+    a pair not on its run's list is left out."""
+    if not listed:
+        return {}
+    e = rm_entry.c
+    wanted = set(listed)
+    query = select(e.run_id, e.person_id, e.name, e.rank).where(
+        e.run_id.in_({run for run, _ in wanted}), e.person_id.in_({person for _, person in wanted})
+    )
+    with read_connection(store) as conn:
+        found = conn.execute(query).all()
+    return {(run, person): (name, rank) for run, person, name, rank in found if (run, person) in wanted}
 
 
 def person(store: Store, run_id: int, person_id: int) -> PersonView | None:

@@ -23,14 +23,16 @@ def review_queue(request: Request, user: Annotated[User, Depends(require("review
 def _queue(request: Request, user: User, message: tuple[str, str] | None, status: int) -> Response:
     settings = console(request)
     awaiting = sorted(decisions.awaiting_review(settings.store), key=lambda d: d.made_at)
+    listed = reading.names_and_ranks(settings.store, [(d.run_id, d.person_id) for d in awaiting])
+    gone: tuple[str, int | None] = ("(no longer on the published list)", None)
     items = []
     for record in awaiting:
-        view = reading.person(settings.store, record.run_id, record.person_id)
+        name, rank = listed.get((record.run_id, record.person_id), gone)
         items.append(
             {
                 "record": record,
-                "name": view.name if view else "(no longer on the published list)",
-                "rank": view.rank if view else None,
+                "name": name,
+                "rank": rank,
                 "person": "/people/" + seal(request, user, "person", f"{record.run_id}:{record.person_id}"),
                 "handle": seal(request, user, "decision", str(record.decision_id)),
                 "own": record.made_by == user.username,
