@@ -192,7 +192,7 @@ def test_an_accept_awaits_a_second_person_and_its_maker_cannot_review_it(store: 
     assert "awaiting second review" in saved.text
     queue = max_.get("/review").text
     assert "Yours: another reviewer must review it." in queue
-    assert f">{row.name}</a> <span class=\"muted\">(rank {row.rank})</span>" in queue  # named and ranked
+    assert f'>{row.name}</a> <span class="muted">(rank {row.rank})</span>' in queue  # named and ranked
     (waiting,) = decisions.awaiting_review(store)
     # max cannot get a form for his own decision; even a handle sealed for his session is refused
     own = handles.seal(SECRET, max_token, "decision", str(waiting.decision_id))
