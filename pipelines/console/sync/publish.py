@@ -3,7 +3,7 @@
 Everything is read from the warehouse first, then written to the store in one transaction, so the
 web app sees the old read model or the new one, never half of each. List entries are copied once per
 run (a run's entries never change), and deleted from the store when retention erases them in the
-warehouse; pending identity pairs are added and dropped as the queue changes (reading a pair's two
+warehouse; pending identity pairs are added and dropped as the queue changes (reading the new pairs'
 registrations is audited, so each pair is read once); the other tables are small and replaced whole.
 """
 

@@ -11,7 +11,7 @@ import duckdb
 
 from data_contracts.contract import load_contracts
 from data_contracts.gates import freshness_gate
-from pipelines.link.pair_review import side_by_side
+from pipelines.link.pair_review import copy_pairs
 from pipelines.paths import model_card_folder
 from pipelines.train.model_cards import read_fairness
 from pipelines.warehouse.model_registry import history, models
@@ -41,12 +41,12 @@ def pair_rows(
     con: duckdb.DuckDBPyConnection, pending: dict[str, tuple[float, str, datetime | None]], new: list[str],
     *, by: str, now: datetime,
 ) -> tuple[list[Row], list[Row]]:  # fmt: skip
-    """The ``new`` pairs with both sides' fields (rm_pair rows; each read is audited as
-    ``cohort link review PAIR`` audits it) and the people they involve (rm_pair_person rows)."""
+    """The ``new`` pairs with both sides' fields (rm_pair rows; the read is audited, one event for the
+    batch: :func:`pipelines.link.pair_review.copy_pairs`) and the people they involve (rm_pair_person
+    rows)."""
     pairs = []
-    for pair_id in new:
+    for pair_id, (_, table) in copy_pairs(con, new, actor=by, purpose=PAIR_PURPOSE, now=now).items():
         probability, link_run, queued_at = pending[pair_id]
-        _, table = side_by_side(con, pair_id, actor=by, purpose=PAIR_PURPOSE, now=now)
         fields = [list(row) for row in table.iter_rows()]
         pairs.append(
             {"pair_id": pair_id, "match_probability": probability, "link_run": link_run,
