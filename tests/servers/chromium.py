@@ -34,11 +34,12 @@ CHROMIUM_ARGS = (
 WINDOW = (1280, 900)
 
 
-def start_chromium(profile: Path) -> WebDriver:
+def start_chromium(profile: Path, *, console_log: bool = False) -> WebDriver:
     """Start headless Debian Chromium through the system chromedriver (Selenium Manager never runs).
 
     Args:
         profile: An empty folder for the browser profile (``--user-data-dir``).
+        console_log: keep the pages' console messages and CSP reports (``driver.get_log("browser")``).
 
     Returns:
         The driver, window 1280x900; call ``quit()`` when done.
@@ -50,6 +51,8 @@ def start_chromium(profile: Path) -> WebDriver:
     options.binary_location = str(CHROMIUM)
     for argument in (*CHROMIUM_ARGS, f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}"):
         options.add_argument(argument)
+    if console_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # an explicit driver path makes Selenium skip Selenium Manager (which would try to download)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_window_size(*WINDOW)
@@ -57,21 +60,28 @@ def start_chromium(profile: Path) -> WebDriver:
     return driver
 
 
-@pytest.fixture
-def chromium() -> Iterator[WebDriver]:
-    """A headless Chromium (Selenium WebDriver) with a fresh profile, closed after the test."""
+@contextlib.contextmanager
+def chromium_browser(*, console_log: bool = False) -> Iterator[WebDriver]:
+    """A Chromium with a fresh profile, closed afterwards; skipped (failed under CI=true) when missing."""
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
     if missing:
         unavailable(" and ".join(missing), "apt-get install chromium chromium-driver")
     profile = Path(tempfile.mkdtemp(prefix="cohort-chromium-"))
     try:
-        driver = start_chromium(profile)
+        driver = start_chromium(profile, console_log=console_log)
         try:
             yield driver
         finally:
             driver.quit()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def chromium() -> Iterator[WebDriver]:
+    """A headless Chromium (Selenium WebDriver) with a fresh profile, closed after the test."""
+    with chromium_browser() as driver:
+        yield driver
 
 
 def save_screenshot(driver: WebDriver, path: Path) -> Path:

@@ -4,16 +4,11 @@ list, open a person with a purpose, record a decision, and read what Chromium's 
 from __future__ import annotations
 
 import contextlib
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
@@ -22,8 +17,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.pipelines.console.web_client import PASSWORD
-from tests.servers.chromium import CHROMEDRIVER, CHROMIUM, CHROMIUM_ARGS, WINDOW
-from tests.servers.support import STARTUP_SECONDS, unavailable
+from tests.servers.chromium import chromium_browser
 
 WAIT = 15.0
 """How long an action may take to show its result (a limit, never an assertion on speed)."""
@@ -31,41 +25,11 @@ SAME_PAGE = "window.cohortSamePage"
 """A mark set on the window before an htmx action: still there afterwards, the page was not reloaded."""
 
 
-def start_browser(profile: Path) -> ChromiumDriver:
-    """Headless Debian Chromium as ``tests.servers`` starts it, keeping the pages' console log.
-
-    Args:
-        profile: An empty folder for the browser profile.
-
-    Returns:
-        The driver; call ``quit()`` when done.
-    """
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (*CHROMIUM_ARGS, f"--user-data-dir={profile}", f"--window-size={WINDOW[0]},{WINDOW[1]}"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console messages and CSP reports
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_window_size(*WINDOW)
-    driver.set_page_load_timeout(STARTUP_SECONDS)
-    return driver
-
-
 @contextlib.contextmanager
 def browser() -> Iterator[ChromiumDriver]:
-    """A Chromium with a fresh profile, closed afterwards; skipped (failed under CI=true) when missing."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
-    if missing:
-        unavailable(" and ".join(missing), "apt-get install chromium chromium-driver")
-    profile = Path(tempfile.mkdtemp(prefix="cohort-chromium-"))
-    try:
-        driver = start_browser(profile)
-        try:
-            yield driver
-        finally:
-            driver.quit()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    """Headless Debian Chromium as ``tests.servers`` starts it, keeping the pages' console log."""
+    with chromium_browser(console_log=True) as driver:
+        yield cast(ChromiumDriver, driver)
 
 
 @dataclass
