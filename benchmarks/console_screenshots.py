@@ -5,8 +5,8 @@ Run after `make demo`: `.venv/bin/python benchmarks/console_screenshots.py`. The
 process on a free port over a copy of the demo warehouse's operational store (SQLite's backup API),
 so what the screenshots do (views, and a decision to fill the second-review queue) never reaches the
 demo's list or journal, and the same screenshots come out each time. One throwaway account per role
-(random passwords) signs in and is deactivated at the end. Pages not yet in the app (governance,
-its models and fairness, data health, the linkage queue and a pair) are skipped.
+(random passwords) signs in and is deactivated at the end. A page that does not answer 200 stops the
+script, naming the page and its status.
 """
 
 from __future__ import annotations
@@ -95,11 +95,10 @@ class Browser:
         return path
 
     def shoot_if(self, path: str, name: str) -> bool:
-        """Open ``path`` and shoot it, unless the app does not have it yet."""
+        """Open ``path`` and shoot it (a page that does not answer 200 stops the script)."""
         status = self.open(path)
         if status != 200:
-            print(f"skipped {path}: {status} (not in the app yet?)")
-            return False
+            raise SystemExit(f"{path} answered {status}: no screenshot {name}.png; is the demo published?")
         self.shoot(name)
         return True
 

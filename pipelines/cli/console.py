@@ -321,7 +321,8 @@ def demo_accounts(
         table.add_row(name, role, password)
     console.print(table)
     where = f" --warehouse {warehouse}" if warehouse else ""
-    console.print(f"Start the console with: cohort app{where}   then open http://127.0.0.1:8000/")
+    program = sys.argv[0] if sys.argv[0].endswith("cohort") else "cohort"  # .venv/bin/cohort from make
+    console.print(f"Start the console with: {program} app{where}   then open http://127.0.0.1:8000/")
     console.print(f"[bold]{DEMO_WARNING}[/bold]")
 
 
