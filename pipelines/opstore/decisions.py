@@ -131,7 +131,7 @@ def record(
             _move_head(connection, run_id, person_id, seen_version, decision_id)
             journal.append(
                 store, now=now, actor=_actor(by), action="decision", run_id=run_id, person_id=person_id,
-                detail=f"decision {decision} on run {run_id} for person {person_id}"
+                detail=f"decision {decision} on run {run_id}"  # the person is in person_id, never in words
                 + (" (awaiting a second review)" if needs_second_review else ""),
                 connection=connection,
             )  # fmt: skip
@@ -190,8 +190,8 @@ def review(
         journal.append(
             store, now=now, actor=_actor(by), action="decision_review", run_id=made.run_id,
             person_id=made.person_id, connection=connection,
-            detail=f"decision {decision_id} ({made.decision} on run {made.run_id} for person "
-            f"{made.person_id}) {'approved' if approve else 'refused'}",
+            detail=f"decision {decision_id} ({made.decision} on run {made.run_id}) "
+            f"{'approved' if approve else 'refused'}",
         )  # fmt: skip
     return _record({**found._mapping, **values})
 

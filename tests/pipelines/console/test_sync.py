@@ -4,6 +4,7 @@ next list exactly as imported decisions do; the weekly run refused when the stor
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -136,6 +137,29 @@ def test_journal_entries_become_audit_events_and_the_chain_stays_intact(
     monkeypatch.setenv("COHORT_NOW", "2026-11-17T13:00:00")
     result = CliRunner().invoke(app, ["audit", "verify", "--warehouse", str(copied.warehouse)])
     assert result.exit_code == 0 and "intact" in result.output, result.output
+
+
+def test_no_audit_event_taken_in_names_a_person(world: tuple[ConsoleWorld, Store]) -> None:
+    """The journal keeps who was looked at or decided on in its person_id column; the warehouse's audit
+    events, like every other audit event, never name a person (not even by id)."""
+    copied, store = world
+    person = listed(copied, 2)
+    made = decisions.record(
+        store, run_id=copied.run_id, person_id=person, decision="accept", reason="seen at the panel",
+        pathway=None, by="alice", seen_version=0, needs_second_review=True, now=DECIDED_AT,
+    )  # fmt: skip
+    decisions.review(store, made.decision_id, by="rita", approve=True, reason="agreed", now=DECIDED_AT)
+    journal.append(
+        store, now=DECIDED_AT, actor="user:alice", action="view_person", detail="person page, list run 1",
+        purpose="deciding", person_id=person, run_id=copied.run_id,
+    )  # fmt: skip
+    assert {e.person_id for e in journal.untaken(store) if e.person_id} == {person}
+    sync(copied.warehouse, store, now=TAKEN_AT, by="user:tester")
+    details = warehouse_rows(
+        copied, "SELECT e.detail FROM audit.console_journal j JOIN audit.event e USING (event_id)"
+    )
+    assert len(details) >= 3
+    assert not [d for (d,) in details if re.search(rf"(?<![0-9a-f]){person}(?![0-9a-f])", d)]
 
 
 def test_taking_in_twice_after_a_crash_before_marking_never_doubles(

@@ -36,7 +36,7 @@ def test_a_decision_moves_the_version_and_is_journalled_without_its_reason(any_s
     (entry, _) = journal.entries(any_store)
     assert (entry.action, entry.actor, entry.run_id, entry.person_id) == ("decision", "user:ana", RUN, PERSON)
     assert (
-        entry.detail == f"decision accept on run {RUN} for person {PERSON}" and "thinks" not in entry.detail
+        entry.detail == f"decision accept on run {RUN}" and "thinks" not in entry.detail
     )
 
 
