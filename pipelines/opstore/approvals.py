@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pipelines.opstore import journal
+from pipelines.opstore import engine, journal
 from pipelines.opstore.decisions import DecisionError
 from pipelines.opstore.engine import Store, naive_utc, read_connection
 from pipelines.opstore.schema import model_approval, pair_decision
@@ -140,15 +140,7 @@ def mark_pairs_taken(store: Store, outcomes: list[tuple[int, str]], *, now: date
     Marked by the decision's id, not its pair: a decision made on the same pair while the sync ran
     replaces the one taken but stays untaken itself, for the next sync.
     """
-    if not outcomes:
-        return
-    statement = (
-        update(pair_decision)
-        .where(pair_decision.c.pair_decision_id == bindparam("b_id"))
-        .values(taken_at=naive_utc(now), outcome=bindparam("b_outcome"))
-    )
-    with store.engine.begin() as connection:
-        connection.execute(statement, [{"b_id": i, "b_outcome": text} for i, text in outcomes])
+    engine.mark_taken(store, pair_decision.c.pair_decision_id, outcomes, now=now)
 
 
 def approve_model(
@@ -237,15 +229,7 @@ def untaken_model_approvals(store: Store) -> list[ModelApproval]:
 
 def mark_model_approvals_taken(store: Store, outcomes: list[tuple[int, str]], *, now: datetime) -> None:
     """Record what the warehouse did with approvals: (approval_id, outcome text) pairs."""
-    if not outcomes:
-        return
-    statement = (
-        update(model_approval)
-        .where(model_approval.c.approval_id == bindparam("b_id"))
-        .values(taken_at=naive_utc(now), outcome=bindparam("b_outcome"))
-    )
-    with store.engine.begin() as connection:
-        connection.execute(statement, [{"b_id": i, "b_outcome": text} for i, text in outcomes])
+    engine.mark_taken(store, model_approval.c.approval_id, outcomes, now=now)
 
 
 def _approvals(store: Store, query: sqlalchemy.Select[Any]) -> list[ModelApproval]:

@@ -19,11 +19,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lists.entries import DECISIONS as DECISIONS
-from pipelines.opstore import journal
+from pipelines.opstore import engine, journal
 from pipelines.opstore.engine import Store, naive_utc, read_connection
 from pipelines.opstore.schema import decision as decision_table
 from pipelines.opstore.schema import decision_head
@@ -239,15 +239,7 @@ def untaken(store: Store) -> list[DecisionRecord]:
 
 def mark_taken(store: Store, outcomes: list[tuple[int, str]], *, now: datetime) -> None:
     """Record what the warehouse did with decisions: (decision_id, outcome text) pairs."""
-    if not outcomes:
-        return
-    statement = (
-        update(decision_table)
-        .where(decision_table.c.decision_id == bindparam("b_id"))
-        .values(taken_at=naive_utc(now), outcome=bindparam("b_outcome"))
-    )
-    with store.engine.begin() as connection:
-        connection.execute(statement, [{"b_id": i, "b_outcome": text} for i, text in outcomes])
+    engine.mark_taken(store, decision_table.c.decision_id, outcomes, now=now)
 
 
 def _move_head(

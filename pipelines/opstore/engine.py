@@ -202,3 +202,20 @@ def _create_tables(store: Store) -> None:
         if connection.execute(sqlalchemy.select(journal_head.c.id)).first() is None:
             # made once here, so concurrent first appends lock one row instead of racing to insert it
             connection.execute(sqlalchemy.insert(journal_head).values(id=1, seq=0, entry_hash=""))
+
+
+def mark_taken(
+    store: Store, key: sqlalchemy.Column[Any], outcomes: list[tuple[Any, str]], *, now: datetime
+) -> None:
+    """Record what the warehouse did with rows the sync took: ``(key value, outcome text)`` pairs set
+    ``taken_at`` and ``outcome`` on the rows of ``key``'s table (decisions, pair decisions, approvals)."""
+    if not outcomes:
+        return
+    table = key.table
+    statement = (
+        sqlalchemy.update(table)
+        .where(key == sqlalchemy.bindparam("b_key"))
+        .values(taken_at=naive_utc(now), outcome=sqlalchemy.bindparam("b_outcome"))
+    )
+    with store.engine.begin() as connection:
+        connection.execute(statement, [{"b_key": k, "b_outcome": text} for k, text in outcomes])
