@@ -4,15 +4,15 @@ list, open a person with a purpose, record a decision, and read what Chromium's 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chromium.webdriver import ChromiumDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -23,6 +23,25 @@ WAIT = 15.0
 """How long an action may take to show its result (a limit, never an assertion on speed)."""
 SAME_PAGE = "window.cohortSamePage"
 """A mark set on the window before an htmx action: still there afterwards, the page was not reloaded."""
+
+
+def gone(element: WebElement) -> Callable[[Any], bool]:
+    """A wait condition: ``element`` has left the document. Selenium's ``staleness_of`` expects a
+    StaleElementReferenceException, but Chromium sometimes answers a just-detached node with "Node with
+    given id does not belong to the document" instead (seen once in CI); both mean gone."""
+
+    def left(_: Any) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return left
 
 
 @contextlib.contextmanager
@@ -135,7 +154,7 @@ class Console:
         """Click a button that loads a new page, and wait until it has."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         button.click()
-        WebDriverWait(self.driver, WAIT).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, WAIT).until(gone(old))
         WebDriverWait(self.driver, WAIT).until(
             lambda d: d.execute_script("return document.readyState") == "complete"
         )
@@ -178,7 +197,7 @@ class Console:
         self.driver.execute_script(f"{SAME_PAGE} = true;")
         old = self.driver.find_element(By.ID, "list-results")
         action.click()
-        WebDriverWait(self.driver, WAIT).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, WAIT).until(gone(old))
         WebDriverWait(self.driver, WAIT).until(
             lambda d: (
                 d.find_elements(By.ID, "list-results")
