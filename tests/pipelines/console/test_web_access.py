@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,16 +12,17 @@ from fastapi.routing import APIRoute
 from pipelines.console.web.app import routers
 from pipelines.console.web.navigation import PAGES
 from pipelines.opstore import journal
-from pipelines.opstore.engine import Store, open_store
+from pipelines.opstore.engine import Store
 from tests.pipelines.console.web_client import (
     PASSWORD,
     ROLES,
-    add_user,
     client,
     hidden,
     make_app,
     nav_labels,
+    opened_copy,
     sign_in,
+    store_with_accounts,
 )
 
 
@@ -30,22 +30,14 @@ from tests.pipelines.console.web_client import (
 def accounts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store file with one account per role, and one holding every role (hashing is slow: made once)."""
     path = tmp_path_factory.mktemp("accounts") / "ops.sqlite"
-    made = open_store(f"sqlite:///{path}")
-    for role in ROLES:
-        add_user(made, role, [role])
-    add_user(made, "everyone", ROLES)
-    made.engine.dispose()
-    return path
+    return store_with_accounts(path, [*((role, [role]) for role in ROLES), ("everyone", ROLES)])
 
 
 @pytest.fixture
 def store(accounts_file: Path, tmp_path: Path) -> Iterator[Store]:
     """A fresh copy of the accounts' store for one test."""
-    copy = tmp_path / "ops.sqlite"
-    shutil.copy(accounts_file, copy)
-    opened = open_store(f"sqlite:///{copy}")
-    yield opened
-    opened.engine.dispose()
+    with opened_copy(accounts_file, tmp_path) as opened:
+        yield opened
 
 
 def _routes() -> list[APIRoute]:

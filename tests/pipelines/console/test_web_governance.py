@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,12 +18,19 @@ from sqlalchemy import insert, select, update
 from pipelines.console.web.middleware import DOCUMENT_SECURITY_POLICY
 from pipelines.console.web.model_approval import refusal
 from pipelines.opstore import approvals, journal, reading_governance
-from pipelines.opstore.engine import Store, open_store
+from pipelines.opstore.engine import Store
 from pipelines.opstore.read_tables import rm_model, rm_run
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.model_registry import AlreadyInStatus, RegistryError, set_status
 from tests.pipelines.console.conftest import ConsoleWorld, copy_world
-from tests.pipelines.console.web_client import add_user, client, hidden, make_app, sign_in
+from tests.pipelines.console.web_client import (
+    client,
+    hidden,
+    make_app,
+    opened_copy,
+    sign_in,
+    store_with_accounts,
+)
 
 BREACH = "Black people are 2.1 times as likely to be selected as White people (limit 1.25)"
 UNMET = "precision at 45: wanted 0.3; measured 0.210"
@@ -33,14 +39,13 @@ UNMET = "precision at 45: wanted 0.3; measured 0.210"
 @pytest.fixture(scope="module")
 def store_file(console_world: ConsoleWorld, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published store with two board members and one account of each other role (hashed once)."""
-    path = tmp_path_factory.mktemp("governance") / "ops.sqlite"
-    shutil.copy(console_world.folder / "warehouse.ops.sqlite", path)
-    made = open_store(f"sqlite:///{path}")
-    for name, role in [("ann", "board"), ("ben", "board"), ("eve", "data_engineer"), ("ali", "analyst"),
-                       ("rex", "reviewer"), ("root", "admin")]:  # fmt: skip
-        add_user(made, name, [role])
-    made.engine.dispose()
-    return path
+    accounts = [("ann", "board"), ("ben", "board"), ("eve", "data_engineer"), ("ali", "analyst"),
+                ("rex", "reviewer"), ("root", "admin")]  # fmt: skip
+    return store_with_accounts(
+        tmp_path_factory.mktemp("governance") / "ops.sqlite",
+        [(name, [role]) for name, role in accounts],
+        published=console_world.folder / "warehouse.ops.sqlite",
+    )
 
 
 @dataclass(frozen=True)
@@ -52,11 +57,8 @@ class Console:
 @pytest.fixture
 def world(store_file: Path, tmp_path: Path) -> Iterator[Console]:
     """A copy of the store for one test, with an (empty) warehouse folder for board packs."""
-    copy = tmp_path / "ops.sqlite"
-    shutil.copy(store_file, copy)
-    opened = open_store(f"sqlite:///{copy}")
-    yield Console(opened, tmp_path / "warehouse.duckdb")
-    opened.engine.dispose()
+    with opened_copy(store_file, tmp_path) as opened:
+        yield Console(opened, tmp_path / "warehouse.duckdb")
 
 
 def _board(world: Console, name: str = "ann") -> tuple[TestClient, str]:

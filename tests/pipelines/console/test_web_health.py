@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -14,10 +13,16 @@ import pytest
 from sqlalchemy import insert, update
 
 from pipelines.opstore import reading, reading_governance
-from pipelines.opstore.engine import Store, open_store
+from pipelines.opstore.engine import Store
 from pipelines.opstore.read_tables import rm_gate, rm_rejected, rm_run, rm_source
 from tests.pipelines.console.conftest import PUBLISHED_AT, ConsoleWorld
-from tests.pipelines.console.web_client import add_user, client, make_app, sign_in
+from tests.pipelines.console.web_client import (
+    client,
+    make_app,
+    opened_copy,
+    sign_in,
+    store_with_accounts,
+)
 
 REJECTED_WHY = "the header has 11 columns; the contract names 12 (missing: custody_end)"
 OVERRIDE = "gate quarantine_share failed for police_custody (overridden: the partnership meets today)"
@@ -26,23 +31,19 @@ OVERRIDE = "gate quarantine_share failed for police_custody (overridden: the par
 @pytest.fixture(scope="module")
 def store_file(console_world: ConsoleWorld, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published store with a data engineer and one account of each other role (hashed once)."""
-    path = tmp_path_factory.mktemp("health") / "ops.sqlite"
-    shutil.copy(console_world.folder / "warehouse.ops.sqlite", path)
-    made = open_store(f"sqlite:///{path}")
-    for name, role in [("eve", "data_engineer"), ("ann", "board"), ("ali", "analyst"), ("rex", "reviewer"),
-                       ("root", "admin")]:  # fmt: skip
-        add_user(made, name, [role])
-    made.engine.dispose()
-    return path
+    accounts = [("eve", "data_engineer"), ("ann", "board"), ("ali", "analyst"), ("rex", "reviewer"),
+                ("root", "admin")]  # fmt: skip
+    return store_with_accounts(
+        tmp_path_factory.mktemp("health") / "ops.sqlite",
+        [(name, [role]) for name, role in accounts],
+        published=console_world.folder / "warehouse.ops.sqlite",
+    )
 
 
 @pytest.fixture
 def store(store_file: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "ops.sqlite"
-    shutil.copy(store_file, copy)
-    opened = open_store(f"sqlite:///{copy}")
-    yield opened
-    opened.engine.dispose()
+    with opened_copy(store_file, tmp_path) as opened:
+        yield opened
 
 
 def _page(store: Store) -> str:

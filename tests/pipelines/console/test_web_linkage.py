@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +15,19 @@ from sqlalchemy import select
 
 from pipelines.console.web import handles, pages
 from pipelines.opstore import approvals, journal, reading_governance
-from pipelines.opstore.engine import Store, open_store
+from pipelines.opstore.engine import Store
 from pipelines.opstore.read_tables import rm_pair_person
 from tests.pipelines.console.conftest import ConsoleWorld
-from tests.pipelines.console.web_client import SECRET, Links, add_user, client, hidden, make_app, sign_in
+from tests.pipelines.console.web_client import (
+    SECRET,
+    Links,
+    client,
+    hidden,
+    make_app,
+    opened_copy,
+    sign_in,
+    store_with_accounts,
+)
 
 QUEUE_PURPOSE = "Reviewing identity matches awaiting a decision"
 REQUEST_LOG = "pipelines.console.web.requests"
@@ -28,23 +36,19 @@ REQUEST_LOG = "pipelines.console.web.requests"
 @pytest.fixture(scope="module")
 def store_file(console_world: ConsoleWorld, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The published store with two data engineers and one account of each other role (hashed once)."""
-    path = tmp_path_factory.mktemp("linkage") / "ops.sqlite"
-    shutil.copy(console_world.folder / "warehouse.ops.sqlite", path)
-    made = open_store(f"sqlite:///{path}")
-    for name, role in [("eve", "data_engineer"), ("dan", "data_engineer"), ("ann", "board"),
-                       ("ali", "analyst"), ("rex", "reviewer"), ("root", "admin")]:  # fmt: skip
-        add_user(made, name, [role])
-    made.engine.dispose()
-    return path
+    accounts = [("eve", "data_engineer"), ("dan", "data_engineer"), ("ann", "board"),
+                ("ali", "analyst"), ("rex", "reviewer"), ("root", "admin")]  # fmt: skip
+    return store_with_accounts(
+        tmp_path_factory.mktemp("linkage") / "ops.sqlite",
+        [(name, [role]) for name, role in accounts],
+        published=console_world.folder / "warehouse.ops.sqlite",
+    )
 
 
 @pytest.fixture
 def store(store_file: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "ops.sqlite"
-    shutil.copy(store_file, copy)
-    opened = open_store(f"sqlite:///{copy}")
-    yield opened
-    opened.engine.dispose()
+    with opened_copy(store_file, tmp_path) as opened:
+        yield opened
 
 
 def _engineer(store: Store, name: str = "eve", *, raise_faults: bool = True) -> tuple[TestClient, str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -15,7 +18,7 @@ from pipelines.clock import Clock, fixed_clock
 from pipelines.console.web.app import create_app
 from pipelines.console.web.settings import ConsoleSettings
 from pipelines.opstore.accounts import add_account
-from pipelines.opstore.engine import Store
+from pipelines.opstore.engine import Store, open_store
 
 NOW = datetime(2026, 11, 16, 9, 0)
 """The Monday morning the tests' console runs on (after the list for 16/11/2026 was published)."""
@@ -51,6 +54,32 @@ def client(app: FastAPI, *, raise_faults: bool = True) -> TestClient:
 
 def add_user(store: Store, name: str, roles: Iterable[str], password: str = PASSWORD) -> None:
     add_account(store, name, list(roles), password, by="test", now=NOW)
+
+
+def store_with_accounts(
+    path: Path, accounts: Iterable[tuple[str, Iterable[str]]], *, published: Path | None = None
+) -> Path:
+    """A store file at ``path`` (a copy of ``published`` if given) holding ``(name, roles)`` accounts:
+    made once per module, as hashing passwords is slow, then copied for each test."""
+    if published is not None:
+        shutil.copy(published, path)
+    made = open_store(f"sqlite:///{path}")
+    for name, roles in accounts:
+        add_user(made, name, roles)
+    made.engine.dispose()
+    return path
+
+
+@contextlib.contextmanager
+def opened_copy(store_file: Path, folder: Path) -> Iterator[Store]:
+    """A fresh copy of ``store_file`` in ``folder``, open for one test."""
+    copy = folder / "ops.sqlite"
+    shutil.copy(store_file, copy)
+    opened = open_store(f"sqlite:///{copy}")
+    try:
+        yield opened
+    finally:
+        opened.engine.dispose()
 
 
 def hidden(html: str, name: str = "csrf_token") -> str:
