@@ -72,7 +72,7 @@ def side_by_side(
         con, actor, "link_review_pair", f"pair {pair_id}: two registrations shown side by side for review",
         purpose=purpose, rows=2, at=now,
     )  # fmt: skip
-    rows = {row[0]: row for row in con.execute(registrations_sql(SHOWN), [left, right]).fetchall()}
+    rows = {row[0]: row for row in con.execute(registrations_sql(SHOWN), [[left, right]]).fetchall()}
     return float(probability), _side_by_side(rows[left], rows[right])
 
 
@@ -95,7 +95,7 @@ def copy_pairs(
     )  # fmt: skip
     found = con.execute(sql("link/review_pairs"), [pair_ids]).fetchall()
     wanted = sorted({r for _, _, left, right in found for r in (left, right)})
-    rows = {row[0]: row for row in con.execute(many_registrations_sql(SHOWN), [wanted]).fetchall()}
+    rows = {row[0]: row for row in con.execute(registrations_sql(SHOWN), [wanted]).fetchall()}
     return {
         pair_id: (float(probability), _side_by_side(rows[left], rows[right]))
         for pair_id, probability, left, right in found
@@ -113,12 +113,6 @@ def _side_by_side(left: tuple[object, ...], right: tuple[object, ...]) -> pl.Dat
 
 
 def registrations_sql(fields: list[str]) -> str:
-    """SELECT two registrations (``?``, ``?``) with the fields shown to a reviewer."""
-    shown = ", ".join(quote(field) for field in fields)
-    return f"SELECT registration, {shown} FROM link.registration WHERE registration IN (?, ?)"
-
-
-def many_registrations_sql(fields: list[str]) -> str:
     """SELECT the registrations in a list (one ``?``) with the fields shown to a reviewer (a join, which
     DuckDB hashes, rather than a membership test per row)."""
     shown = ", ".join(f"r.{quote(field)}" for field in fields)
