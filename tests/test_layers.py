@@ -33,7 +33,7 @@ PURE_ALLOWED: dict[str, set[str]] = {
 }
 PACKAGES = [*PURE_ALLOWED, "pipelines"]
 
-STAGES = ["world", "ingest", "link", "train", "weekly", "govern", "serve", "console"]
+STAGES = ["world", "ingest", "link", "train", "weekly", "trial", "monitor", "govern", "serve", "console"]
 """The stages of pipelines/, in the order they may use each other (a stage uses only earlier ones)."""
 STORES = ["warehouse", "opstore"]
 """The stores: the DuckDB warehouse and the console's operational store; neither uses the other."""

@@ -19,6 +19,7 @@ from pipelines.cli.options import ByOption, WarehouseOption, acting_user, parse_
 from pipelines.cli.privacy import retention_app, subject_access
 from pipelines.cli.rules import rules_app
 from pipelines.cli.serve import serve
+from pipelines.cli.trial import trial_app
 from pipelines.cli.weekly import review, weekly_app
 from pipelines.clock import system_clock, today
 from pipelines.progress import console, stages
@@ -89,6 +90,7 @@ app.add_typer(model_app, name="model")
 app.add_typer(weekly_app, name="weekly")
 app.add_typer(audit_app, name="audit")
 app.add_typer(console_app, name="app")
+app.add_typer(trial_app, name="trial")
 app.command()(review)
 app.command()(serve)
 app.add_typer(retention_app, name="retention")

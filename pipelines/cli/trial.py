@@ -1,0 +1,15 @@
+"""`cohort trial`: randomised allocation to the programme, withdrawals, and the evaluation of outcomes.
+
+The commands live beside this file, one module per concern: allocation and withdrawal in
+`trial_allocation.py`, evaluation, power and the CONSORT flow in `trial_evaluation.py`. Each adds its
+commands to `trial_app`; importing them here registers them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+trial_app = typer.Typer(
+    help="Randomise the people the panel found suitable, record withdrawals, and evaluate outcomes.",
+    no_args_is_help=True,
+)

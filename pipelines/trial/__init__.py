@@ -1,0 +1,1 @@
+"""The trial stage: randomised allocation, withdrawals, outcome evaluation and the CONSORT flow."""
