@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly bench-governance bench-console serve clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly bench-governance bench-console trial-demo bench-trial-coverage serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -92,6 +92,12 @@ bench-governance: install ## Benchmark the board pack, audit verify and export, 
 
 bench-console: install ## Benchmark the review console's pages over HTTP (list, person, review queue; 300 ms target) on a warehouse's published store
 	$(BIN)/python benchmarks/bench_console.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb}
+
+trial-demo: install ## Rehearse a randomised trial for a year on a 300,000-resident world with a planted effect (52 weekly cycles of advance, ingest, link, list, decide, allocate), then evaluate it against the planted truth and monitor the score
+	$(BIN)/python benchmarks/trial_demo.py --residents $${TRIAL_RESIDENTS:-300000} --folder worlds/trial-$${TRIAL_RESIDENTS:-300000}
+
+bench-trial-coverage: install ## On the trial demo's world: 20 seeds with the planted effect and 20 without; does the 95% interval cover the truth, and how often is no effect found significant? (resumable)
+	$(BIN)/python benchmarks/bench_trial_coverage.py --seeds $${TRIAL_SEEDS:-20} --folder worlds/trial-$${TRIAL_RESIDENTS:-300000}
 
 clean: ## Remove generated data and caches (keeps the virtual environment)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis benchmarks/results

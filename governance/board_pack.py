@@ -27,6 +27,7 @@ SECTIONS = {
     "fairness": "Fairness",
     "changes": "Changes since the last pack",
     "volumes": "List volumes and decisions",
+    "monitoring": "Monitoring the model in use",
     "data-quality": "Data quality",
     "audit-log": "The audit log",
     "checklist": "Legal and ethical checklist",

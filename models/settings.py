@@ -1,4 +1,4 @@
-"""The risk model's settings (models/settings.yaml): outcome, split, sampling, learner, bands."""
+"""The risk model's settings (models/settings.yaml): outcome, split, sampling, learner, bands, monitoring."""
 
 from __future__ import annotations
 
@@ -24,6 +24,30 @@ class Band:
 
 
 @dataclass(frozen=True)
+class MonitoringSettings:
+    """How `cohort monitor` measures a model once it is used (models/settings.yaml ``monitoring``)."""
+
+    horizons_months: tuple[int, ...]
+    alert_groups: tuple[str, ...]
+    minimum_outcomes: int
+    ece_limit: float
+    calibration_in_the_large_limit: float  # |observed / expected - 1|
+    psi_limit: float
+    drift_bins: int
+    reference_snapshots: int
+
+
+DEFAULT_MONITORING: dict[str, Any] = {
+    "horizons_months": [3, 6, 9, 12],
+    "alert_groups": ["not_treated"],
+    "minimum_outcomes": 20,
+    "limits": {"ece": 0.03, "calibration_in_the_large": 0.25, "psi": 0.25},
+    "drift": {"bins": 10, "reference_snapshots": 6},
+}
+"""What a settings document without a ``monitoring`` section (a model trained before it) means."""
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     """Every setting of training, evaluation and explanation; ``document`` is the checked YAML."""
 
@@ -43,6 +67,7 @@ class ModelSettings:
     explain_sample: int
     bands: tuple[Band, ...]  # highest first
     document: dict[str, Any]
+    monitoring: MonitoringSettings
 
     def band(self, probability: float) -> str:
         """The name of the highest band ``probability`` reaches."""
@@ -82,6 +107,28 @@ def parse_settings(document: Any, file_name: str = SETTINGS_FILE) -> ModelSettin
         explain_sample=document["explanation"]["sample"],
         bands=bands,
         document=document,
+        monitoring=_monitoring(document.get("monitoring", DEFAULT_MONITORING), document, file_name),
+    )
+
+
+def _monitoring(section: dict[str, Any], document: dict[str, Any], file_name: str) -> MonitoringSettings:
+    horizons = tuple(sorted(section["horizons_months"]))
+    model_horizon = document["outcome"]["horizon_months"]
+    if horizons[-1] > model_horizon:
+        raise SettingsError(
+            f"{file_name}: monitoring: horizons_months: {horizons[-1]} is beyond the outcome's "
+            f"{model_horizon} months (outcome.horizon_months): the model predicts nothing that far"
+        )
+    limits, drift = section["limits"], section["drift"]
+    return MonitoringSettings(
+        horizons_months=horizons,
+        alert_groups=tuple(section["alert_groups"]),
+        minimum_outcomes=section["minimum_outcomes"],
+        ece_limit=float(limits["ece"]),
+        calibration_in_the_large_limit=float(limits["calibration_in_the_large"]),
+        psi_limit=float(limits["psi"]),
+        drift_bins=drift["bins"],
+        reference_snapshots=drift["reference_snapshots"],
     )
 
 

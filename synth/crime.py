@@ -206,7 +206,10 @@ def crime_and_policing(
         crime=crime_base + off_rows.size + np.arange(vic_rows.size),
         value=homicide.astype(np.int64),
     )
-    searches = Events.of(ss_rows, Kind.STOP_SEARCH, value=found.astype(np.int64))
+    # a search that found a weapon carries the crime number of the possession offence it led to
+    search_crime = np.full(ss_rows.size, -1, dtype=np.int64)
+    search_crime[found] = crimes[off_rows.size - weapon_rows.size :]
+    searches = Events.of(ss_rows, Kind.STOP_SEARCH, crime=search_crime, value=found.astype(np.int64))
 
     arrested = everyone.recorded & (rng.random(everyone.row.size) < ARREST_SHARE[everyone.category])
     arrests = Events.of(

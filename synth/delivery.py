@@ -45,15 +45,24 @@ def term_return_dates(first_year: int, last_year: int) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["academic_year", "term", "return_date"], orient="row")
 
 
-def delivery_dates(source: Source, timeline: Timeline, weeks: int) -> list[date]:
-    """The initial cut-off, then every delivery of the source's cadence up to the end date."""
+def delivery_dates(source: Source, timeline: Timeline, weeks: int, until: date | None = None) -> list[date]:
+    """The initial cut-off, then every delivery of the source's cadence up to `until`.
+
+    Args:
+        source: the extract's declaration (its cadence).
+        timeline: the month grid (monthly deliveries fall on its boundaries).
+        weeks: weeks of increments before the end date (the initial file is cut that far back).
+        until: the last day a delivery may fall on [default: the end date]; later than the end
+            date for a world with a future, whose schedule simply continues.
+    """
+    last = until or timeline.end_date
     if source.cadence == "weekly":
-        return timeline.weekly_extract_dates(weeks)
+        return timeline.weekly_extract_dates(weeks, last)
     if source.cadence == "monthly":
-        return timeline.monthly_extract_dates(weeks)
+        return timeline.monthly_extract_dates(weeks, last)
     initial = timeline.end_date - timedelta(weeks=weeks)
-    returns = term_return_dates(initial.year - 1, timeline.end_date.year)["return_date"].to_list()
-    return [initial, *sorted(d for d in returns if initial < d <= timeline.end_date)]
+    returns = term_return_dates(initial.year - 1, last.year)["return_date"].to_list()
+    return [initial, *sorted(d for d in returns if initial < d <= last)]
 
 
 def _impossible_dates(rng: np.random.Generator, years: np.ndarray, fmt: str) -> np.ndarray:

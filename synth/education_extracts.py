@@ -114,7 +114,7 @@ def education(world: World, months: pl.DataFrame, return_dates: pl.DataFrame) ->
             pl.col("unauthorised").alias("sessions_unauthorised"),
             "recorded_date",
             "ethnicity",
-            *hidden(),
+            *hidden(event=False),
         )
     )
     exclusions = (

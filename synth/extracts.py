@@ -9,7 +9,7 @@ from synth import agency
 from synth.identifiers import generate_nhs_numbers, generate_pnc_ids, generate_upns
 from synth.model import Kind
 
-HIDDEN = ("_true_person_id", "_recorded")  # kept beside each row for ground truth, never written
+HIDDEN = ("_true_person_id", "_recorded", "_event_id")  # kept beside each row for ground truth, never written
 
 
 def record_id(prefix: str, width: int = 9) -> pl.Expr:
@@ -17,9 +17,20 @@ def record_id(prefix: str, width: int = 9) -> pl.Expr:
     return pl.format(prefix + "{}", pl.col("event_id").cast(pl.String).str.zfill(width))
 
 
-def hidden(recorded: str = "recorded_date") -> list[pl.Expr]:
-    """The ground-truth columns every extract row carries until it is written."""
-    return [pl.col("true_person_id").alias("_true_person_id"), pl.col(recorded).alias("_recorded")]
+def hidden(recorded: str = "recorded_date", *, event: bool = True) -> list[pl.Expr]:
+    """The ground-truth columns every extract row carries until it is written.
+
+    Args:
+        recorded: the column holding the date the agency recorded the row.
+        event: the row is one event's (its `event_id` is kept); False for rows that
+            summarise many (termly attendance), whose `_event_id` is null.
+    """
+    event_id = pl.col("event_id") if event else pl.lit(None, dtype=pl.UInt32)
+    return [
+        pl.col("true_person_id").alias("_true_person_id"),
+        pl.col(recorded).alias("_recorded"),
+        event_id.cast(pl.UInt32).alias("_event_id"),
+    ]
 
 
 class World:

@@ -6,6 +6,16 @@ import polars as pl
 
 from synth.model import Category, Kind
 
+CRIME_KINDS = (
+    Kind.OFFENCE,
+    Kind.VICTIMISATION,
+    Kind.ARREST,
+    Kind.CUSTODY,
+    Kind.STOP_SEARCH,  # a search that found a weapon: the possession offence's crime
+    Kind.ED_ATTENDANCE,  # an attendance for an assault: the victimisation's crime
+)
+"""Kinds of event that carry the crime number of the crime they belong to."""
+
 
 def _named_events(events: pl.DataFrame) -> pl.DataFrame:
     kinds = {int(k): k.name.lower() for k in Kind}
@@ -15,11 +25,7 @@ def _named_events(events: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("kind").is_in([int(Kind.OFFENCE), int(Kind.VICTIMISATION)]))
         .then(pl.col("category").replace_strict(categories, default=None, return_dtype=pl.String))
         .alias("category"),
-        pl.when(
-            pl.col("kind").is_in(
-                [int(Kind.OFFENCE), int(Kind.VICTIMISATION), int(Kind.ARREST), int(Kind.CUSTODY)]
-            )
-        )
+        pl.when(pl.col("kind").is_in([int(k) for k in CRIME_KINDS]) & (pl.col("crime") >= 0))
         .then(pl.col("crime"))
         .alias("crime"),
     ).drop("lead", "step", "school_id")

@@ -37,10 +37,10 @@ class History:
 
 
 def months_of(timeline: Timeline) -> list[Month]:
-    """Calendar facts of every step."""
+    """Calendar facts of every step (the history's and any future's)."""
     days = timeline.boundary_days()
     out = []
-    for k in range(timeline.months):
+    for k in range(timeline.steps):
         middle = from_day_number(int(days[k]) + 15)
         year = middle.year if middle.month >= 9 else middle.year - 1
         out.append(Month(k, int(days[k]), int(days[k + 1]), middle.month, day_number(date(year, 9, 1))))
@@ -97,7 +97,7 @@ def run_history(
     rng: np.random.Generator,
     progress: Progress | None = None,
 ) -> History:
-    """Simulate every month from the start of history to the end date.
+    """Simulate every month from the start of history to the end date, and on through any future.
 
     Args:
         population: the people.
@@ -117,7 +117,7 @@ def run_history(
     parts, attendance, snapshots, eligible = [], [], [], []
     crime_base = 0
     for m in months_of(timeline) + [None]:
-        k = timeline.months if m is None else m.index
+        k = timeline.steps if m is None else m.index
         if k in oracle_steps:
             snap, who = _snapshot(rng, params, cohort, state, k, int(days[k]))
             snapshots.append(snap)

@@ -88,7 +88,8 @@ def expand_events(
     frame = _female_victims(frame, rng)
     frame = frame.with_columns(
         # a co-offender shares the crime's date and code; an ED visit is the day of the assault
-        # or the next; an arrest follows its offence, and custody starts at the arrest
+        # or the next; a search that found a weapon is the day of the possession offence; an
+        # arrest follows its offence, and custody starts at the arrest
         pl.when(pl.col("crime") >= 0)
         .then(
             pl.col("event_date")

@@ -56,7 +56,8 @@ GROUND_TRUTH_COLUMNS: dict[str, dict[str, str]] = {
         "event_date": "When it happened",
         "recorded": "Whether any agency recorded it",
         "recorded_date": "When it was recorded (may be after the end date: not yet delivered)",
-        "crime": "Crime number shared by co-offenders; arrests and custody carry their crime's number",
+        "crime": "Crime number shared by co-offenders; arrests and custody carry their crime's number, a "
+        "search that found a weapon its possession offence's, an assault attendance its victimisation's",
         "ho_code": "Home Office offence code",
         "knife": "Knife or sharp instrument involved",
         "serious_violence": "Counts towards the outcome",
@@ -80,6 +81,32 @@ GROUND_TRUTH_COLUMNS: dict[str, dict[str, str]] = {
         "defect": "impossible_date, unknown_code, missing_key or malformed_identifier",
         "column": "The spoiled column",
     },
+    "treatment": {
+        "advance": "The advance (1, 2, ...) whose weeks hold the event",
+        "allocation_id": "Allocation (from the allocation file the advance was given)",
+        "arm": "programme or control",
+        "true_person_id": "The true person behind the allocation (most of its records)",
+        "event_id": "Event (see events)",
+        "crime": "Crime number",
+        "kind": "offence (as suspect) or victimisation",
+        "co_offender": "An offence as co-offender in another's crime",
+        "category": "serious_knife, serious, weapon, other_violence or other",
+        "ho_code": "Home Office offence code, as the police record carries it (CCHI weights: "
+        "data_contracts/reference/offence_codes.csv)",
+        "knife": "Knife or sharp instrument involved",
+        "cchi_days": "Crime Harm Index weight of ho_code",
+        "event_date": "When it happened",
+        "recorded": "Whether an agency recorded it",
+        "recorded_date": "When it was recorded",
+        "age_group": "under_18 or 18_and_over at the event",
+        "outcome": "The ratio that applies: offending, knife or victimisation",
+        "in_window": "Dated from allocated_on (plus the start lag) and before withdrawn_on",
+        "hazard_ratio": "The effect's ratio in the window, 1 outside it",
+        "draw": "Uniform draw fixed by the world's seed and the event",
+        "prevented_if_treated": "draw < 1 - hazard_ratio: gone were the person in the programme",
+        "prevented": "Actually removed from the extracts (the programme arm's own, or a spillover)",
+        "spillover": "Removed because a treated person's prevented crime took it, not its own draw",
+    },
     "attendance_monthly": {
         "step": "Month index",
         "true_person_id": "Pupil",
@@ -98,11 +125,15 @@ def build_manifest(
     late: dict[str, int],
     outputs: dict[str, pl.DataFrame],
     measures: list[Measure],
+    future: dict[str, Any] | None = None,
 ) -> dict[str, object]:
-    """Describe the world: parameters, every file with its rows and defects, every column."""
+    """Describe the world: parameters, every file with its rows and defects, every column.
+
+    `future` (a world with one: `synth.future.future_summary`) is described too, by counts only.
+    """
     record = asdict(params)
     record["end_date"] = params.end_date.isoformat()
-    return {
+    described: dict[str, object] = {
         "generator": "cohort synth",
         "parameters": record,
         "history": {
@@ -153,3 +184,6 @@ def build_manifest(
         ],
         "note": "The pipeline reads landing/ only. ground_truth/ is for tests and evaluation.",
     }
+    if future is not None:
+        described["future"] = future
+    return described

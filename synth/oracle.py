@@ -22,7 +22,7 @@ from synth.history import History, Progress, Snapshot, months_of
 from synth.model import SERIOUS, Cohort, Kind
 from synth.params import WorldParams
 from synth.step import step
-from synth.timeline import Month, Timeline, add_months
+from synth.timeline import Month, Timeline
 
 HORIZON = 12
 
@@ -79,8 +79,8 @@ def simulate_risk(
 
 
 def future_months(timeline: Timeline) -> list[Month]:
-    """Months of the history followed by the 12 months after the end date."""
-    longer = Timeline(add_months(timeline.end_date, HORIZON), timeline.months + HORIZON)
+    """Months of the history followed by (at least) the 12 months after the end date."""
+    longer = Timeline(timeline.end_date, timeline.months, max(timeline.future, HORIZON))
     return months_of(longer)
 
 

@@ -87,6 +87,7 @@ class WorldParams:
     oracle_replicates: int = 100
     oracle_sample: int = 10_000
     increment_weeks: int = 12
+    future_weeks: int = 0  # weeks simulated after end_date, withheld in future/ until advanced
     hazards: Hazards = field(default_factory=Hazards)
 
     def __post_init__(self) -> None:
@@ -100,3 +101,5 @@ class WorldParams:
             raise ValueError(f"noise must be non-negative (got {self.noise})")
         if self.oracle_replicates < 1:
             raise ValueError("oracle_replicates must be at least 1")
+        if not 0 <= self.future_weeks <= 520:
+            raise ValueError(f"future_weeks must be between 0 and 520 (got {self.future_weeks})")

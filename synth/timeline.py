@@ -1,4 +1,4 @@
-"""The world's month grid, anchored on the end date, and the extract delivery dates."""
+"""The world's month grid, anchored on the end date (any future runs on after it), and its delivery dates."""
 
 from __future__ import annotations
 
@@ -50,26 +50,33 @@ def from_day_number(number: int) -> date:
 
 @dataclass(frozen=True)
 class Timeline:
-    """Monthly simulation steps ending on `end_date`.
+    """Monthly simulation steps: `months` of history ending on `end_date`, then `future` more.
 
     Step k covers the days [boundaries[k], boundaries[k + 1]). The state "at" a
     boundary is the state after every earlier step, so an as_of date that is a
-    boundary sees exactly the events before it.
+    boundary sees exactly the events before it. Boundary `months` is the end date;
+    the `future` steps after it are simulated but withheld from the landing folder.
     """
 
     end_date: date
     months: int
+    future: int = 0
+
+    @property
+    def steps(self) -> int:
+        """Every simulated step: the history's months and the future's."""
+        return self.months + self.future
 
     @property
     def boundaries(self) -> list[date]:
-        return [add_months(self.end_date, k - self.months) for k in range(self.months + 1)]
+        return [add_months(self.end_date, k - self.months) for k in range(self.steps + 1)]
 
     @property
     def start_date(self) -> date:
         return self.boundaries[0]
 
     def boundary_days(self) -> np.ndarray:
-        """Boundaries as day numbers (int64), length months + 1."""
+        """Boundaries as day numbers (int64), length steps + 1."""
         return np.array([day_number(b) for b in self.boundaries], dtype=np.int64)
 
     def oracle_steps(self) -> list[int]:
@@ -81,12 +88,28 @@ class Timeline:
         complete = [k for k in range(self.months - 24, self.months - 11) if k >= 0]
         return complete + [self.months]
 
-    def weekly_extract_dates(self, weeks: int) -> list[date]:
-        """Weekly delivery dates: the initial cut-off, then one per week to the end."""
-        return [self.end_date - timedelta(weeks=weeks - j) for j in range(weeks + 1)]
+    def history(self) -> Timeline:
+        """The same grid without its future: the months up to the end date."""
+        return Timeline(self.end_date, self.months)
 
-    def monthly_extract_dates(self, weeks: int) -> list[date]:
-        """Initial cut-off, then each month boundary after it up to the end date."""
+    def weekly_extract_dates(self, weeks: int, until: date | None = None) -> list[date]:
+        """Weekly delivery dates: the initial cut-off, then one per week to `until` [default: the end]."""
+        last = until or self.end_date
         initial = self.end_date - timedelta(weeks=weeks)
-        later = [b for b in self.boundaries if initial < b <= self.end_date]
+        return [initial + timedelta(weeks=j) for j in range((last - initial).days // 7 + 1)]
+
+    def monthly_extract_dates(self, weeks: int, until: date | None = None) -> list[date]:
+        """Initial cut-off, then each month boundary after it up to `until` [default: the end]."""
+        last = until or self.end_date
+        initial = self.end_date - timedelta(weeks=weeks)
+        later = [b for b in self.boundaries if initial < b <= last]
         return [initial, *later]
+
+
+def months_covering(end_date: date, weeks: int) -> int:
+    """Months to simulate after `end_date` so that the grid reaches `weeks` weeks beyond it."""
+    until = end_date + timedelta(weeks=weeks)
+    months = 0
+    while add_months(end_date, months) < until:
+        months += 1
+    return months

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 import polars as pl
@@ -12,6 +13,7 @@ import polars as pl
 from synth import education_extracts, extracts, health_extracts, partner_extracts, police_extracts
 from synth.calibration import measure
 from synth.delivery import Delivery, delivery_dates, split_deliveries, term_return_dates
+from synth.future import future_events, future_summary
 from synth.ground_truth import ground_truth_frames
 from synth.history import History, months_of, run_history
 from synth.life_events import add_adult_co_offenders, expand_events
@@ -23,7 +25,7 @@ from synth.params import WorldParams
 from synth.population import Population, build_population
 from synth.report import render_calibration_report
 from synth.sources import BY_NAME
-from synth.timeline import Timeline
+from synth.timeline import Timeline, months_covering
 
 Stage = Callable[[str, int], Callable[[int], None]]  # (description, total) -> advance
 
@@ -41,6 +43,20 @@ class Simulation:
     oracle: pl.DataFrame
     rng_extracts: np.random.Generator
 
+    @property
+    def until(self) -> date:
+        """The last day of the world's future (the end date when it has none)."""
+        return self.params.end_date + timedelta(weeks=self.params.future_weeks)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One source's rows cut into files: those landing by the end date, and the future's."""
+
+    landing: list[Delivery]
+    future: list[Delivery]
+    late: int  # rows recorded on or after the end date (not in landing)
+
 
 @dataclass(frozen=True)
 class Documents:
@@ -52,7 +68,7 @@ class Documents:
 
 
 def simulate(params: WorldParams, stage: Stage) -> Simulation:
-    """Simulate the area's people and their lives, and the oracle's risks.
+    """Simulate the area's people and their lives (on through any future), and the oracle's risks.
 
     Args:
         params: world parameters; the same params give the same world.
@@ -63,16 +79,18 @@ def simulate(params: WorldParams, stage: Stage) -> Simulation:
     """
     seeds = np.random.SeedSequence(params.seed).spawn(5)
     rng_pop, rng_history, rng_events, rng_oracle, rng_extracts = (np.random.default_rng(s) for s in seeds)
-    timeline = Timeline(params.end_date, params.history_years * 12)
+    timeline = Timeline(
+        params.end_date, params.history_years * 12, months_covering(params.end_date, params.future_weeks)
+    )
     advance = stage("Population", 1)
     population = build_population(rng_pop, params, timeline)
     advance(1)
     history = run_history(
-        population, params, timeline, rng_history, stage("Life histories (months)", timeline.months)
+        population, params, timeline, rng_history, stage("Life histories (months)", timeline.steps)
     )
     advance = stage("Dating and coding events", 1)
     events = add_mover_contacts(
-        history.events, timeline.months, params.hazards.mover_contact_share, rng_events
+        history.events, timeline.steps, params.hazards.mover_contact_share, rng_events
     )
     events = expand_events(events, population.people, timeline, rng_events)
     events = add_adult_co_offenders(
@@ -105,11 +123,11 @@ def extract_frames(sim: Simulation) -> dict[str, pl.DataFrame]:
     )
     months = pl.DataFrame(
         {
-            "step": np.arange(timeline.months, dtype=np.int32),
+            "step": np.arange(timeline.steps, dtype=np.int32),
             "middle": [m.start + 15 for m in months_of(timeline)],
         }
     ).with_columns(pl.from_epoch("middle", time_unit="d"))
-    returns = term_return_dates(timeline.start_date.year - 1, params.end_date.year + 1)
+    returns = term_return_dates(timeline.start_date.year - 1, sim.until.year + 1)
     return {
         **police_extracts.police(world),
         **education_extracts.education(world, months, returns),
@@ -118,20 +136,24 @@ def extract_frames(sim: Simulation) -> dict[str, pl.DataFrame]:
     }
 
 
-def deliver(sim: Simulation, name: str, frame: pl.DataFrame) -> tuple[list[Delivery], int]:
+def deliver(sim: Simulation, name: str, frame: pl.DataFrame) -> Cut:
     """Cut one source's rows into the files it sends, spoiling a share of rows.
 
-    Returns:
-        (the deliveries, number of rows recorded after the last delivery and so not sent).
+    The schedule runs on through the world's future: the files after the end date are cut and
+    spoiled the same way, and withheld (see `Cut`).
     """
     source = BY_NAME[name]
-    return split_deliveries(
+    deliveries, after = split_deliveries(
         sim.rng_extracts,
         frame,
         source,
-        delivery_dates(source, sim.timeline, sim.params.increment_weeks),
+        delivery_dates(source, sim.timeline, sim.params.increment_weeks, sim.until),
         sim.params.invalid_share,
     )
+    end = sim.params.end_date
+    landing = [d for d in deliveries if d.extract_date <= end]
+    future = [d for d in deliveries if d.extract_date > end]
+    return Cut(landing, future, after + sum(d.frame.height for d in future))
 
 
 def delivered_rows(d: Delivery) -> pl.DataFrame:
@@ -194,24 +216,41 @@ def documents(sim: Simulation, identity: list[pl.DataFrame], defects: list[pl.Da
         identity,
         defects,
     )
+    past = sim.timeline.months  # calibration measures the history, never the withheld future
     measures = measure(
-        population.people, sim.events, history.attendance, sim.oracle, sim.timeline, sim.params.residents
+        population.people,
+        sim.events.filter(pl.col("step") < past),
+        history.attendance.filter(pl.col("step") < past),
+        sim.oracle,
+        sim.timeline.history(),
+        sim.params.residents,
     )
     return Documents(frames, measures, render_calibration_report(measures, sim.params))
 
 
 def manifest(
-    sim: Simulation, files: list[dict[str, object]], late: dict[str, int], docs: Documents
+    sim: Simulation,
+    files: list[dict[str, object]],
+    late: dict[str, int],
+    docs: Documents,
+    future: list[Delivery] | None = None,
 ) -> dict[str, object]:
     """The world's manifest, given the entries of the files written (see `file_entry`).
 
     Args:
         sim: the simulation.
         files: one entry per delivered file, in the order written.
-        late: per source, the rows recorded after its last delivery.
+        late: per source, the rows recorded after the end date (not in landing/).
         docs: the world's documents.
+        future: the withheld deliveries of a world with a future.
 
     Returns:
         The manifest, as written to manifest.json.
     """
-    return build_manifest(sim.params, sim.timeline, files, late, docs.ground_truth, docs.measures)
+    summary = future_summary(sim.params, future or []) if sim.params.future_weeks else None
+    return build_manifest(sim.params, sim.timeline, files, late, docs.ground_truth, docs.measures, summary)
+
+
+def future_frames(sim: Simulation) -> pl.DataFrame:
+    """The future's crimes: what the planted effect can take away (`synth.future.future_events`)."""
+    return future_events(sim.events, sim.population.people, sim.params.end_date)

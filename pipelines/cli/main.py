@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from typer import _click
 from typer.core import TyperGroup
 
@@ -15,10 +14,12 @@ from pipelines.cli.console import console_app
 from pipelines.cli.governance import audit_scores, board_pack
 from pipelines.cli.link import link_app
 from pipelines.cli.model import model_app
+from pipelines.cli.monitor import monitor
 from pipelines.cli.options import ByOption, WarehouseOption, acting_user, parse_date
 from pipelines.cli.privacy import retention_app, subject_access
 from pipelines.cli.rules import rules_app
 from pipelines.cli.serve import serve
+from pipelines.cli.synth import synth_app
 from pipelines.cli.trial import trial_app
 from pipelines.cli.weekly import review, weekly_app
 from pipelines.clock import system_clock, today
@@ -91,56 +92,19 @@ app.add_typer(weekly_app, name="weekly")
 app.add_typer(audit_app, name="audit")
 app.add_typer(console_app, name="app")
 app.add_typer(trial_app, name="trial")
+app.add_typer(synth_app, name="synth")
 app.command()(review)
 app.command()(serve)
 app.add_typer(retention_app, name="retention")
 app.command(name="subject-access")(subject_access)
 app.command(name="audit-scores")(audit_scores)
 app.command(name="board-pack")(board_pack)
+app.command(name="monitor")(monitor)
 
 
 @app.callback()
 def main() -> None:
     """cohort: the weekly consideration list, built from police, education and health extracts."""
-
-
-@app.command()
-def synth(
-    residents: Annotated[
-        int, typer.Option(help="Residents in the area (force scale is 3,000,000).")
-    ] = 50_000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 42,
-    end_date: Annotated[str, typer.Option(help="Last day of history, YYYY-MM-DD.")] = "2026-11-16",
-    out: Annotated[Path, typer.Option(help="Folder to write the world into.")] = Path("data/world"),
-    noise: Annotated[float, typer.Option(help="Multiplier on identity-noise rates.")] = 1.0,
-    invalid_share: Annotated[float, typer.Option(help="Share of extract rows made invalid.")] = 0.005,
-    recording_bias: Annotated[
-        bool, typer.Option(help="Police record offences more where policing is heavier.")
-    ] = False,
-    replicates: Annotated[
-        int, typer.Option(help="Re-simulations per person for the oracle (at least 100).")
-    ] = 100,
-) -> None:
-    """Generate a synthetic multi-agency world: extracts, manifest and ground truth."""
-    from pipelines.world.write import generate_world
-    from synth.params import WorldParams
-
-    try:
-        params = WorldParams(
-            residents=residents,
-            seed=seed,
-            end_date=parse_date(end_date),
-            noise=noise,
-            invalid_share=invalid_share,
-            recording_bias=recording_bias,
-            oracle_replicates=replicates,
-        )
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from error
-    stopwatch = Stopwatch()
-    with stages() as stage:
-        manifest = generate_world(params, out, stage)
-    _summarise_world(manifest, out, stopwatch.elapsed())
 
 
 @app.command()
@@ -213,32 +177,6 @@ def ingest(
     publish_after(path, now=system_clock(), by=f"user:{acting_user(by)}")  # the console's data health
     if result.status != "succeeded":
         raise typer.Exit(1)
-
-
-def _summarise_world(manifest: dict[str, object], out: Path, seconds: float) -> None:
-    files = manifest["files"]
-    assert isinstance(files, list)
-    table = Table(title=f"Synthetic world in {out} ({seconds:.0f} s)")
-    for column in ("source", "files", "rows", "invalid rows"):
-        table.add_column(column, justify="left" if column == "source" else "right")
-    by_source: dict[str, list[int]] = {}
-    for f in files:
-        counts = by_source.setdefault(f["source"], [0, 0, 0])
-        counts[0] += 1
-        counts[1] += f["rows"]
-        counts[2] += f["invalid_rows"]
-    for name, (n_files, rows, invalid) in by_source.items():
-        table.add_row(name, str(n_files), f"{rows:,}", f"{invalid:,}")
-    console.print(table)
-    calibration = manifest["calibration"]
-    assert isinstance(calibration, list)
-    outside = [c["measure"] for c in calibration if c["status"] == "outside"]
-    console.print(
-        f"Calibration: {len(calibration) - len(outside)} of {len(calibration)} measures within target "
-        "or sampling error, or explained"
-        + (f"; outside: {', '.join(outside)}" if outside else "")
-        + f" (see {out / 'calibration_report.md'})"
-    )
 
 
 if __name__ == "__main__":

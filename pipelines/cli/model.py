@@ -1,4 +1,4 @@
-"""`cohort model`: train, evaluate, approve and retire risk models; cross-validate the learner."""
+"""`cohort model`: train, evaluate, approve, retire and recalibrate risk models; cross-validate."""
 
 from __future__ import annotations
 
@@ -272,6 +272,50 @@ def score(
     console.print(table)
     explained = scored["raising"].is_not_null().sum()
     console.print(f"{explained:,} explained; {stopwatch.elapsed():.1f} s")
+
+
+@model_app.command()
+def recalibrate(
+    by: ByOption,
+    version: Annotated[
+        str | None, typer.Argument(help="The model to recalibrate [default: the approved model].")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    store: StoreOption = Path("data/models"),
+) -> None:
+    """Refit only the calibrator on the latest matured data (after a monitoring alert); the result is a
+    candidate model that changes nothing until the board approves it with `cohort model approve`."""
+    from models.learner import LearnerError
+    from pipelines.console.sync.sync import publish_after, take_in_first
+    from pipelines.monitor.read import MonitoringError
+    from pipelines.monitor.recalibrate import recalibrate as refit_calibrator
+    from pipelines.warehouse.connection import warehouse_path
+
+    stopwatch = Stopwatch()
+    path = warehouse_path(warehouse)
+    take_in_first(path, now=system_clock())  # approvals made in the review console first
+    try:
+        result = refit_calibrator(path, store, clock=system_clock, by=by.strip(), version=version)
+    except (MonitoringError, LearnerError) as error:
+        console.print(f"[red]{error}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from error
+    console.print(
+        f"Recalibrated {result.recalibrated_from}: the calibrator refitted on {len(result.calibration)} "
+        f"snapshots to {result.calibration[-1]:%d/%m/%Y}, tested on the window from {result.test:%d/%m/%Y} "
+        f"({stopwatch.elapsed():.0f} s)."
+    )
+    table = Table(title=f"On the window from {result.test:%d/%m/%Y}")
+    for column in ("model", "AUC", "ECE", "Brier"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for name, m in ((f"{result.recalibrated_from} (in use)", result.before), (result.version, result.after)):
+        table.add_row(name, _fmt(m.auc), _fmt(m.ece, 4), _fmt(m.brier, 4))
+    console.print(table)
+    state = "recorded as a candidate" if result.registered else "already recorded (the same model)"
+    console.print(
+        f"Model {result.version} {state}; nothing changes until the board approves it: "
+        f"`cohort model approve {result.version} --by NAME --reason WHY`. Artefact: {result.path}"
+    )
+    publish_after(path, now=system_clock(), by=f"user:{by.strip()}")  # the candidate, in the console
 
 
 model_app.command()(card)  # last, as `cohort model --help` has always listed it

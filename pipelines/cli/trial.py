@@ -13,3 +13,11 @@ trial_app = typer.Typer(
     help="Randomise the people the panel found suitable, record withdrawals, and evaluate outcomes.",
     no_args_is_help=True,
 )
+
+from pipelines.cli.trial_allocation import allocation_app  # noqa: E402
+
+trial_app.registered_commands += allocation_app.registered_commands  # allocate, withdraw, verify, ...
+
+from pipelines.cli.trial_evaluation import evaluation_app  # noqa: E402
+
+trial_app.registered_commands += evaluation_app.registered_commands  # evaluate, power, consort

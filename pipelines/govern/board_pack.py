@@ -1,9 +1,10 @@
 """Make a board pack (`cohort board-pack`): the one I/O seam around governance/board_pack.py.
 
 It reads what a list run pinned (its rules, model, settings and fairness audit), the model's artefact
-(card and test-window fairness), the list runs and decisions, the loads and the audit log; renders
-one offline HTML document; and records the pack (audit.board_pack and an audit event), so the next
-pack can say what changed since this one.
+(card and test-window fairness), the list runs and decisions, the latest monitoring report (`cohort
+monitor`: the model's realised and expected performance over time, drift and alerts), the loads and
+the audit log; renders one offline HTML document; and records the pack (audit.board_pack and an audit
+event), so the next pack can say what changed since this one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from governance.model_card import render_card_fragment, serious_violence_groups
 from lists.settings import SETTINGS_FILE as LIST_SETTINGS_FILE
 from lists.settings import settings_text
 from pipelines.files import write_private
+from pipelines.monitor.board import monitoring_section
 from pipelines.paths import board_packs_folder
 from pipelines.train.model_cards import artefact_card, read_fairness
 from pipelines.warehouse import audit_chain
@@ -100,6 +102,7 @@ def make_board_pack(
         "list_fairness": list_fairness,
         "changes": changes,
         "volumes": _volumes(con),
+        "monitoring": monitoring_section(con),
         "decisions": _decisions(con, previous.made_at if previous else None),
         "data_quality": _data_quality(con),
         "audit": verification,

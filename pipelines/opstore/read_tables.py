@@ -204,6 +204,21 @@ rm_link_run = Table(
     Column("status", String(40), nullable=False),
 )
 
+rm_allocation = Table(  # trial.allocation: who is in the trial since when, and (not for every role) the arm
+    "rm_allocation",
+    metadata,
+    Column("allocation_id", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", BigInteger, nullable=False),  # as allocated
+    Column("current_person_id", BigInteger, nullable=False),  # holding most of its records now
+    Column("trial", String(400), nullable=False),
+    Column("allocated_on", Date, nullable=False),
+    Column("arm", String(20), nullable=False),  # shown only to roles the draw does not conceal it from
+    Column("withdrawn_on", Date),
+    Column("concealed_from", Text, nullable=False),  # JSON list of console roles (the draw's settings)
+    Index("rm_allocation_person", "person_id"),
+    Index("rm_allocation_current", "current_person_id"),
+)
+
 rm_refresh = Table(  # one row: when the read model was last published, and by what
     "rm_refresh",
     metadata,
@@ -214,6 +229,6 @@ rm_refresh = Table(  # one row: when the read model was last published, and by w
 
 SMALL_TABLES = (
     rm_decision, rm_model, rm_model_status, rm_source, rm_gate, rm_rejected,
-    rm_ingest_run, rm_link_run, rm_refresh,
+    rm_ingest_run, rm_link_run, rm_allocation, rm_refresh,
 )  # fmt: skip
 """Replaced whole at every publish (list runs, entries and pending pairs are updated instead)."""

@@ -62,11 +62,19 @@ CATEGORIES: dict[str, str] = {
     "link_review_pair": "consultation",  # two registrations' details shown side by side
     "reproduce": "consultation",  # a published list rebuilt from what it pinned
     "board_pack": "consultation",  # a board pack made from the runs and the log
+    "monitor": "consultation",  # a monitoring report made from the runs' predictions and outcomes
     "audit_checkpoint": "alteration",  # the log's checkpoint started anew (`cohort audit checkpoint`)
     "export": "disclosure",  # a list file written for its recipients
     "subject_access": "disclosure",  # a person's data given to them or whoever asked
     "audit_export": "disclosure",  # this log exported for the regulator
     "erase": "erasure",  # records past their retention period erased
+    # the randomised trial (pipelines/trial): a commitment is written and committed before its draw
+    "trial_commitment": "alteration",  # the hashes of a draw's pool, seed and settings, before it
+    "trial_draw": "alteration",  # suitable people allocated to the programme or control
+    "trial_abandoned": "alteration",  # a commitment found with no draw (a run stopped between them)
+    "trial_withdrawal": "alteration",  # an allocated person withdrawn (they keep their arm)
+    "trial_export": "disclosure",  # the allocations written for their recipients
+    "trial_evaluation": "consultation",  # outcomes of the allocated people compared by arm (evaluate)
     # the review console's journal, taken in by the sync (pipelines/console/sync/take_in.py)
     "view_list": "consultation",  # a list page shown in the console
     "view_person": "consultation",  # a listed person's page opened in the console

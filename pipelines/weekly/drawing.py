@@ -33,6 +33,7 @@ from pipelines.warehouse.event_frames import (
 )
 from pipelines.warehouse.model_store import Artefact, ArtefactError, read_artefact
 from pipelines.warehouse.queries import read_frame, sql
+from pipelines.weekly.predictions import Predictions, ages_of, mark_listed, predicted
 from rules.engine import apply_rules, decide
 from rules.rulebook import Rulebook
 
@@ -46,12 +47,14 @@ class WeeklyError(RuntimeError):
 
 @dataclass(frozen=True)
 class Drawn:
-    """A list drawn up: its entries, the people who left it since the previous one, and its fairness
-    audit (None when reproducing a run made before fairness audits were recorded)."""
+    """A list drawn up: its entries, the people who left it since the previous one, its fairness
+    audit (None when reproducing a run made before fairness audits were recorded), and what the model
+    predicted for everyone it scored (None on the rules alone)."""
 
     entries: pl.DataFrame
     departures: pl.DataFrame
     fairness: dict[str, Any] | None
+    predictions: Predictions | None = None
 
 
 def draw_up(
@@ -77,7 +80,7 @@ def draw_up(
         DECISIONS_SCHEMA,
         {"decisions_until": int(pinned.decisions_until), **link_params(pinned)},
     )
-    scores, explained, steps = None, None, None
+    scores, explained, steps, recorded = None, None, None, None
     open_to = features.join(
         decided.filter(pl.col("in_population") & ~pl.col("excluded")).select("person_id"), on="person_id"
     ).sort("person_id")
@@ -90,6 +93,7 @@ def draw_up(
             artefact.model.features,
         )
         scores = score_rows(artefact.model, rows, model_settings, registered, explain=0)
+        recorded = predicted(artefact.model, rows, scores, ages_of(open_to))
         selected = select(decided, scores, settings, [b.name for b in model_settings.bands])
         listed = selected["person_id"].to_list()
         at = open_to.with_row_index("_i").filter(pl.col("person_id").is_in(listed))
@@ -111,7 +115,9 @@ def draw_up(
         rulebook=rulebook, settings=settings,
     )  # fmt: skip
     fairness = None if audit_settings is None else list_fairness(features, decided, selected, audit_settings)
-    return Drawn(listed_entries, left, fairness)
+    if recorded is not None:
+        recorded = mark_listed(recorded, listed_entries)
+    return Drawn(listed_entries, left, fairness, recorded)
 
 
 def shown_steps(artefact: Artefact, settings: ListSettings) -> tuple[Step, ...] | None:

@@ -14,6 +14,7 @@ from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.event_frames import Pinned
 from pipelines.warehouse.queries import insert_frame, sql, transaction
 from pipelines.weekly.drawing import Drawn
+from pipelines.weekly.predictions import record_predictions
 from pipelines.weekly.publish import PSEUDONYMISED
 from rules.rulebook import Rulebook
 
@@ -26,7 +27,8 @@ def store_run(
     con: duckdb.DuckDBPyConnection, run: ListRun, pinned: Pinned, rulebook: Rulebook,
     parameters: dict[str, Any], drawn: Drawn, folder: Path, files: dict[str, str],
 ) -> None:  # fmt: skip
-    """Store the run, its entries and departures, and the audit events, in one transaction.
+    """Store the run, its entries and departures, what its model predicted for everyone it scored, and
+    the audit events, in one transaction.
 
     Args:
         con: the warehouse.
@@ -69,6 +71,8 @@ def store_run(
             con, "lists.departure",
             drawn.departures.select(pl.lit(run.run_id).alias("run_id"), "person_id", "previous_rank", "why"),
         )  # fmt: skip
+        if drawn.predictions is not None:
+            record_predictions(con, run, drawn.predictions, run.capacity)
         actor = f"user:{run.created_by}"
         audit.record(
             con, actor, "publish",

@@ -1,1 +1,1 @@
-"""The synthetic-world stage: writes a world that `synth` builds into its folder."""
+"""The synthetic-world stage: writes a world into its folder, and advances a world that has a future."""

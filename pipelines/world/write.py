@@ -10,6 +10,7 @@ from pathlib import Path
 import xlsxwriter
 
 from pipelines.files import private_folder, write_private
+from pipelines.world.future_store import write_future
 from synth.delivery import Delivery
 from synth.params import WorldParams
 from synth.sources import SOURCES
@@ -20,6 +21,7 @@ from synth.world import (
     documents,
     extract_frames,
     file_entry,
+    future_frames,
     manifest,
     planted_defects,
     record_identity,
@@ -27,7 +29,7 @@ from synth.world import (
 )
 
 
-def _seal(path: Path, when: datetime | None = None) -> None:
+def seal(path: Path, when: datetime | None = None) -> None:
     """Owner-only permissions; a delivered file's mtime is its delivery time."""
     path.chmod(0o600)
     if when is not None:
@@ -35,7 +37,12 @@ def _seal(path: Path, when: datetime | None = None) -> None:
         os.utime(path, (stamp, stamp))
 
 
-def _write_delivery(d: Delivery, landing: Path) -> dict[str, object]:
+def write_delivery(d: Delivery, landing: Path) -> dict[str, object]:
+    """Write one delivery into `landing` as the agency sends it (no hidden columns), owner-only.
+
+    Returns:
+        The manifest's entry for the file (`synth.world.file_entry`).
+    """
     path = landing / d.file_name
     rows = delivered_rows(d)
     if d.source.file_format == "xlsx":
@@ -52,12 +59,15 @@ def _write_delivery(d: Delivery, landing: Path) -> dict[str, object]:
             quote_style="necessary",
             line_terminator="\n",
         )
-    _seal(path, datetime.combine(d.extract_date, time(6, 0), tzinfo=UTC))
+    seal(path, datetime.combine(d.extract_date, time(6, 0), tzinfo=UTC))
     return file_entry(d, path.read_bytes())
 
 
 def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, object]:
     """Generate a world and write it under `out`.
+
+    A world with a future (`params.future_weeks`) also writes the deliveries after its end date
+    into `out/future/` and its state into `out/state.json` (see `pipelines.world.future_store`).
 
     Args:
         params: world parameters; the same params give byte-identical files.
@@ -73,22 +83,26 @@ def generate_world(params: WorldParams, out: Path, stage: Stage) -> dict[str, ob
     private_folder(out)
     landing = private_folder(out / "landing")
     truth = private_folder(out / "ground_truth")
-    files, identity, defects, late = [], [], [], {}
+    files, identity, defects, late, future = [], [], [], {}, []
     for name, frame in frames.items():
-        deliveries, late[name] = deliver(sim, name, frame)
-        for d in deliveries:
-            files.append(_write_delivery(d, landing))
+        cut = deliver(sim, name, frame)
+        late[name] = cut.late
+        for d in cut.landing:
+            files.append(write_delivery(d, landing))
             identity.append(record_identity(name, d))
             defects.append(planted_defects(name, d))
+        future += cut.future
         advance(1)
+    if params.future_weeks:
+        write_future(out, params, future, future_frames(sim))
     advance = stage("Ground truth and reports", 1)
     docs = documents(sim, identity, defects)
     for name, frame in docs.ground_truth.items():
         path = truth / f"{name}.parquet"
         frame.write_parquet(path, statistics=False)
-        _seal(path)
+        seal(path)
     write_private(out / "calibration_report.md", docs.report)
-    written = manifest(sim, files, late, docs)
+    written = manifest(sim, files, late, docs, future)
     write_private(out / "manifest.json", json.dumps(written, indent=2, default=str) + "\n")
     advance(1)
     return written

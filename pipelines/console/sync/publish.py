@@ -24,9 +24,11 @@ from pipelines.console.sync.state_rows import (
     pair_rows,
     pending_pairs,
 )
+from pipelines.console.sync.trial_rows import allocation_rows
 from pipelines.opstore.engine import Store
 from pipelines.opstore.read_tables import (
     SMALL_TABLES,
+    rm_allocation,
     rm_decision,
     rm_departure,
     rm_entry,
@@ -59,10 +61,12 @@ class Published:
     pairs_added: int
     models: int
     seconds: dict[str, float]
+    allocations: int = 0  # trial allocations (their arms shown only to roles not concealed)
 
 
 def publish(con: duckdb.DuckDBPyConnection, store: Store, *, now: datetime, by: str) -> Published:
-    """Copy the warehouse's lists, decisions, pending pairs, models and data health into the store.
+    """Copy the warehouse's lists, decisions, pending pairs, models, trial allocations and data health
+    into the store.
 
     Args:
         con: the warehouse (read; reading a newly queued pair's registrations is audited there).
@@ -96,6 +100,7 @@ def publish(con: duckdb.DuckDBPyConnection, store: Store, *, now: datetime, by: 
         pairs, pair_people = pair_rows(con, pending, new_pairs, by=by, now=now)
         found_models, statuses = model_rows(con)
         health = health_rows(con, now.date())
+        allocations = allocation_rows(con)
     with watch.lap("write the store"), store.engine.begin() as conn:
         _replace_runs(conn, runs)
         for run_id in erased:
@@ -116,12 +121,13 @@ def publish(con: duckdb.DuckDBPyConnection, store: Store, *, now: datetime, by: 
         _insert(conn, rm_decision, decisions)
         _insert(conn, rm_model, found_models)
         _insert(conn, rm_model_status, statuses)
+        _insert(conn, rm_allocation, allocations)
         for name, rows in health.items():
             _insert(conn, metadata.tables[name], rows)
         _insert(conn, rm_refresh, [{"refresh_id": 1, "refreshed_at": now, "refreshed_by": by}])
     published = Published(
         len(runs), len(fresh), len(entries), len(erased), len(decisions), len(pending), len(new_pairs),
-        len(found_models), watch.laps,
+        len(found_models), watch.laps, len(allocations),
     )  # fmt: skip
     log.info(
         "read model published: %d runs (%d new, %d entries), %d decisions, %d pairs, %d models",

@@ -23,6 +23,7 @@ from pipelines.console.web.purposes import (
     stated_purpose,
 )
 from pipelines.opstore import decisions, reading
+from pipelines.opstore.reading_trial import trial_places
 
 router = APIRouter()
 
@@ -117,6 +118,7 @@ def _person_page(
         "can_decide": user.has("analyst"),
         "decision_labels": DECISION_LABELS,
         "second_review": sorted(settings.policy.second_review),
+        "trial": trial_places(settings.store, person_id, user.roles),  # the arm only if not concealed
     }
     return render(request, "person/page.html.j2", context, user=user, status=status)
 

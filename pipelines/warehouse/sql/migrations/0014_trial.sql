@@ -1,7 +1,8 @@
 -- Randomised allocation to the programme (issue 21): each draw with its commitment, the pool it drew
 -- from, each person's allocation with the records they held, and withdrawals. The commitment (the
--- hashes of the pool and of the seed) is an audit event written before the draw; the seed is kept
--- after the draw so that anyone can recompute every arm from the pool.
+-- hashes of the pool, of the seed and of the settings) is an audit event, with its trial.commitment
+-- row, committed before the draw; the seed is kept after the draw so that anyone can recompute every
+-- arm from the pool. A commitment whose draw never came (a run that stopped) is marked abandoned.
 
 CREATE SCHEMA IF NOT EXISTS trial;
 
@@ -20,7 +21,25 @@ CREATE TABLE trial.draw (
     commitment_event_id BIGINT NOT NULL,   -- audit.event recording both hashes, before the draw
     seed VARCHAR,                          -- revealed after the draw (hex); NULL until then
     drawn_at TIMESTAMP NOT NULL,
-    drawn_by VARCHAR NOT NULL
+    drawn_by VARCHAR NOT NULL,
+    draw_event_id BIGINT NOT NULL          -- audit.event recording the draw (after the commitment's)
+);
+
+CREATE TABLE trial.commitment (            -- each commitment, written and committed before its draw
+    commitment_event_id BIGINT PRIMARY KEY, -- audit.event naming the three hashes
+    trial VARCHAR NOT NULL,
+    as_of DATE NOT NULL,
+    list_run_id INTEGER,
+    places INTEGER NOT NULL,
+    pool_size INTEGER NOT NULL,
+    pool_hash VARCHAR NOT NULL,
+    seed_hash VARCHAR NOT NULL,
+    settings_hash VARCHAR NOT NULL,
+    committed_at TIMESTAMP NOT NULL,
+    committed_by VARCHAR NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('committed', 'drawn', 'abandoned')),
+    abandoned_at TIMESTAMP,                -- a later run found it with no draw (a crash between the two)
+    abandoned_event_id BIGINT              -- audit.event recording that
 );
 
 CREATE TABLE trial.pool (                  -- everyone each draw drew from, in canonical order
