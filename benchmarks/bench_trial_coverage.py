@@ -32,6 +32,7 @@ import numpy as np
 from trial_demo import START  # benchmarks/trial_demo.py
 from trial_truth import truth_check  # benchmarks/trial_truth.py
 
+from pipelines.timing import Stopwatch
 from pipelines.trial.allocate import run_allocation
 from pipelines.trial.evaluate import evaluate_trial
 from pipelines.trial.rehearsal import Panel, advance_and_load, draw_seed, monday_clock, record_panel
@@ -67,7 +68,7 @@ def replicate(
         record_panel(con, run_id, start, Panel(assess_per_week=assess), rng, clock())
     allocated = run_allocation(warehouse, start, now=clock(), by="coverage", seed=draw_seed(seed, start))
     end = start + timedelta(weeks=follow_up_weeks)
-    advance_and_load(world, warehouse, end, follow_up_weeks, effect, {})
+    advance_and_load(world, warehouse, end, follow_up_weeks, effect, Stopwatch())
     now = datetime.combine(end, datetime.min.time()) + timedelta(hours=9)
     result = evaluate_trial(warehouse, months, work / "evaluation", now=now, by="coverage", seed=seed)
     ratio = result.estimates["cchi"]["ratio_of_means"]

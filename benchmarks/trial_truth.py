@@ -18,38 +18,29 @@ from typing import Any
 import duckdb
 import polars as pl
 
-import data_contracts
-
-OFFENCE_CODES = Path(data_contracts.__file__).parent / "reference" / "offence_codes.csv"
-
 
 def analysed_allocations(warehouse: Path, months: int, until: date) -> pl.DataFrame:
-    """The randomised allocations with ``months`` of follow-up by ``until``: allocation_id, arm, window."""
+    """The randomised allocations with ``months`` of follow-up by ``until``: allocation_id (as the
+    allocation file and the truth table write it, text), arm, window."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        frame = pl.from_arrow(
-            con.execute(
-                """
-                SELECT allocation_id, arm, allocated_on,
-                       CAST(allocated_on + to_months($months) AS DATE) AS window_end
-                FROM trial.allocation
-                WHERE randomised AND CAST(allocated_on + to_months($months) AS DATE) <= $until
-                """,
-                {"months": months, "until": until},
-            ).to_arrow_table()
-        )
-    assert isinstance(frame, pl.DataFrame)
+        frame: pl.DataFrame = con.sql(
+            """
+            SELECT CAST(allocation_id AS VARCHAR) AS allocation_id, arm, allocated_on,
+                   CAST(allocated_on + to_months($months) AS DATE) AS window_end
+            FROM trial.allocation
+            WHERE randomised AND CAST(allocated_on + to_months($months) AS DATE) <= $until
+            """,
+            params={"months": months, "until": until},
+        ).pl()
     return frame
 
 
-def potential_harm(world: Path, analysed: pl.DataFrame) -> pl.DataFrame:
-    """Each analysed allocation's recorded CCHI harm as suspect in its window, without and with it."""
-    weights = pl.read_csv(OFFENCE_CODES, schema_overrides={"ho_code": pl.String}).select(
-        "ho_code", "cchi_days"
-    )
+def potential_harm(world: Path, analysed: pl.DataFrame, until: date) -> pl.DataFrame:
+    """Each analysed allocation's CCHI harm as suspect in its window, recorded by ``until``, without the
+    programme and with it (the truth table's own CCHI weight of each offence, ``cchi_days``)."""
     events = pl.read_parquet(world / "ground_truth" / "treatment.parquet")
     offences = (
-        events.filter((pl.col("kind") == "offence") & pl.col("recorded"))
-        .join(weights, on="ho_code", how="left")
+        events.filter((pl.col("kind") == "offence") & pl.col("recorded") & (pl.col("recorded_date") <= until))
         .join(analysed.select("allocation_id", "allocated_on", "window_end"), on="allocation_id")
         .filter(
             (pl.col("event_date") >= pl.col("allocated_on")) & (pl.col("event_date") < pl.col("window_end"))
@@ -71,7 +62,7 @@ def truth_check(world: Path, warehouse: Path, months: int, until: date, ratio: A
     Args:
         ratio: the evaluation's ratio of means (an Estimate: estimate, lower, upper).
     """
-    harm = potential_harm(world, analysed_allocations(warehouse, months, until))
+    harm = potential_harm(world, analysed_allocations(warehouse, months, until), until)
     without, with_ = float(harm["harm_without"].sum()), float(harm["harm_with"].sum())
     true_ratio = with_ / without if without else float("nan")
     return {

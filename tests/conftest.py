@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +23,8 @@ from pipelines.world.write import generate_world  # noqa: E402
 from synth.params import WorldParams  # noqa: E402
 
 SMALL = WorldParams(residents=6_000, seed=7)
+FUTURE = replace(SMALL, future_weeks=8)
+"""The small world with 8 weeks of future withheld (its landing ends on the same day)."""
 
 
 def quiet_stage(description: str, total: int) -> Callable[[int], None]:
@@ -41,6 +43,14 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
 
 
 @pytest.fixture(scope="session")
+def future_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small world with 8 weeks of future (never advanced: copy it first)."""
+    out = tmp_path_factory.mktemp("future") / "world"
+    make_world(FUTURE, out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def ingested(small_world: tuple[Path, dict[str, object]], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small world's warehouse after one ingest (do not write to it: copy it)."""
     from pipelines.ingest.run import run_ingest
@@ -54,10 +64,8 @@ def ingested(small_world: tuple[Path, dict[str, object]], tmp_path_factory: pyte
 def linked(ingested: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small world's warehouse after one ingest and one linkage run (do not write to it)."""
     from pipelines.link.run import run_link
-    from pipelines.warehouse.audit_chain import checkpoint_path
+    from tests.warehouses import copy_warehouse
 
-    warehouse = tmp_path_factory.mktemp("linked") / "warehouse.duckdb"
-    shutil.copy(ingested, warehouse)
-    shutil.copy(checkpoint_path(ingested), checkpoint_path(warehouse))  # the audit log's anchor goes too
+    warehouse = copy_warehouse(ingested, tmp_path_factory.mktemp("linked"))
     run_link(warehouse, clock=test_clock())
     return warehouse

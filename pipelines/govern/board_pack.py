@@ -30,8 +30,8 @@ from pipelines.paths import board_packs_folder
 from pipelines.train.model_cards import artefact_card, read_fairness
 from pipelines.warehouse import audit_chain
 from pipelines.warehouse import audit_log as audit
-from pipelines.warehouse.model_registry import approved_model, history
-from pipelines.warehouse.model_store import ArtefactError, read_artefact
+from pipelines.warehouse.model_registry import RegistryError, approved_model, history, registered_artefact
+from pipelines.warehouse.model_store import ArtefactError
 from pipelines.warehouse.queries import sql, transaction
 from rules.rulebook import Rulebook, load_rulebook, rulebook_from_files
 
@@ -153,12 +153,9 @@ def _model(con: duckdb.DuckDBPyConnection, version: str | None) -> dict[str, Any
     """The model's card (as an HTML fragment) and test-window fairness, or None on the rules alone."""
     if version is None:
         return None
-    found = con.execute(sql("models/path"), [version]).fetchall()
-    if not found:
-        raise BoardPackError(f"model {version} is not in the registry (scoring.model)")
     try:
-        artefact = read_artefact(Path(found[0][0]))
-    except ArtefactError as error:
+        artefact = registered_artefact(con, version)
+    except (RegistryError, ArtefactError) as error:
         raise BoardPackError(f"the model the list used cannot be read: {error}") from error
     fairness = read_fairness(artefact)
     card, figures = artefact_card(artefact, fairness, history=history(con, version))

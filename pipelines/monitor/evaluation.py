@@ -20,8 +20,8 @@ from models.settings import parse_settings
 from pipelines.monitor.read import MonitoringError, run_predictions
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.event_frames import read_events, read_people
-from pipelines.warehouse.model_store import ArtefactError, read_artefact
-from pipelines.warehouse.queries import sql
+from pipelines.warehouse.model_registry import RegistryError, registered_artefact
+from pipelines.warehouse.model_store import ArtefactError
 from rules.rulebook import load_rulebook
 
 
@@ -62,15 +62,12 @@ def evaluate_window(
         MonitoringError: the model or run is unknown, or its artefact cannot be read.
     """
     with connect(warehouse) as con:
-        found = con.execute(sql("models/path"), [version]).fetchall()
-        if not found:
-            raise MonitoringError(f"model {version} is not in the registry: `cohort model list` shows them")
+        try:
+            artefact = registered_artefact(con, version)
+        except (RegistryError, ArtefactError) as error:
+            raise MonitoringError(str(error)) from error
         events, people = read_events(con), read_people(con)
         scored = run_predictions(con, run_id) if run_id is not None else None
-    try:
-        artefact = read_artefact(Path(found[0][0]))
-    except ArtefactError as error:
-        raise MonitoringError(str(error)) from error
     settings = parse_settings(artefact.manifest["settings"], str(artefact.path / "manifest.json"))
     rows = snapshot_rows(
         events, people, [as_of], load_rulebook(), artefact.model.features,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -26,8 +25,8 @@ from models.settings import ModelSettings, MonitoringSettings, parse_settings
 from models.split import add_months
 from pipelines.monitor.read import MonitoringError, RecordedRun, run_bins, run_predictions
 from pipelines.monitor.reference import training_reference
-from pipelines.warehouse.model_store import ArtefactError, read_artefact
-from pipelines.warehouse.queries import sql
+from pipelines.warehouse.model_registry import RegistryError, registered_artefact
+from pipelines.warehouse.model_store import ArtefactError
 
 
 @dataclass(frozen=True)
@@ -59,12 +58,9 @@ def monitored_model(
     Raises:
         MonitoringError: the model is not in the registry or its artefact cannot be read.
     """
-    found = con.execute(sql("models/path"), [version]).fetchall()
-    if not found:
-        raise MonitoringError(f"model {version} is not in the registry (scoring.model): restore the registry")
     try:
-        artefact = read_artefact(Path(found[0][0]))
-    except ArtefactError as error:
+        artefact = registered_artefact(con, version)
+    except (RegistryError, ArtefactError) as error:
         raise MonitoringError(f"the model the runs used cannot be read: {error}") from error
     settings = parse_settings(artefact.manifest["settings"], str(artefact.path / "manifest.json"))
     reference = training_reference(

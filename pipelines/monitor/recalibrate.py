@@ -35,12 +35,11 @@ from pipelines.train.model_cards import FAIRNESS_FILE, write_model_card
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.event_frames import read_events, read_people
-from pipelines.warehouse.model_registry import approved_model, register
+from pipelines.warehouse.model_registry import RegistryError, approved_model, register, registered_artefact
 from pipelines.warehouse.model_store import (
     Artefact,
     ArtefactError,
     content_hash,
-    read_artefact,
     version_name,
     write_artefact,
 )
@@ -157,14 +156,11 @@ def _artefact(con: Any, version: str | None) -> Artefact:
         record = approved_model(con)
         if record is None:
             raise MonitoringError("no model is approved: name the model to recalibrate (`cohort model list`)")
-        path = record.path
-    else:
-        found = con.execute(sql("models/path"), [version]).fetchall()
-        if not found:
-            raise MonitoringError(f"no model {version!r}: `cohort model list` shows the versions trained")
-        path = Path(found[0][0])
+        version = record.version
     try:
-        return read_artefact(path)
+        return registered_artefact(con, version)
+    except RegistryError as error:
+        raise MonitoringError(str(error)) from error
     except ArtefactError as error:
         raise MonitoringError(f"the model cannot be recalibrated: {error}") from error
 

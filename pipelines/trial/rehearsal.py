@@ -15,14 +15,13 @@ One week's cycle, for the Monday ``as_of``:
 3. the seeded reviewer records decisions on the people the panel would assess this week;
 4. the allocator randomises the people found suitable into the places free.
 
-The clock is the rehearsal's: each cycle runs at 06:00 on its Monday (a fixed clock, so a rehearsal
-is reproducible whatever day it runs).
+The clock is the rehearsal's: each cycle runs at 07:00 on its Monday, an hour after the week's files
+land (a fixed clock, so a rehearsal is reproducible whatever day it runs).
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,6 +36,7 @@ from pipelines.clock import Clock, fixed_clock
 from pipelines.files import private_folder
 from pipelines.ingest.run import run_ingest
 from pipelines.link.run import run_link
+from pipelines.timing import Stopwatch
 from pipelines.trial.allocate import run_allocation
 from pipelines.trial.export import export_allocation
 from pipelines.warehouse.connection import connect
@@ -79,8 +79,9 @@ class Week:
 
 
 def monday_clock(as_of: date) -> Clock:
-    """The rehearsal's clock for the cycle of ``as_of``: 06:00 that Monday, one second per reading."""
-    return fixed_clock(datetime.combine(as_of, clock_time(6)), step=timedelta(seconds=1))
+    """The rehearsal's clock for the cycle of ``as_of``: 07:00 that Monday (the week's files land at
+    06:00), one second per reading."""
+    return fixed_clock(datetime.combine(as_of, clock_time(7)), step=timedelta(seconds=1))
 
 
 def draw_seed(seed: int, as_of: date) -> bytes:
@@ -137,21 +138,18 @@ def record_panel(
 
 
 def advance_and_load(
-    world: Path, warehouse: Path, as_of: date, weeks: int, effect: Path | None, laps: dict[str, float]
+    world: Path, warehouse: Path, as_of: date, weeks: int, effect: Path | None, watch: Stopwatch
 ) -> None:
     """Export the allocations, advance the world ``weeks`` to ``as_of`` with them, ingest and link."""
     clock = monday_clock(as_of)
     allocations = private_folder(world / "allocations")
-    started = time.perf_counter()
-    allocation = export_allocation(warehouse, allocations / f"allocation-{as_of.isoformat()}.csv")
-    advance_world(world, weeks, allocation=allocation, effect=effect)
-    laps["advance"] = time.perf_counter() - started
-    started = time.perf_counter()
-    run_ingest(world / "landing", warehouse, as_of, clock=clock)
-    laps["ingest"] = time.perf_counter() - started
-    started = time.perf_counter()
-    run_link(warehouse, clock=clock)
-    laps["link"] = time.perf_counter() - started
+    with watch.lap("advance"):
+        allocation = export_allocation(warehouse, allocations / f"allocation-{as_of.isoformat()}.csv")
+        advance_world(world, weeks, allocation=allocation, effect=effect)
+    with watch.lap("ingest"):
+        run_ingest(world / "landing", warehouse, as_of, clock=clock)
+    with watch.lap("link"):
+        run_link(warehouse, clock=clock)
 
 
 def rehearse_week(
@@ -159,24 +157,20 @@ def rehearse_week(
     effect: Path | None, lists_dir: Path | None = None,
 ) -> Week:  # fmt: skip
     """One weekly cycle for the Monday ``as_of`` (see the module's docstring)."""
-    laps: dict[str, float] = {}
+    watch = Stopwatch()
     if not first:
-        advance_and_load(world, warehouse, as_of, 1, effect, laps)
+        advance_and_load(world, warehouse, as_of, 1, effect, watch)
     clock = monday_clock(as_of)
-    started = time.perf_counter()
-    listed = run_weekly(warehouse, as_of, now=clock(), by=REVIEWER, lists_dir=lists_dir)
-    laps["list"] = time.perf_counter() - started
-    started = time.perf_counter()
-    rng = np.random.default_rng(np.frombuffer(draw_seed(seed, as_of)[:16], dtype=np.uint32))
-    with connect(warehouse) as con:
+    with watch.lap("list"):
+        listed = run_weekly(warehouse, as_of, now=clock(), by=REVIEWER, lists_dir=lists_dir)
+    with watch.lap("decide"), connect(warehouse) as con:
+        rng = np.random.default_rng(np.frombuffer(draw_seed(seed, as_of)[:16], dtype=np.uint32))
         decided = record_panel(con, listed.run_id, as_of, panel, rng, clock())
-    laps["decide"] = time.perf_counter() - started
-    started = time.perf_counter()
-    allocated = run_allocation(warehouse, as_of, now=clock(), by=REVIEWER, seed=draw_seed(seed, as_of))
-    laps["allocate"] = time.perf_counter() - started
+    with watch.lap("allocate"):
+        allocated = run_allocation(warehouse, as_of, now=clock(), by=REVIEWER, seed=draw_seed(seed, as_of))
     return Week(
         as_of, listed.run_id, listed.entries, decided.height, int((decided["decision"] == "accept").sum()),
-        dict(allocated.arms), laps,
+        dict(allocated.arms), watch.laps,
     )  # fmt: skip
 
 
@@ -207,7 +201,12 @@ def rehearse(
         )  # fmt: skip
         done.append(week)
         progress(week)
-    if follow_up_weeks:
-        end = start + timedelta(weeks=weeks - 1 + follow_up_weeks)
-        advance_and_load(world, warehouse, end, follow_up_weeks, effect, {})
+    follow_up(world, warehouse, start + timedelta(weeks=weeks - 1), follow_up_weeks, effect)
     return done
+
+
+def follow_up(world: Path, warehouse: Path, last: date, weeks: int, effect: Path | None) -> None:
+    """Let ``weeks`` pass after the last cycle (on ``last``): the world advances with the allocations, and
+    the weeks are ingested and linked (no lists), so that the last allocations' outcomes are recorded."""
+    if weeks:
+        advance_and_load(world, warehouse, last + timedelta(weeks=weeks), weeks, effect, Stopwatch())

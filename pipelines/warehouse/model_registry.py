@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from pipelines.warehouse import audit_log as audit
+from pipelines.warehouse.model_store import Artefact, read_artefact
 from pipelines.warehouse.queries import sql, transaction
 
 LATEST = "latest"
@@ -107,6 +108,19 @@ def models(con: duckdb.DuckDBPyConnection) -> list[ModelRecord]:
 def approved_model(con: duckdb.DuckDBPyConnection) -> ModelRecord | None:
     """The model weekly scoring uses, if one is approved."""
     return next((m for m in models(con) if m.status == "approved"), None)
+
+
+def registered_artefact(con: duckdb.DuckDBPyConnection, version: str) -> Artefact:
+    """The artefact of a registered model, read back and checked against its manifest's hashes.
+
+    Raises:
+        RegistryError: no model ``version`` is in the registry.
+        ArtefactError: its folder is missing, or a file in it is missing or changed.
+    """
+    found = con.execute(sql("models/path"), [version]).fetchall()
+    if not found:
+        raise RegistryError(f"no model {version!r}: `cohort model list` shows the versions trained")
+    return read_artefact(Path(found[0][0]))
 
 
 def history(con: duckdb.DuckDBPyConnection, version: str) -> list[tuple[str, str, str, datetime]]:

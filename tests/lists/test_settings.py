@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +14,7 @@ import yaml
 from features.registry import registry
 from lists.reasons import support
 from lists.settings import SETTINGS_FILE, ListSettingsError, load_list_settings, parse_list_settings
+from tests.lists.documents import changed, write_yaml
 from tests.lists.frames import features
 
 SHIPPED = load_list_settings()
@@ -22,15 +22,11 @@ SHIPPED = load_list_settings()
 
 def document(change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
     """The shipped settings document with one change made."""
-    changed = copy.deepcopy(SHIPPED.document)
-    change(changed)
-    return changed
+    return changed(SHIPPED.document, change)
 
 
-def write(folder: Path, changed: dict[str, Any]) -> Path:
-    path = folder / "settings.yaml"
-    path.write_text(yaml.safe_dump(changed, sort_keys=False), encoding="utf-8")
-    return path
+def write(folder: Path, document: dict[str, Any]) -> Path:
+    return write_yaml(folder / "settings.yaml", document)
 
 
 def test_the_shipped_settings_load() -> None:

@@ -3,7 +3,6 @@ age groups, strata and the settings hash."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import re
@@ -21,21 +20,18 @@ from lists.trial_settings import (
     parse_trial_settings,
     trial_settings_from_draw,
 )
+from tests.lists.documents import changed, write_yaml
 
 SHIPPED = load_trial_settings()
 
 
 def document(change: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
     """The shipped settings document with one change made."""
-    changed = copy.deepcopy(SHIPPED.document)
-    change(changed)
-    return changed
+    return changed(SHIPPED.document, change)
 
 
-def write(folder: Path, changed: dict[str, Any]) -> Path:
-    path = folder / "trial.yaml"
-    path.write_text(yaml.safe_dump(changed, sort_keys=False), encoding="utf-8")
-    return path
+def write(folder: Path, document: dict[str, Any]) -> Path:
+    return write_yaml(folder / "trial.yaml", document)
 
 
 def test_the_shipped_settings_load() -> None:

@@ -3,7 +3,6 @@ with a model trained and approved and weekly runs drawn up on its test as_of (bu
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -13,7 +12,6 @@ import pytest
 from pipelines.ingest.run import run_ingest
 from pipelines.link.run import run_link
 from pipelines.train.run import TrainResult, run_training
-from pipelines.warehouse.audit_chain import checkpoint_path
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.model_registry import set_status
 from pipelines.weekly.run import WeeklyResult, run_weekly
@@ -35,14 +33,6 @@ class Monitored:
     rules_alone: WeeklyResult
     first: WeeklyResult
     again: WeeklyResult  # the same as_of drawn up again: it supersedes ``first``
-
-
-def copy_warehouse(source: Path, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "warehouse.duckdb"
-    shutil.copy(source, target)
-    shutil.copy(checkpoint_path(source), checkpoint_path(target))
-    return target
 
 
 def weekly(warehouse: Path, as_of: date, folder: Path, hour: int) -> WeeklyResult:

@@ -29,7 +29,8 @@ from pipelines.train.scoring import score_with_approved
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.event_frames import read_events, read_people
 from rules.rulebook import load_rulebook
-from tests.pipelines.monitor.conftest import NOW, Monitored, copy_warehouse
+from tests.pipelines.monitor.conftest import NOW, Monitored
+from tests.warehouses import copy_warehouse
 
 
 @pytest.fixture

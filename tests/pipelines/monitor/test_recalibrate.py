@@ -19,7 +19,8 @@ from pipelines.paths import model_card_folder
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.model_registry import approved_model, register, set_status
 from pipelines.warehouse.model_store import content_hash, read_artefact, version_name, write_artefact
-from tests.pipelines.monitor.conftest import NOW, Monitored, copy_warehouse, weekly
+from tests.pipelines.monitor.conftest import NOW, Monitored, weekly
+from tests.warehouses import copy_warehouse
 
 TOO_HIGH = -1.2  # the planted intercept: odds e^1.2, about 3.3 times the model's own
 

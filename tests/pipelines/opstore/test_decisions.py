@@ -35,9 +35,7 @@ def test_a_decision_moves_the_version_and_is_journalled_without_its_reason(any_s
     assert decisions.latest_for_run(any_store, RUN) == {PERSON: second}
     (entry, _) = journal.entries(any_store)
     assert (entry.action, entry.actor, entry.run_id, entry.person_id) == ("decision", "user:ana", RUN, PERSON)
-    assert (
-        entry.detail == f"decision accept on run {RUN}" and "thinks" not in entry.detail
-    )
+    assert entry.detail == f"decision accept on run {RUN}" and "thinks" not in entry.detail
 
 
 def test_a_decision_from_an_old_version_is_a_conflict_naming_the_current_one(any_store: Store) -> None:

@@ -5,7 +5,6 @@ fills only the places freed; withdrawals are audited once; the allocation file's
 from __future__ import annotations
 
 import csv
-import shutil
 import stat
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -27,30 +26,16 @@ from pipelines.trial.export import export_allocation
 from pipelines.trial.refusals import TrialRefused
 from pipelines.trial.verify import verify_allocations
 from pipelines.trial.withdraw import record_withdrawal
-from pipelines.warehouse.audit_chain import checkpoint_path
 from pipelines.warehouse.connection import connect
 from pipelines.weekly.decisions import ROWS_SCHEMA, listed_run, record_decisions
 from pipelines.weekly.run import run_weekly
+from tests.warehouses import copy_warehouse, query
 
 AS_OF = date(2026, 11, 16)
 NEXT = date(2026, 11, 23)
 DECIDED = datetime(2026, 11, 16, 8)
 DRAWN = datetime(2026, 11, 16, 9)
 SEED = bytes(range(32))
-
-
-def copy_warehouse(source: Path, folder: Path) -> Path:
-    """A copy of a warehouse and its audit checkpoint in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "warehouse.duckdb"
-    shutil.copy(source, target)
-    shutil.copy(checkpoint_path(source), checkpoint_path(target))
-    return target
-
-
-def query(warehouse: Path, text: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(text, params or []).fetchall()
 
 
 def listed_people(warehouse: Path, run_id: int) -> list[int]:

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.trial.consort import trial_consort
 from pipelines.warehouse.connection import connect
-from tests.pipelines.trial.test_evaluation import copy_warehouse, write_trial_rows
+from tests.pipelines.trial.test_evaluation import write_trial_rows
+from tests.warehouses import copy_warehouse
 
 OLD_ID = 990_001
 """An id linkage has since merged into the first allocated person."""

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import stat
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import polars as pl
@@ -26,6 +24,7 @@ from pipelines.trial.outcomes import EvaluationRefused, read_allocations
 from pipelines.warehouse.audit_chain import checkpoint_path
 from pipelines.warehouse.connection import connect
 from pipelines.weekly.publish import load_or_create_key, pseudonym
+from tests.warehouses import copy_warehouse, query
 
 NOW = datetime(2026, 11, 20, 10)
 DRAWS = {1: date(2025, 3, 3), 2: date(2025, 6, 2), 3: date(2026, 6, 1)}
@@ -87,20 +86,6 @@ def write_trial_rows(warehouse: Path) -> list[Allocated]:
             "TIMESTAMP '2025-05-01 10:00', 1)"
         )
     return rows
-
-
-def copy_warehouse(source: Path, folder: Path) -> Path:
-    """A copy of a warehouse and its audit checkpoint in ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "warehouse.duckdb"
-    shutil.copy(source, target)
-    shutil.copy(checkpoint_path(source), checkpoint_path(target))
-    return target
-
-
-def query(warehouse: Path, text: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(text, params or []).fetchall()
 
 
 @pytest.fixture(scope="module")

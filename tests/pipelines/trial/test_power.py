@@ -17,7 +17,8 @@ from models.split import add_months
 from pipelines.cli import app
 from pipelines.trial.outcomes import EvaluationRefused
 from pipelines.trial.power import pool_dates, pool_futures, trial_power
-from tests.pipelines.trial.test_evaluation import copy_warehouse, direct_count
+from tests.pipelines.trial.test_evaluation import direct_count
+from tests.warehouses import copy_warehouse
 
 DATA_END = date(2026, 11, 16)  # the small world's newest extract
 

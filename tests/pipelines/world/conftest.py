@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,9 +11,8 @@ import polars as pl
 import pytest
 
 from synth.future import FUTURE_FOLDER
-from tests.conftest import SMALL, make_world
+from tests.conftest import FUTURE
 
-FUTURE = replace(SMALL, future_weeks=8)
 END = FUTURE.end_date
 UNTIL = END + timedelta(weeks=8)
 HEADER = "allocation_id,arm,allocated_on,withdrawn_on,source,source_record_id"
@@ -46,11 +44,9 @@ def copy(world: Path, to: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def world(future_world: Path) -> Path:
     """The small world with 8 weeks of future (never advanced: copy it first)."""
-    out = tmp_path_factory.mktemp("future") / "world"
-    make_world(FUTURE, out)
-    return out
+    return future_world
 
 
 @pytest.fixture(scope="session")
