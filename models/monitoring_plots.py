@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from models.plots import png
+from models.plots import png, reliability_lines_png
 
 GROUP_LABELS = {
     "everyone": "everyone scored",
@@ -131,25 +131,11 @@ def population_png(runs: Sequence[Mapping[str, Any]]) -> bytes:
 
 def reliability_png(rows: Sequence[Mapping[str, Any]], title: str) -> bytes:
     """Mean predicted probability against the observed rate, bin by bin, one line per group."""
-    fig = Figure(figsize=(6.5, 6))
-    ax = fig.subplots()
-    values = [v for r in rows for b in r["reliability"] for v in (b["mean_predicted"], b["observed_rate"])]
-    top = max(values, default=0.0) * 1.05 or 1.0
-    ax.plot([0.0, top], [0.0, top], linestyle="--", color="grey", linewidth=1, label="Perfect calibration")
-    for r in rows:
-        bins = r["reliability"]
-        label = GROUP_LABELS.get(r["group"], r["group"])
-        ax.plot(
-            [b["mean_predicted"] for b in bins], [b["observed_rate"] for b in bins], marker="o", label=label
+    lines = {
+        GROUP_LABELS.get(r["group"], r["group"]): (
+            [b["mean_predicted"] for b in r["reliability"]],
+            [b["observed_rate"] for b in r["reliability"]],
         )
-    ax.set_xlim(0.0, top)
-    ax.set_ylim(0.0, top)
-    ax.set_aspect("equal")
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_xlabel("Mean predicted probability (per bin)")
-    ax.set_ylabel("Observed rate (per bin)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    return png(fig)
+        for r in rows
+    }
+    return reliability_lines_png(lines, title=title, observed="Observed rate (per bin)", legend_size=8)

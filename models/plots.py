@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -49,29 +49,43 @@ def reliability_png(curves: dict[str, list[ReliabilityBin]]) -> bytes:
     Returns:
         The PNG's bytes.
     """
+    return reliability_lines_png(
+        {
+            name: ([b.mean_predicted for b in curve], [b.observed_rate for b in curve])
+            for name, curve in curves.items()
+        },
+        title="Reliability on the test window",
+        observed="Observed rate of serious violence (per bin)",
+    )
+
+
+def reliability_lines_png(
+    lines: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, title: str, observed: str,
+    legend_size: float | None = None,
+) -> bytes:  # fmt: skip
+    """Reliability lines (mean predicted, observed rate per bin, by label) with the diagonal, on axes
+    that stop just past the largest value plotted.
+
+    Returns:
+        The PNG's bytes.
+    """
     fig = Figure(figsize=(6.5, 6))
     ax = fig.subplots()
-    values = [v for curve in curves.values() for b in curve for v in (b.mean_predicted, b.observed_rate)]
+    values = [v for predicted, rate in lines.values() for v in (*predicted, *rate)]
     top = max(values, default=0.0) * 1.05 or 1.0
     ax.plot([0.0, top], [0.0, top], linestyle="--", color="grey", linewidth=1, label="Perfect calibration")
-    for name, curve in curves.items():
-        ax.plot(
-            [b.mean_predicted for b in curve],
-            [b.observed_rate for b in curve],
-            marker="o",
-            linewidth=1.5,
-            label=name,
-        )
+    for label, (predicted, rate) in lines.items():
+        ax.plot(list(predicted), list(rate), marker="o", linewidth=1.5, label=label)
     ax.set_xlim(0.0, top)
     ax.set_ylim(0.0, top)
     ax.set_aspect("equal")
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("Mean predicted probability (per bin)")
-    ax.set_ylabel("Observed rate of serious violence (per bin)")
-    ax.set_title("Reliability on the test window")
+    ax.set_ylabel(observed)
+    ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper left", fontsize=legend_size)
     return png(fig)
 
 
