@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly bench-governance bench-console trial-demo bench-trial-coverage serve clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly bench-governance bench-console bench-cycle trial-demo bench-trial-coverage serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -92,6 +92,9 @@ bench-governance: install ## Benchmark the board pack, audit verify and export, 
 
 bench-console: install ## Benchmark the review console's pages over HTTP (list, person, review queue; 300 ms target) on a warehouse's published store
 	$(BIN)/python benchmarks/bench_console.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb}
+
+bench-cycle: install ## The Monday cycle at force scale (ingest the week's files, link, list), median of 3 weeks against the read floor; builds the world and warehouse once per code version and keeps them (worlds/cycle-3000000)
+	$(BIN)/python benchmarks/bench_cycle.py --residents $${CYCLE_RESIDENTS:-3000000} --folder worlds/cycle-$${CYCLE_RESIDENTS:-3000000}
 
 trial-demo: install ## Rehearse a randomised trial for a year on a 300,000-resident world with a planted effect (52 weekly cycles of advance, ingest, link, list, decide, allocate), then evaluate it against the planted truth and monitor the score
 	$(BIN)/python benchmarks/trial_demo.py --residents $${TRIAL_RESIDENTS:-300000} --folder worlds/trial-$${TRIAL_RESIDENTS:-300000}
