@@ -7,9 +7,9 @@ database of its own so the warehouse is never locked by its working tables.
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -25,7 +25,7 @@ from linkage.config import LinkSettings
 
 UNIQUE_ID = "registration"
 MEMORY_LIMIT = "8GB"
-"""DuckDB's memory for Splink's working tables; beyond it, they spill to the temporary folder."""
+"""DuckDB's memory for Splink's working tables; beyond it, they spill to the run's spill folder."""
 EXACT_ANALYSIS_ROWS = 200_000
 """Blocking analysis counts exactly up to this many registrations, and from a sample beyond."""
 PAIR_SCHEMA = pl.Schema(
@@ -214,11 +214,14 @@ def choose_blocking(table: Any, size: int, settings: LinkSettings) -> BlockingCh
     return BlockingChoice(rows)
 
 
-def new_linker(frame: pl.DataFrame, settings: LinkSettings, model: dict[str, Any] | None) -> tuple[
-    Linker, DuckDBAPI, BlockingChoice | None
-]:  # fmt: skip
-    """A linker over the registrations: from a stored model, or a fresh one with blocking chosen now."""
-    db_api = DuckDBAPI(connection=_working_database())
+def new_linker(
+    frame: pl.DataFrame, settings: LinkSettings, model: dict[str, Any] | None, spill: Path
+) -> tuple[Linker, DuckDBAPI, BlockingChoice | None]:
+    """A linker over the registrations: from a stored model, or a fresh one with blocking chosen now.
+
+    Its working tables spill to ``spill``, a folder of this linker's own that the caller removes.
+    """
+    db_api = DuckDBAPI(connection=_working_database(spill))
     table = db_api.register(frame.to_arrow(), dataset_display_name="registrations")
     if model is not None:
         return Linker(table, model, log_level=logging.WARNING), db_api, None
@@ -234,12 +237,12 @@ def new_linker(frame: pl.DataFrame, settings: LinkSettings, model: dict[str, Any
     return Linker(table, creator, log_level=logging.WARNING), db_api, choice
 
 
-def _working_database() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for Splink, with bounded memory."""
+def _working_database(spill: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for Splink, with bounded memory, spilling to ``spill`` (made only if needed)."""
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    # spill to an owner-only folder in the system's temporary folder, never the working directory
-    con.execute(f"SET temp_directory = '{tempfile.mkdtemp(prefix='cohort-splink-')}'")
+    # never DuckDB's default (.tmp in the working directory): the caller's folder, which it removes
+    con.execute("SET temp_directory = ?", [str(spill)])
     con.execute("SET preserve_insertion_order = false")
     return con
 
@@ -265,13 +268,15 @@ def score_pairs(linker: Linker, threshold: float) -> pl.DataFrame:
     return arrow_frame(pairs.to_arrow_table()).cast(PAIR_SCHEMA)
 
 
-def clusters(registrations: pl.Series, edges: pl.DataFrame, threshold: float) -> pl.DataFrame:
+def clusters(registrations: pl.Series, edges: pl.DataFrame, threshold: float, spill: Path) -> pl.DataFrame:
     """Connected components of the edges at or above ``threshold`` (Splink's clustering).
+
+    Its working tables spill to ``spill``, a folder of its own that the caller removes.
 
     Returns:
         registration, cluster (a member registration naming the cluster).
     """
-    db_api = DuckDBAPI(connection=_working_database())
+    db_api = DuckDBAPI(connection=_working_database(spill))
     nodes = registrations.to_frame(UNIQUE_ID).to_arrow()
     result = cluster_pairwise_predictions_at_threshold(
         nodes, edges.select("registration_l", "registration_r", "match_probability").to_arrow(), db_api,

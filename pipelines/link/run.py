@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 from uuid import uuid4
 
@@ -34,6 +35,8 @@ from pipelines.warehouse.queries import insert_frame, quote, read_frame, replace
 
 FLOW_NAME = "link-identities"
 LAST_PEOPLE_SCHEMA = pl.Schema({"registration": pl.String(), "person_id": pl.Int64(), "records": pl.Int64()})
+SPILL_PREFIX = "cohort-splink-"
+"""How a run's spill folder for Splink's working tables (in the system's temporary folder) is named."""
 
 
 class NothingToLink(RuntimeError):
@@ -95,11 +98,14 @@ def run_link(
     """
     settings = settings or load_settings()
     run_id = uuid4().hex[:8]
-    with connect(warehouse) as con:
+    # an owner-only folder (it may hold names and dates of birth), removed when the run ends however it
+    # ends; a folder that cannot be removed is left rather than failing a run that has written its results
+    spill = TemporaryDirectory(prefix=SPILL_PREFIX, ignore_cleanup_errors=True)
+    with connect(warehouse) as con, spill as folder:
         con.execute(sql("link/interrupt_runs"))  # the warehouse lock means no other run is going
         con.execute(sql("link/start_run"), [run_id, clock()])
         try:
-            result = _link(con, warehouse, run_id, settings, retrain, step, clock)
+            result = _link(con, warehouse, run_id, settings, retrain, step, clock, Path(folder))
         except BaseException:
             con.execute(sql("link/fail_run"), [clock(), run_id])
             raise
@@ -117,7 +123,7 @@ def finish_run_sql(counts: Mapping[str, object]) -> str:
 
 def _link(
     con: duckdb.DuckDBPyConnection, warehouse: Path, run_id: str, settings: LinkSettings, retrain: bool,
-    step: Step, clock: Clock,
+    step: Step, clock: Clock, spill: Path,
 ) -> LinkResult:  # fmt: skip
     records = step("read staged records", read_records, con)
     if records.height == 0:
@@ -126,14 +132,15 @@ def _link(
     stored = None if retrain else con.execute(sql("link/latest_model")).fetchall()
     previous_model = json.loads(stored[0][0]) if stored else None
     frame = model.comparison_frame(described)
-    linker, _, blocking = step("prepare the Splink model", model.new_linker, frame, settings, previous_model)
+    linker, _, blocking = step("prepare the Splink model", model.new_linker, frame, settings, previous_model,
+                               spill / "model")  # fmt: skip
     if previous_model is None:
         step("train the Splink model", model.train, linker, settings)
     pairs = step("score pairs", model.score_pairs, linker, settings.review_threshold)
     decisions = read_frame(con, sql("link/review_decisions"), identity.DECISION_SCHEMA)
     edges = identity.apply_decisions(pairs, decisions)
     clusters = step("cluster at the threshold", model.clusters, described["registration"], edges,
-                    settings.match_threshold)  # fmt: skip
+                    settings.match_threshold, spill / "clusters")  # fmt: skip
     last = read_frame(con, sql("link/last_people"), LAST_PEOPLE_SCHEMA)
     first_new = int(con.execute(sql("link/next_person_id")).fetchall()[0][0])
     assigned, changes = identity.assign_person_ids(clusters, last, first_new)
