@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from models.dataset import Rows
+from models.imputation import MedianImputer
 from models.learner import RiskModel
 from models.metrics import Metrics, ReliabilityBin, evaluate, reliability
 from models.settings import ModelSettings
@@ -57,9 +57,14 @@ class Evaluation:
 
 def fit_logistic(train: Rows) -> Pipeline:
     """Logistic regression on the model's features: unknowns imputed with an indicator, counts
-    logged, standardised (the usual way to give a linear model a fair chance)."""
+    logged, standardised (the usual way to give a linear model a fair chance).
+
+    The imputation is scikit-learn's SimpleImputer(strategy="median", add_indicator=True,
+    keep_empty_features=True) computed directly (:class:`models.imputation.MedianImputer`): the
+    same medians and matrix, so the same coefficients, in seconds rather than most of a minute.
+    """
     pipeline = make_pipeline(
-        SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+        MedianImputer(),
         FunctionTransformer(_signed_log, feature_names_out="one-to-one"),
         StandardScaler(),
         LogisticRegression(max_iter=2000, C=0.1),

@@ -16,6 +16,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 
 from features.registry import Feature
+from models.settings import DEFAULT_LEARNER_THREADS
 
 
 class LearnerError(ValueError):
@@ -92,7 +93,16 @@ def fit_booster(
     monotone: Sequence[int],
     params: dict[str, Any],
 ) -> lgb.LGBMClassifier:
-    """Fit LightGBM (deterministic: fixed seed, one deterministic thread order)."""
+    """Fit LightGBM (deterministic: fixed seed, one deterministic thread order).
+
+    Args:
+        matrix: the training rows' features (NaN where unknown).
+        outcome: 0/1 per row.
+        weight: per row (the sampling's 1 / share), or None for equal weights.
+        monotone: LightGBM's constraint per feature (:func:`monotone_constraints`).
+        params: the settings' ``learner`` section: LGBMClassifier's parameters, with ``seed``
+            (its random_state) and ``threads`` (its n_jobs; DEFAULT_LEARNER_THREADS if absent).
+    """
     if outcome.size == 0 or outcome.min() == outcome.max():
         raise LearnerError(
             f"the training rows have {int(outcome.sum())} outcomes in {outcome.size} rows: "
@@ -100,6 +110,7 @@ def fit_booster(
         )
     settings = dict(params)
     seed = settings.pop("seed")
+    threads = settings.pop("threads", DEFAULT_LEARNER_THREADS)
     classifier = lgb.LGBMClassifier(
         **settings,
         subsample_freq=1 if settings.get("subsample", 1.0) < 1.0 else 0,
@@ -108,7 +119,7 @@ def fit_booster(
         random_state=seed,
         deterministic=True,
         force_row_wise=True,
-        n_jobs=2,
+        n_jobs=threads,
         verbose=-1,
     )
     return classifier.fit(matrix, outcome, sample_weight=weight)

@@ -46,6 +46,9 @@ DEFAULT_MONITORING: dict[str, Any] = {
 }
 """What a settings document without a ``monitoring`` section (a model trained before it) means."""
 
+DEFAULT_LEARNER_THREADS = 2
+"""LightGBM's threads when the ``learner`` section has no ``threads`` (a model trained before it)."""
+
 
 @dataclass(frozen=True)
 class ModelSettings:
@@ -59,7 +62,7 @@ class ModelSettings:
     minimum_history_months: int
     negative_share: float
     sampling_seed: int
-    learner: dict[str, Any]
+    learner: dict[str, Any]  # LGBMClassifier's parameters, with seed and threads
     calibration: str
     list_sizes: tuple[int, ...]
     reliability_bins: int
@@ -99,7 +102,7 @@ def parse_settings(document: Any, file_name: str = SETTINGS_FILE) -> ModelSettin
         minimum_history_months=split["minimum_history_months"],
         negative_share=float(document["sampling"]["negative_share"]),
         sampling_seed=document["sampling"]["seed"],
-        learner=dict(document["learner"]),
+        learner={"threads": DEFAULT_LEARNER_THREADS, **document["learner"]},
         calibration=document["calibration"]["method"],
         list_sizes=tuple(document["evaluation"]["list_sizes"]),
         reliability_bins=document["evaluation"]["reliability_bins"],

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import numpy as np
 import polars as pl
 import pytest
 
+import models.cv
 from models.cv import TableError, cross_validate
+from models.learner import fit_booster
 from models.settings import ModelSettings, load_settings, parse_settings
 
 
@@ -55,6 +58,21 @@ def test_a_table_without_signal_scores_near_chance() -> None:
     # the same table with the outcome shuffled: guards the test above against a leak
     shuffled = table().with_columns(pl.col("reoffended").shuffle(seed=2))
     assert abs(cross_validate(shuffled, "reoffended", SETTINGS, exclude=["ref"], folds=4)["auc"] - 0.5) < 0.08
+
+
+def test_every_fold_trains_with_the_threads_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = copy.deepcopy(SETTINGS.document)
+    document["learner"]["threads"] = 1
+    threads = []
+
+    def recording_fit_booster(*args: Any) -> Any:
+        classifier = fit_booster(*args)
+        threads.append(classifier.booster_.params["num_threads"])
+        return classifier
+
+    monkeypatch.setattr(models.cv, "fit_booster", recording_fit_booster)
+    cross_validate(table(), "reoffended", parse_settings(document), exclude=["ref"], folds=3)
+    assert threads == [1, 1, 1]
 
 
 def test_a_boolean_outcome_is_accepted() -> None:

@@ -18,6 +18,7 @@ from models.learner import (
     train_model,
 )
 from models.metrics import auc
+from models.settings import DEFAULT_LEARNER_THREADS
 
 FEATURES = ("rises", "bumps", "noise", "falls")
 PARAMS = {
@@ -154,3 +155,23 @@ def test_the_same_data_and_seed_give_the_same_booster(model: RiskModel) -> None:
 def test_a_matrix_of_the_wrong_width_is_refused(model: RiskModel) -> None:
     with pytest.raises(ValueError, match="expected a matrix of 4 features, got shape"):
         model.probability(TEST[0][:, :3])
+
+
+def test_the_threads_setting_reaches_the_booster() -> None:
+    x, y = TRAIN
+    one = fit_booster(x, y, None, [0, 0, 0, 0], {**PARAMS, "threads": 1})
+    assert one.booster_.params["num_threads"] == 1
+    assert "[num_threads: 1]" in one.booster_.model_to_string()
+    unset = fit_booster(x, y, None, [0, 0, 0, 0], PARAMS)  # a settings file from before the setting
+    assert unset.booster_.params["num_threads"] == DEFAULT_LEARNER_THREADS == 2
+
+
+def test_the_thread_count_does_not_change_the_trees() -> None:
+    x, y = TRAIN
+
+    def trees(threads: int) -> str:
+        classifier = fit_booster(x, y, None, [1, 1, 0, -1], {**PARAMS, "threads": threads})
+        text: str = classifier.booster_.model_to_string()
+        return text[: text.index("parameters:")]  # the parameters that follow name the thread count
+
+    assert trees(1) == trees(2)

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 import yaml
 
-from models.settings import SETTINGS_FILE, Band, SettingsError, load_settings, parse_settings
+from models.settings import (
+    DEFAULT_LEARNER_THREADS,
+    SETTINGS_FILE,
+    Band,
+    SettingsError,
+    load_settings,
+    parse_settings,
+)
 
 
 def shipped_document() -> dict[str, Any]:
@@ -32,6 +39,7 @@ def test_the_shipped_settings_load() -> None:
     assert settings.calibration in ("isotonic", "sigmoid")
     assert settings.bands[0] == Band("very high", 0.30) and settings.bands[-1] == Band("low", 0.0)
     assert settings.document == shipped_document()
+    assert settings.learner["threads"] == 2
 
 
 def test_a_settings_file_loads_like_the_shipped_one(tmp_path: Path) -> None:
@@ -57,6 +65,35 @@ def test_a_wrong_value_is_refused_naming_the_setting() -> None:
     document["calibration"]["method"] = "beta"
     with pytest.raises(SettingsError, match=rf"^{SETTINGS_FILE}: calibration/method: 'beta' is not one of"):
         parse_settings(document)
+
+
+@pytest.mark.parametrize(
+    ("threads", "problem"),
+    [
+        (0, "0 is less than the minimum of 1"),
+        (-1, "-1 is less than the minimum of 1"),  # LightGBM's "all cores" is not a setting here
+        (1.5, "1.5 is not of type 'integer'"),
+        ("two", "'two' is not of type 'integer'"),
+    ],
+)
+def test_a_thread_count_that_is_not_a_positive_whole_number_is_refused(
+    tmp_path: Path, threads: object, problem: str
+) -> None:
+    document = shipped_document()
+    document["learner"]["threads"] = threads
+    path = write(tmp_path, document)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path)
+    assert str(raised.value) == f"{path}: learner/threads: {problem}"
+
+
+def test_settings_without_a_thread_count_mean_the_default() -> None:
+    # a model trained before the setting existed records settings without it
+    document = shipped_document()
+    del document["learner"]["threads"]
+    settings = parse_settings(document, "manifest.json")
+    assert settings.learner["threads"] == DEFAULT_LEARNER_THREADS == 2
+    assert "threads" not in settings.document["learner"]  # the record is kept as it was
 
 
 def test_a_missing_section_is_refused_at_the_top_level() -> None:
