@@ -15,3 +15,5 @@ ALTER TABLE link.run ADD COLUMN registrations_changed BIGINT;  -- new, changed o
 ALTER TABLE link.run ADD COLUMN relinked BIGINT;   -- registrations given a person they did not have before
 ALTER TABLE link.run ADD COLUMN rows_inserted BIGINT;  -- rows this run wrote to the link tables
 ALTER TABLE link.run ADD COLUMN rows_deleted BIGINT;   -- rows it deleted (a changed row is both)
+COMMENT ON COLUMN link.run.pairs_scored IS
+    'pairs Splink scored in this run at or above the review threshold (an increment: only those touching a change)';
