@@ -103,29 +103,43 @@ def timed_links(base: Path, folder: Path, extra: list[str], repeat: int) -> tupl
 
 
 def kept_pair_drift(increment: Path, full: Path) -> dict[str, Any]:
-    """How the probabilities the increment kept differ from the full relink's, and whether any pair
-    sits on the other side of a threshold (so would be linked, queued or dropped differently)."""
+    """How the probabilities the increment kept differ from the full relink's, how many pairs sit on
+    the other side of a threshold (a pair below the review threshold is not stored, so one kept by the
+    increment and missing from the full relink fell below it, and the reverse), and how the review
+    queues differ."""
     settings = load_settings()
     with duckdb.connect(str(increment), read_only=True) as con:
         con.execute(f"ATTACH '{full}' AS f (READ_ONLY)")
         latest = "(SELECT run_id FROM link.run ORDER BY started_at DESC LIMIT 1)"
         kept = f"(SELECT * FROM link.pair WHERE run_id <> {latest})"
         row = con.execute(
-            f"SELECT count(*), max(abs(k.match_probability - p.match_probability)), "
+            "SELECT count(k.registration_l), max(abs(k.match_probability - p.match_probability)), "
             "max(abs(k.match_weight - p.match_weight)), "
-            "count(*) FILTER ((k.match_probability >= $match) <> (p.match_probability >= $match)), "
-            "count(*) FILTER ((k.match_probability >= $review) <> (p.match_probability >= $review)), "
-            "count(*) FILTER (p.match_probability IS NULL) "
-            f"FROM {kept} k LEFT JOIN f.link.pair p USING (registration_l, registration_r)",
+            "count(*) FILTER ((coalesce(k.match_probability, 0) >= $match) <> "
+            "                 (coalesce(p.match_probability, 0) >= $match)), "
+            "count(*) FILTER (k.registration_l IS NULL OR p.registration_l IS NULL "
+            "                 OR (k.match_probability >= $review) <> (p.match_probability >= $review)) "
+            f"FROM {kept} k FULL JOIN (SELECT * FROM f.link.pair WHERE (registration_l, registration_r) "
+            f"NOT IN (SELECT (registration_l, registration_r) FROM link.pair WHERE run_id = {latest})) p "
+            "USING (registration_l, registration_r)",
             {"match": settings.match_threshold, "review": settings.review_threshold},
         ).fetchall()[0]
-        only_full = con.execute(
-            "SELECT count(*) FROM f.link.pair p ANTI JOIN link.pair k USING (registration_l, registration_r)"
-        ).fetchall()[0][0]
+        queued = "SELECT registration_l, registration_r FROM {}link.review_pair"
+        queue_only = [
+            con.execute(f"SELECT count(*) FROM ({queued.format(a)} EXCEPT {queued.format(b)})").fetchall()[0][
+                0
+            ]
+            for a, b in (("", "f."), ("f.", ""))
+        ]
+        queue = con.execute("SELECT count(*) FROM link.review_pair").fetchall()[0][0]
     names = ["kept_pairs", "max_probability_difference", "max_weight_difference_bits",
-             "kept_pairs_across_match_threshold", "kept_pairs_across_review_threshold",
-             "kept_pairs_not_in_full_relink"]  # fmt: skip
-    return {**dict(zip(names, row, strict=True)), "pairs_only_in_full_relink": only_full}
+             "pairs_across_match_threshold", "pairs_across_review_threshold"]  # fmt: skip
+    return {
+        **dict(zip(names, row, strict=True)),
+        "review_queue": queue,
+        "queued_by_increment_only": queue_only[0],
+        "queued_by_full_relink_only": queue_only[1],
+    }
 
 
 def main() -> None:
