@@ -61,16 +61,19 @@ def ingest_extracts(
 
 
 @flow(name="link-identities")
-def link_identities(warehouse: Path | None = None, retrain: bool = False) -> LinkResult:
-    """Link every staged record to a person, after ingest (see `cohort link`)."""
+def link_identities(warehouse: Path | None = None, retrain: bool = False, full: bool = False) -> LinkResult:
+    """Link every staged record to a person, after ingest (see `cohort link`; an increment unless full)."""
     path = warehouse_path(_path(warehouse))
     take_in_first(path, now=system_clock())
     with flow_inputs(warehouse=path):
-        result = run_link(path, clock=system_clock, retrain=retrain, step=prefect_step)
+        result = run_link(path, clock=system_clock, retrain=retrain, full=full, step=prefect_step)
     publish_after(path, now=system_clock(), by="flow:link-identities")
     get_run_logger().info(
-        "link %s: %d records, %d people, %d pairs for review, %d merges, %d splits",
-        result.run_id, result.records, result.persons, result.pairs_for_review, result.merges, result.splits,
+        "link %s (%s): %d records, %d registrations changed, %d pairs scored, %d people, "
+        "%d pairs for review, %d merges, %d splits, %d link rows inserted, %d deleted",
+        result.run_id, "increment" if result.increment else "full", result.records,
+        result.registrations_changed, result.pairs_scored, result.persons, result.pairs_for_review,
+        result.merges, result.splits, result.rows_inserted, result.rows_deleted,
     )  # fmt: skip
     return result
 

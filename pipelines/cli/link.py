@@ -31,12 +31,17 @@ def link(
     retrain: Annotated[
         bool, typer.Option(help="Train a new model even if the last run's model could be reused.")
     ] = False,
+    full: Annotated[
+        bool, typer.Option(help="Score every candidate pair again, not only those touching a change.")
+    ] = False,
 ) -> None:
     """Link every staged record to a person (run after `cohort ingest`).
 
-    Reuses the last run's trained model unless --retrain; keeps person ids stable across
-    runs, records merges and splits, and queues uncertain pairs for `cohort link review`.
-    The same run is scheduled as the Prefect flow link-identities.
+    Reuses the last run's trained model unless --retrain. When the last run kept its scored pairs
+    and the settings are unchanged, the run is an increment: only pairs touching a new or changed
+    registration are scored (--full scores them all). Keeps person ids stable across runs, records
+    merges and splits, and queues uncertain pairs for `cohort link review`. The same run is
+    scheduled as the Prefect flow link-identities.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -48,27 +53,34 @@ def link(
     take_in_first(path, now=system_clock())  # pair decisions made in the review console count in this run
     stopwatch = Stopwatch()
     try:
-        result = run_link(path, clock=system_clock, retrain=retrain)
+        result = run_link(path, clock=system_clock, retrain=retrain, full=full)
     except NothingToLink as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
-    table = Table(title=f"Linkage run {result.run_id} ({stopwatch.elapsed():.0f} s)")
+    kind = "increment" if result.increment else "full relink"
+    table = Table(title=f"Linkage run {result.run_id}, {kind} ({stopwatch.elapsed():.0f} s)")
     table.add_column("measure")
     table.add_column("count", justify="right")
     for name, value in (
         ("records", result.records),
         ("registrations (records sharing an identifier)", result.registrations),
+        ("registrations new, changed or removed", result.registrations_changed),
+        ("pairs scored", result.pairs_scored),
         ("people", result.persons),
+        ("registrations given another person", result.relinked),
         ("pairs linked", result.pairs_linked),
         ("pairs waiting for review", result.pairs_for_review),
         ("person ids merged", result.merges),
         ("person ids split", result.splits),
+        ("link rows inserted", result.rows_inserted),
+        ("link rows deleted", result.rows_deleted),
     ):
         table.add_row(name, f"{value:,}")
     console.print(table)
+    saved = "model and blocking analysis" if result.increment else "model, blocking analysis and charts"
     console.print(
-        f"Model {'trained' if result.trained else 'reused from the last run'}; model, blocking analysis "
-        f"and charts in {result.artefacts}"
+        f"{kind.capitalize()}: model {'trained' if result.trained else 'reused from the last run'}; "
+        f"{saved} in {result.artefacts}"
     )
     publish_after(path, now=system_clock(), by="user:" + acting_user(None))  # the new review queue
 

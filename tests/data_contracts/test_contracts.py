@@ -240,3 +240,26 @@ def test_contract_version_changes_with_its_text(tmp_path: Path) -> None:
     text = (CONTRACT_DIR / "health_referrals.yaml").read_text("utf-8")
     (tmp_path / "health_referrals.yaml").write_text(text + "\n# reviewed\n", "utf-8")
     assert load_contracts(tmp_path)["health_referrals"].version != CONTRACTS["health_referrals"].version
+
+
+def test_each_contract_file_is_parsed_once_however_often_the_contracts_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import data_contracts.contract as contract_module
+
+    parsed: list[str] = []
+    real_parse = contract_module.parse_yaml
+
+    def counting_parse(text: str, where: str, error: type[Exception]) -> Any:
+        parsed.append(where)
+        return real_parse(text, where, error)
+
+    monkeypatch.setattr(contract_module, "parse_yaml", counting_parse)
+    text = (CONTRACT_DIR / "health_referrals.yaml").read_text("utf-8") + "\n# parsed once\n"
+    (tmp_path / "health_referrals.yaml").write_text(text, "utf-8")
+    first, second = load_contracts(tmp_path), load_contracts(tmp_path)
+    assert parsed == ["health_referrals.yaml"]
+    assert second["health_referrals"] is first["health_referrals"]
+    (tmp_path / "health_referrals.yaml").write_text(text + "# edited\n", "utf-8")  # a new text is parsed anew
+    assert load_contracts(tmp_path)["health_referrals"].version != first["health_referrals"].version
+    assert parsed == ["health_referrals.yaml"] * 2

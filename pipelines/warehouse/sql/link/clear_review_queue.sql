@@ -1,1 +1,0 @@
-DELETE FROM link.review_pair
