@@ -1,13 +1,15 @@
 """Ingest: load each new landing file into raw, validate it, and split it into staging and quarantine.
 
-Each file is written in one transaction (its meta.load row, raw rows, staging and quarantine
-rows, counts and audit event), so a run killed part-way leaves only whole files behind and a
-rerun picks up where it stopped. A file whose content was seen before is skipped.
+Each file is written in one transaction (its meta.load row, the registration of its raw Parquet
+file, staging and quarantine rows, counts and audit event), so a run killed part-way leaves only
+whole files behind and a rerun picks up where it stopped; a raw file whose transaction failed is
+never registered, and is swept. A file whose content was seen before is skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +29,7 @@ from pipelines.ingest.readers import RejectedFile, read_extract
 from pipelines.ingest.reconcile import ReconciliationError
 from pipelines.warehouse import audit_log
 from pipelines.warehouse.queries import insert_frame, quote, sql, transaction
+from pipelines.warehouse.raw_files import sweep_raw_files, write_raw_file
 
 ACTOR = "flow:ingest-extracts"
 Status = Literal["loaded", "rejected", "skipped", "held"]
@@ -164,13 +167,30 @@ def record_load(
     Raises:
         ReconciliationError: if raw rows != staged + quarantined (nothing is written).
     """
+    try:
+        return _record_load(con, run_id, contract, file, rows, failures, now)
+    except BaseException:
+        with suppress(OSError, duckdb.Error):
+            sweep_raw_files(con)  # the failed load's raw file was never registered
+        raise
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    contract: Contract,
+    file: LandingFile,
+    rows: pl.DataFrame,
+    failures: Callable[[], pl.DataFrame],
+    now: datetime,
+) -> FileOutcome:
     name, columns = contract.name, [pl.col(c) for c in contract.column_names]
     with transaction(con):
         load_id = insert_load(con, run_id, file, "loaded", None, now)
         _supersede_earlier(con, contract, file, load_id, now)
         tagged = rows.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id"))
-        insert_frame(con, f"raw.{name}", tagged.select("load_id", "row_number", *columns))
-        reasons = failures()  # validation runs while the raw rows are written
+        write_raw_file(con, name, load_id, tagged.select("load_id", "row_number", *columns))
+        reasons = failures()  # validation runs while the raw file is written
         failed = pl.col("row_number").is_in(reasons.get_column("row_number").implode())
         insert_frame(con, f"staging.{name}", to_staging(tagged.filter(~failed), contract, file.name))
         bad = tagged.filter(failed).join(reasons, on="row_number")

@@ -27,6 +27,7 @@ from pipelines.paths import reports_folder
 from pipelines.steps import Step, direct
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.queries import sql
+from pipelines.warehouse.raw_files import sweep_raw_files
 
 FLOW_NAME = "ingest-extracts"
 log = logging.getLogger(__name__)
@@ -201,6 +202,7 @@ def run_ingest(
     started = clock()
     with connect(warehouse) as con:
         step("start run", start_run, con, run_id, run_date, started)
+        sweep_raw_files(con)  # raw files a crashed load left unregistered
         outcomes: list[FileOutcome] = []
         try:
             files = step("discover files", discover, landing, contracts)
