@@ -9,8 +9,8 @@ never registered, and is swept. A file whose content was seen before is skipped.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import suppress
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial

@@ -29,6 +29,10 @@ PARTIAL = ".partial"
 HASH_PREFIX = 16
 
 
+class RawFilesMissing(RuntimeError):
+    """A registered raw file is not where the warehouse expects it (the .duckdb copied without its folder)."""
+
+
 @dataclass(frozen=True)
 class RawFile:
     """One registered raw file: its source, load, path (relative to the raw folder) and content."""
@@ -64,7 +68,8 @@ def raw_view_sql(source: str, files: list[Path]) -> str:
     if not files:
         return f"CREATE OR REPLACE VIEW raw.{name} AS {legacy}"
     listed = ", ".join(literal(str(path)) for path in files)
-    return f"CREATE OR REPLACE VIEW raw.{name} AS {legacy} UNION ALL BY NAME SELECT * FROM read_parquet([{listed}])"
+    files_sql = f"SELECT * FROM read_parquet([{listed}])"
+    return f"CREATE OR REPLACE VIEW raw.{name} AS {legacy} UNION ALL BY NAME {files_sql}"
 
 
 def registered(con: duckdb.DuckDBPyConnection, source: str | None = None) -> list[RawFile]:
@@ -80,7 +85,15 @@ def refresh_raw_view(con: duckdb.DuckDBPyConnection, source: str) -> None:
     warehouse moved): the view's comment holds the hash of the text it was made from.
     """
     folder = folder_of(con)
-    text = raw_view_sql(source, [folder / f.path for f in registered(con, source)])
+    files = [folder / f.path for f in registered(con, source)]
+    missing = [path for path in files if not path.is_file()]
+    if missing:
+        raise RawFilesMissing(
+            f"{len(missing)} raw file(s) of {source} registered in the warehouse are missing from {folder} "
+            f"(first: {missing[0].relative_to(folder)}): the folder must sit beside the warehouse file; "
+            "copy a warehouse with its .raw folder (pipelines.warehouse.copy), or restore both from a backup"
+        )
+    text = raw_view_sql(source, files)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     found = con.execute(sql("raw/view_comment"), {"view": source}).fetchall()
     if found and found[0][0] == digest:

@@ -4,7 +4,6 @@ around the cutoffs, and end to end on a copy of the linked small world after one
 from __future__ import annotations
 
 import copy
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from pipelines.cli import privacy as cli_privacy
 from pipelines.govern.retention import apply_retention, check_retention
 from pipelines.ingest.reconcile import reconcile
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 from pipelines.weekly.drawing import WeeklyError
 from pipelines.weekly.reproduce import reproduce
 from pipelines.weekly.run import run_weekly
@@ -303,7 +303,7 @@ def test_a_folder_that_is_not_a_list_folder_is_never_deleted(warehouse: Path) ->
 
 @pytest.mark.slow
 def test_erasing_a_real_warehouse_keeps_its_invariants(linked: Path, tmp_path: Path) -> None:
-    shutil.copy(linked, tmp_path / "warehouse.duckdb")
+    copy_warehouse(linked, tmp_path / "warehouse.duckdb", checkpoint=False)
     warehouse = tmp_path / "warehouse.duckdb"
     key = tmp_path / "secrets" / "key"
     first = run_weekly(
