@@ -54,10 +54,10 @@ def test_a_staged_row_leads_back_to_its_file_and_line(small_world: World, ingest
             [load_id],
         ).fetchall()[0]
         raw = pl.from_arrow(
-            con.execute(
+            con.sql(
                 "SELECT * EXCLUDE (load_id, row_number) FROM raw.police_occurrences "
                 "WHERE load_id = ? AND row_number = ?",
-                [load_id, row_number],
+                params=[load_id, row_number],
             ).to_arrow_table()
         )
         assert isinstance(raw, pl.DataFrame)
