@@ -62,3 +62,8 @@ def model_card_folder(artefact: Path) -> Path:
 def ops_store_file(warehouse: Path) -> Path:
     """The review console's operational store when no URL is configured: ``<stem>.ops.sqlite``."""
     return warehouse.with_name(f"{warehouse.stem}.ops.sqlite")
+
+
+def raw_folder(warehouse: Path) -> Path:
+    """The raw layer's Parquet files (pipelines.warehouse.raw_files): ``<warehouse stem>.raw/``."""
+    return warehouse.parent / f"{warehouse.stem}.raw"

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from pipelines.warehouse.audit_chain import checkpoint_path
+from pipelines.warehouse import copy as warehouse_copy
 
 
 def copy_warehouse(source: Path, folder: Path) -> Path:
-    """A copy of a warehouse and its audit checkpoint (the audit log's anchor) in ``folder``."""
+    """A copy of a warehouse with its raw files and audit checkpoint (the log's anchor) in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "warehouse.duckdb"
-    shutil.copy(source, target)
-    shutil.copy(checkpoint_path(source), checkpoint_path(target))
-    return target
+    return warehouse_copy.copy_warehouse(source, folder / "warehouse.duckdb")
 
 
 def query(warehouse: Path, text: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:

@@ -22,6 +22,7 @@ from pipelines.govern.retention_rows import Due, class_due
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.queries import sql, transaction
+from pipelines.warehouse.raw_files import sweep_raw_files
 
 PUBLISHED_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}-run-\d+$")
 """A weekly list's folder name (pipelines.weekly.run): only such folders are ever deleted."""
@@ -112,4 +113,5 @@ def apply_retention(warehouse: Path, schedule: Schedule, as_of: date, *, by: str
     with connect(warehouse) as con:
         erased = erase(con, schedule, as_of, actor=f"user:{by}", now=now)
         con.execute(sql("govern/checkpoint"))  # write the deletions into the database file, out of the WAL
+        sweep_raw_files(con)  # the raw files rewritten without the erased rows replace the old ones
     return Erasure(erased, remove_folders(erased))

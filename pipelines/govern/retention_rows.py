@@ -1,5 +1,6 @@
 """Which warehouse rows a retention class has past its period: counted, or erased with their loads'
-erased counts kept (governance/retention.py holds the schedule)."""
+erased counts kept (governance/retention.py holds the schedule). Raw rows live in Parquet files
+(pipelines.warehouse.raw_files): erasing them rewrites each file that holds any."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import duckdb
 from data_contracts.contract import Contract
 from governance.retention import RecordClass, cutoff
 from pipelines.warehouse.queries import quote, sql
+from pipelines.warehouse.raw_files import erase_raw_rows
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,11 @@ def class_due(
             if erase:
                 if record_class.kind == "extracts":
                     _count_erased(con, table, condition, parameters)
-                con.execute(delete_due_sql(table, condition), parameters)
+                layer, _, source = table.partition(".")
+                if record_class.kind == "extracts" and layer == "raw":  # Parquet files: rewritten
+                    erase_raw_rows(con, source, condition, parameters)
+                else:
+                    con.execute(delete_due_sql(table, condition), parameters)
     if record_class.kind != "lists":
         return Due(record_class, cut, rows)
     found = con.execute(sql("govern/list_runs_before"), [cut]).fetchall()

@@ -1,14 +1,16 @@
 """Ingest: load each new landing file into raw, validate it, and split it into staging and quarantine.
 
-Each file is written in one transaction (its meta.load row, raw rows, staging and quarantine
-rows, counts and audit event), so a run killed part-way leaves only whole files behind and a
-rerun picks up where it stopped. A file whose content was seen before is skipped.
+Each file is written in one transaction (its meta.load row, the registration of its raw Parquet
+file, staging and quarantine rows, counts and audit event), so a run killed part-way leaves only
+whole files behind and a rerun picks up where it stopped; a raw file whose transaction failed is
+never registered, and is swept. A file whose content was seen before is skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -27,6 +29,7 @@ from pipelines.ingest.readers import RejectedFile, read_extract
 from pipelines.ingest.reconcile import ReconciliationError
 from pipelines.warehouse import audit_log
 from pipelines.warehouse.queries import insert_frame, quote, sql, transaction
+from pipelines.warehouse.raw_files import sweep_raw_files, write_raw_file
 
 ACTOR = "flow:ingest-extracts"
 Status = Literal["loaded", "rejected", "skipped", "held"]
@@ -164,13 +167,30 @@ def record_load(
     Raises:
         ReconciliationError: if raw rows != staged + quarantined (nothing is written).
     """
+    try:
+        return _record_load(con, run_id, contract, file, rows, failures, now)
+    except BaseException:
+        with suppress(OSError, duckdb.Error):
+            sweep_raw_files(con)  # the failed load's raw file was never registered
+        raise
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    contract: Contract,
+    file: LandingFile,
+    rows: pl.DataFrame,
+    failures: Callable[[], pl.DataFrame],
+    now: datetime,
+) -> FileOutcome:
     name, columns = contract.name, [pl.col(c) for c in contract.column_names]
     with transaction(con):
         load_id = insert_load(con, run_id, file, "loaded", None, now)
         _supersede_earlier(con, contract, file, load_id, now)
         tagged = rows.with_columns(pl.lit(load_id, dtype=pl.Int32).alias("load_id"))
-        insert_frame(con, f"raw.{name}", tagged.select("load_id", "row_number", *columns))
-        reasons = failures()  # validation runs while the raw rows are written
+        write_raw_file(con, name, load_id, tagged.select("load_id", "row_number", *columns))
+        reasons = failures()  # validation runs while the raw file is written
         failed = pl.col("row_number").is_in(reasons.get_column("row_number").implode())
         insert_frame(con, f"staging.{name}", to_staging(tagged.filter(~failed), contract, file.name))
         bad = tagged.filter(failed).join(reasons, on="row_number")
@@ -224,58 +244,99 @@ def _nth(future: Future[list[pl.DataFrame]], i: int) -> pl.DataFrame:
     return future.result()[i]
 
 
-def load_source(
+class Prepared:
+    """One source's new files read, those held or rejected whole recorded, and the rest being validated.
+
+    A plain object (not a dataclass), handed from one step to the next as it is.
+    """
+
+    def __init__(
+        self, contract: Contract, files: list[LandingFile], decided: dict[str, FileOutcome],
+        frames: list[tuple[LandingFile, pl.DataFrame]], validated: Future[list[pl.DataFrame]] | None,
+    ) -> None:  # fmt: skip
+        self.contract = contract
+        self.files = files
+        self.decided = decided  # file name -> held or rejected outcome
+        self.frames = frames  # the files to load, with their rows
+        self.validated = validated  # per frame, its failing rows (validate_files)
+
+
+def prepare_source(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     contract: Contract,
     files: list[LandingFile],
-    advance: Advance,
     clock: Clock,
+    pool: ThreadPoolExecutor,
     hold: Hold = lambda file, rows: None,
-) -> list[FileOutcome]:
-    """Read, validate and load every new file of one source, oldest first.
+) -> Prepared:
+    """Read every new file of one source, record those held or rejected whole, and start validating
+    the rest in ``pool``.
 
-    Validation (Great Expectations, mostly single-threaded Python) runs in a worker thread
-    while this one writes each file's raw rows; the file's transaction then waits for it
-    before writing the valid rows to staging and the others to quarantine.
+    Validation (Great Expectations, mostly single-threaded Python) runs in the pool's worker while
+    this thread writes the previous source's files and reads the next source's: a run prepares
+    source N + 1 before it writes source N (:func:`write_source`), so at most two sources' rows are
+    held at once.
 
     Args:
         con: the warehouse.
         run_id: the run.
         contract: the source's contract.
         files: its new files, in extract-date order.
-        advance: progress callback, called once per file.
-        clock: the run's clock (each file is stamped when it is written).
+        clock: the run's clock (a rejection is stamped when it is recorded).
+        pool: one worker thread, for validation.
         hold: decides, once a file is read, whether it is held instead of loaded or rejected
             (it was still being written, or it is shorter than the copy it would replace).
 
     Returns:
-        One outcome per file: loaded, rejected or held.
+        The files held or rejected (recorded), and the rows of the others with their validation.
     """
-    outcomes: dict[str, FileOutcome] = {}
+    decided: dict[str, FileOutcome] = {}
     frames = []
     for file in files:
         try:
             rows = read_extract(file.path, contract)
         except RejectedFile as rejected:
             held = hold(file, None)
-            outcomes[file.name] = held or record_rejection(
+            decided[file.name] = held or record_rejection(
                 con, run_id, file, str(rejected), clock(), rejected.audit_message
             )
-            advance(1)
             continue
         held = hold(file, rows.height)
         if held is not None:
-            outcomes[file.name] = held
-            advance(1)
+            decided[file.name] = held
         else:
             frames.append((file, rows))
-    if frames:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
-            validated = pool.submit(validate_files, contract, frames)
-            for i, (file, rows) in enumerate(frames):
-                outcomes[file.name] = record_load(
-                    con, run_id, contract, file, rows, partial(_nth, validated, i), clock()
-                )
-                advance(1)
-    return [outcomes[f.name] for f in files]
+    validated = pool.submit(validate_files, contract, frames) if frames else None
+    return Prepared(contract, files, decided, frames, validated)
+
+
+def write_source(
+    con: duckdb.DuckDBPyConnection, run_id: str, prepared: Prepared, advance: Advance, clock: Clock
+) -> list[FileOutcome]:
+    """Load the files of a prepared source, oldest first, each in its own transaction.
+
+    Each file's raw Parquet file is written while its validation may still be running; the file's
+    transaction then waits for it before writing the valid rows to staging and the others to
+    quarantine.
+
+    Args:
+        con: the warehouse.
+        run_id: the run.
+        prepared: the source's files, read and being validated (:func:`prepare_source`).
+        advance: progress callback, called once per file.
+        clock: the run's clock (each file is stamped when it is written).
+
+    Returns:
+        One outcome per file: loaded, rejected or held.
+    """
+    outcomes = dict(prepared.decided)
+    advance(len(outcomes))
+    validated = prepared.validated
+    for i, (file, rows) in enumerate(prepared.frames):
+        assert validated is not None
+        outcomes[file.name] = record_load(
+            con, run_id, prepared.contract, file, rows, partial(_nth, validated, i), clock()
+        )
+        advance(1)
+    return [outcomes[f.name] for f in prepared.files]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -19,7 +20,7 @@ from pipelines.clock import Clock
 from pipelines.ingest.held import held_copies, hold_if_needed, still_being_written
 from pipelines.ingest.landing import LandingFile, discover
 from pipelines.ingest.ledger import Seen, files_seen, run_record, skipped
-from pipelines.ingest.load import FileOutcome, load_source, record_rejection
+from pipelines.ingest.load import FileOutcome, Prepared, prepare_source, record_rejection, write_source
 from pipelines.ingest.readers import has_data_rows
 from pipelines.ingest.reconcile import ReconciliationError, reconcile
 from pipelines.ingest.report import SourceSummary, build_summaries, render_report, write_report
@@ -27,6 +28,7 @@ from pipelines.paths import reports_folder
 from pipelines.steps import Step, direct
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.queries import sql
+from pipelines.warehouse.raw_files import sweep_raw_files
 
 FLOW_NAME = "ingest-extracts"
 log = logging.getLogger(__name__)
@@ -134,6 +136,35 @@ def future_problem(file: LandingFile, run_date: date) -> str:
     )
 
 
+def load_sources(
+    con: duckdb.DuckDBPyConnection, run_id: str, contracts: dict[str, Contract],
+    new: dict[str, list[LandingFile]], clock: Clock, step: Step, stage: Stage,
+) -> list[FileOutcome]:  # fmt: skip
+    """Read, validate and load every new file, source by source in contract order.
+
+    Each source is read (its held and rejected files recorded) before the previous one is written,
+    so its validation, in a worker thread, overlaps that writing (pipelines.ingest.load).
+    """
+    hold = partial(hold_if_needed, con, run_id, clock)
+    sources = [(name, contract) for name, contract in contracts.items() if name in new]
+    outcomes: list[FileOutcome] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as pool:
+
+        def prepare(name: str, contract: Contract) -> Prepared:
+            read: Prepared = step(
+                f"read {name}", prepare_source, con, run_id, contract, new[name], clock, pool, hold
+            )
+            return read
+
+        ready = prepare(*sources[0]) if sources else None
+        for i, (name, _) in enumerate(sources):
+            advance = stage(f"Loading {name}", len(new[name]))
+            following = prepare(*sources[i + 1]) if i + 1 < len(sources) else None
+            outcomes += step(f"load {name}", write_source, con, run_id, ready, advance, clock)
+            ready = following
+    return outcomes
+
+
 def judge(
     con: duckdb.DuckDBPyConnection,
     contracts: dict[str, Contract],
@@ -201,17 +232,12 @@ def run_ingest(
     started = clock()
     with connect(warehouse) as con:
         step("start run", start_run, con, run_id, run_date, started)
+        sweep_raw_files(con)  # raw files a crashed load left unregistered
         outcomes: list[FileOutcome] = []
         try:
             files = step("discover files", discover, landing, contracts)
             outcomes, new = step("triage files", triage, con, run_id, files, clock, run_date)
-            hold = partial(hold_if_needed, con, run_id, clock)
-            for name, contract in contracts.items():
-                if name in new:
-                    advance = stage(f"Loading {name}", len(new[name]))
-                    outcomes += step(
-                        f"load {name}", load_source, con, run_id, contract, new[name], advance, clock, hold
-                    )
+            outcomes += load_sources(con, run_id, contracts, new, clock, step, stage)
             gates = step("reconcile and judge gates", judge, con, contracts, outcomes, run_date)
         except Exception:  # a killed process stays "running" and the next run marks it interrupted
             finish_run(con, run_id, "failed", outcomes, [], None, clock())

@@ -13,6 +13,7 @@ from pipelines.files import private_folder
 from pipelines.warehouse.audit_chain import advance_checkpoint, head
 from pipelines.warehouse.migrations import migrate
 from pipelines.warehouse.queries import sql
+from pipelines.warehouse.raw_files import RawFilesMissing, refresh_raw_views
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 
@@ -64,6 +65,10 @@ def connect(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con.execute(sql("meta/session"))  # settings every connection uses
     try:
         migrate(con)
+        try:
+            refresh_raw_views(con)  # the raw files are read where the warehouse is now
+        except RawFilesMissing as missing:
+            raise WarehouseUnavailable(str(missing)) from missing
         at_open = head(con)
         yield con
         advance_checkpoint(con, path, at_open)  # the events this connection committed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import polars as pl
 from data_contracts.contract import load_contracts, reference_codes
 from features.build import build_features
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 from pipelines.warehouse.event_frames import EXTRACTS, read_events, read_people
 
 
@@ -72,7 +72,7 @@ def test_ethnicity_deprivation_and_moves_out_of_the_area_reach_the_features(link
 
 def test_review_decisions_are_read_and_known_from_the_day_after_entry(linked: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(linked, warehouse)
+    copy_warehouse(linked, warehouse, checkpoint=False)
     with connect(warehouse) as con:
         person = con.sql("SELECT min(person_id) FROM link.person").fetchall()[0][0]
         con.execute(

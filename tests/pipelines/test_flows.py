@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.warehouse.copy import copy_warehouse
+
 World = tuple[Path, dict[str, object]]
 
 
@@ -158,7 +160,6 @@ def test_weekly_flow_draws_up_the_list_and_logs_a_summary(
 ) -> None:
     pytest.importorskip("pipelines.weekly.run")
     import logging
-    import shutil
 
     from pipelines.flows import weekly_priority_list
 
@@ -171,7 +172,7 @@ def test_weekly_flow_draws_up_the_list_and_logs_a_summary(
             self.messages.append(record.getMessage())
 
     warehouse, kept = tmp_path / "w.duckdb", Keep()
-    shutil.copy(linked, warehouse)
+    copy_warehouse(linked, warehouse, checkpoint=False)
     logger = logging.getLogger("prefect.flow_runs")  # the flow's run logger, whatever propagates to root
     logger.addHandler(kept)
     try:

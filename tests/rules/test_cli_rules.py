@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.warehouse.copy import copy_warehouse
 from rules.rulebook import default_rulebook_dir, load_rulebook
 
 runner = CliRunner()
@@ -40,7 +41,7 @@ def test_book_writes_the_rulebook_for_a_board(tmp_path: Path) -> None:
 
 def test_apply_counts_whom_each_rule_selects_on_a_linked_warehouse(linked: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(linked, warehouse)
+    copy_warehouse(linked, warehouse, checkpoint=False)
     result = runner.invoke(app, ["rules", "apply", "--as-of", "2026-11-16", "--warehouse", str(warehouse)])
     assert result.exit_code == 0, result.output
     assert "aged_14_to_25" in result.output and "to be considered (rules alone):" in result.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from typer.testing import CliRunner
 
 from features.registry import model_features, protected_features
 from pipelines.cli import app
+from pipelines.warehouse.copy import copy_warehouse
 
 runner = CliRunner(env={"COLUMNS": "200"})  # wide enough that tables do not wrap a version
 BANDS = ("very high", "high", "raised", "low")
@@ -45,7 +45,7 @@ def invoke(*args: str) -> str:
 @pytest.mark.slow
 def test_train_approve_and_score_a_model_on_the_small_world(linked: Path, tmp_path: Path) -> None:
     warehouse, store = tmp_path / "warehouse.duckdb", tmp_path / "models"
-    shutil.copy(linked, warehouse)
+    copy_warehouse(linked, warehouse, checkpoint=False)
     settings = small_settings(tmp_path)
     w = ("--warehouse", str(warehouse))
 
@@ -108,7 +108,7 @@ def test_train_approve_and_score_a_model_on_the_small_world(linked: Path, tmp_pa
 @pytest.mark.slow
 def test_scoring_uses_the_bands_the_approved_model_was_trained_with(linked: Path, tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(linked, warehouse)
+    copy_warehouse(linked, warehouse, checkpoint=False)
     settings = small_settings(
         tmp_path, bands=[{"name": "listed", "from": 0.1}, {"name": "not listed", "from": 0.0}]
     )

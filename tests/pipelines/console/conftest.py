@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.train.run import run_training
-from pipelines.warehouse.audit_chain import checkpoint_path
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 from pipelines.warehouse.model_registry import set_status
 from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
@@ -61,8 +61,7 @@ def console_world(linked: Path, tmp_path_factory: pytest.TempPathFactory) -> Con
 
     folder = tmp_path_factory.mktemp("console")
     warehouse = folder / "warehouse.duckdb"
-    shutil.copy(linked, warehouse)
-    shutil.copy(checkpoint_path(linked), checkpoint_path(warehouse))
+    copy_warehouse(linked, warehouse)
     trained = run_training(
         warehouse, folder / "models", clock=test_clock(), settings_file=small_settings(folder), by="test"
     )

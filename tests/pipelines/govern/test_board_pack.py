@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import stat
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -18,8 +17,8 @@ from governance.board_pack import SECTIONS, PackBasis, changes_since
 from governance.fairness_settings import fairness_settings_text
 from pipelines.cli import app
 from pipelines.train.run import run_training
-from pipelines.warehouse.audit_chain import checkpoint_path
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 from pipelines.warehouse.model_registry import set_status
 from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
@@ -48,8 +47,7 @@ class Resources(HTMLParser):
 @pytest.fixture(scope="module")
 def world(linked: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("board")
-    shutil.copy(linked, folder / "warehouse.duckdb")
-    shutil.copy(checkpoint_path(linked), checkpoint_path(folder / "warehouse.duckdb"))
+    copy_warehouse(linked, folder / "warehouse.duckdb")
     return folder
 
 

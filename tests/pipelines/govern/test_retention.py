@@ -4,12 +4,12 @@ around the cutoffs, and end to end on a copy of the linked small world after one
 from __future__ import annotations
 
 import copy
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import polars as pl
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -21,6 +21,8 @@ from pipelines.cli import privacy as cli_privacy
 from pipelines.govern.retention import apply_retention, check_retention
 from pipelines.ingest.reconcile import reconcile
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
+from pipelines.warehouse.raw_files import write_raw_file
 from pipelines.weekly.drawing import WeeklyError
 from pipelines.weekly.reproduce import reproduce
 from pipelines.weekly.run import run_weekly
@@ -53,6 +55,16 @@ def keys(warehouse: Path, table: str) -> list[tuple[Any, ...]]:
         return sorted(con.execute(f"SELECT {key} FROM {table}").fetchall())
 
 
+def raw_frame(rows: list[tuple[int, int, str, str]]) -> pl.DataFrame:
+    """Raw police custody rows (load, row, custody ref, arrest date as sent), surname SMITH."""
+    return pl.DataFrame(
+        [(load, row, ref, "SMITH", day) for load, row, ref, day in rows],
+        schema={"load_id": pl.Int32, "row_number": pl.Int64, "CUSTODY_REF": pl.String, "SURNAME": pl.String,
+                "ARREST_DATE": pl.String},
+        orient="row",
+    )  # fmt: skip
+
+
 def hand_made(folder: Path) -> Path:
     """A warehouse with rows either side of every cutoff (AS_OF) and two published list folders."""
     warehouse = folder / "warehouse.duckdb"
@@ -74,11 +86,9 @@ def hand_made(folder: Path) -> Path:
         # erased although its file is recent; (2,2) arrested on the cutoff day itself, kept
         raw = [(1, 1, "CUS1", "01/05/2019"), (1, 2, "CUS2", "01/01/2021"), (1, 3, "CUS3", "31/02/2019"),
                (2, 1, "CUS4", "01/03/2019"), (2, 2, "CUS5", "01/06/2020")]  # fmt: skip
-        con.executemany(
-            'INSERT INTO raw.police_custody (load_id, row_number, "CUSTODY_REF", "SURNAME", "ARREST_DATE") '
-            "VALUES (?, ?, ?, 'SMITH', ?)",
-            raw,
-        )
+        for load_id in (1, 2):  # raw rows in Parquet files, one per load (pipelines.warehouse.raw_files)
+            rows = [r for r in raw if r[0] == load_id]
+            write_raw_file(con, "police_custody", load_id, raw_frame(rows))
         con.executemany(
             "INSERT INTO staging.police_custody (load_id, row_number, custody_ref, surname, arrest_date) "
             "VALUES (?, ?, ?, 'SMITH', ?)",
@@ -90,9 +100,10 @@ def hand_made(folder: Path) -> Path:
             "\"ARREST_DATE\") VALUES (?, ?, [{'rule': 'date', 'message': 'not a date'}], ?, ?)",
             [(1, 3, "CUS3", "31/02/2019"), (2, 1, "CUS4", "01/03/2019")],
         )
-        # partner referrals, measured by referral date; one has none: its extract date (2019) decides
+        # partner referrals, measured by referral date; one has none: its extract date (2019) decides.
+        # Their raw rows are in raw_legacy, as in a warehouse made before the raw files
         con.executemany(
-            'INSERT INTO raw.partner_referrals (load_id, row_number, "Referral Ref", "Referral Date") '
+            'INSERT INTO raw_legacy.partner_referrals (load_id, row_number, "Referral Ref", "Referral Date") '
             "VALUES (?, ?, ?, ?)",
             [(3, 1, "REF1", "14-Mar-2021"), (3, 2, "REF2", None), (4, 1, "REF3", "14-Mar-2020")],
         )
@@ -303,7 +314,7 @@ def test_a_folder_that_is_not_a_list_folder_is_never_deleted(warehouse: Path) ->
 
 @pytest.mark.slow
 def test_erasing_a_real_warehouse_keeps_its_invariants(linked: Path, tmp_path: Path) -> None:
-    shutil.copy(linked, tmp_path / "warehouse.duckdb")
+    copy_warehouse(linked, tmp_path / "warehouse.duckdb", checkpoint=False)
     warehouse = tmp_path / "warehouse.duckdb"
     key = tmp_path / "secrets" / "key"
     first = run_weekly(
@@ -350,6 +361,7 @@ def _counts(warehouse: Path) -> dict[str, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = con.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name IN "
-            "('raw', 'staging', 'quarantine', 'lists', 'review', 'link')"
+            "('staging', 'quarantine', 'lists', 'review', 'link') "
+            "UNION ALL SELECT 'raw.' || view_name FROM duckdb_views() WHERE schema_name = 'raw'"
         ).fetchall()
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for (t,) in tables}

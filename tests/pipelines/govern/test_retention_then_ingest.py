@@ -7,7 +7,6 @@ what was erased, per load) instead of stopping with "rows do not reconcile".
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from pipelines.cli import app
 from pipelines.ingest.reconcile import reconcile
 from pipelines.link.run import run_link
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
 
@@ -46,7 +46,7 @@ def test_ingest_link_and_the_weekly_list_run_after_retention_has_erased_rows(
     small_world: tuple[Path, dict[str, object]], ingested: Path, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(ingested, warehouse)
+    copy_warehouse(ingested, warehouse, checkpoint=False)
     loaded = query(warehouse, "SELECT sum(rows_raw) FROM meta.load WHERE status = 'loaded'")[0][0]
     w = ("--warehouse", str(warehouse))
     invoke("retention", "apply", "--as-of", RUN_DATE.isoformat(), *w, "--yes", "--by", "dpo")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import stat
 from datetime import date
 from pathlib import Path
@@ -21,6 +20,7 @@ from pipelines.cli import app
 from pipelines.govern.subject_files import export_files
 from pipelines.govern.subject_records import Held, Subject
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 from pipelines.weekly.run import run_weekly
 from tests.clock import test_clock
 
@@ -38,7 +38,7 @@ def invoke(*args: str, code: int = 0) -> str:
 def world(linked: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the linked world with one weekly list published."""
     folder = tmp_path_factory.mktemp("subject")
-    shutil.copy(linked, folder / "warehouse.duckdb")
+    copy_warehouse(linked, folder / "warehouse.duckdb", checkpoint=False)
     run_weekly(folder / "warehouse.duckdb", AS_OF, now=test_clock()(), lists_dir=folder / "lists",
                by="tester",
                key_file=folder / "secrets" / "key")  # fmt: skip
@@ -152,7 +152,7 @@ def test_an_id_merged_into_a_listed_person_resolves_to_them(
     world: Path, listed: tuple[int, dict[str, set[str]]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("COHORT_PSEUDONYM_KEY_FILE", str(tmp_path / "key"))
-    shutil.copy(world / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    copy_warehouse(world / "warehouse.duckdb", tmp_path / "warehouse.duckdb", checkpoint=False)
     person, records = listed
     with connect(tmp_path / "warehouse.duckdb") as con:
         old = int(con.execute("SELECT max(person_id) + 100 FROM link.person").fetchall()[0][0])
@@ -228,7 +228,7 @@ def test_a_failure_after_writing_began_leaves_no_folder_and_records_no_disclosur
     from pipelines.govern import subject_access
 
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(world / "warehouse.duckdb", warehouse)
+    copy_warehouse(world / "warehouse.duckdb", warehouse, checkpoint=False)
     before = audit_events(warehouse)
     real_rename = Path.rename
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+
+from pipelines.warehouse.copy import copy_warehouse
 
 World = tuple[Path, dict[str, object]]
 
@@ -14,5 +15,5 @@ World = tuple[Path, dict[str, object]]
 def warehouse(ingested: Path, tmp_path: Path) -> Path:
     """A private copy of the ingested warehouse."""
     copy = tmp_path / "warehouse.duckdb"
-    shutil.copy(ingested, copy)
+    copy_warehouse(ingested, copy, checkpoint=False)
     return copy

@@ -3,7 +3,6 @@ into the review console), the same tables either way, every read audited before 
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from polars.testing import assert_frame_equal
 
 from pipelines.link.pair_review import copy_pairs, side_by_side
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 
 AT = datetime(2026, 11, 16, 8, 0)
 
@@ -19,7 +19,7 @@ def test_many_pairs_read_at_once_are_each_as_one_read_alone_with_one_audit_event
     linked: Path, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(linked, warehouse)
+    copy_warehouse(linked, warehouse, checkpoint=False)
     with connect(warehouse) as con:
         found = con.execute("SELECT pair_id FROM link.review_pair ORDER BY pair_id").fetchall()
         queued = [pair_id for (pair_id,) in found]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import stat
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -19,6 +18,7 @@ from pipelines.cli import app
 from pipelines.warehouse import audit_chain
 from pipelines.warehouse import audit_log as audit
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 
 runner = CliRunner(env={"COLUMNS": "200"})
 # the documented serialisation, written out here rather than taken from pipelines.warehouse.audit_log
@@ -376,7 +376,7 @@ def test_cli_show_lists_the_latest_events_of_a_category(warehouse: Path) -> None
 
 def test_the_ingest_and_link_log_of_a_real_warehouse_is_intact(linked: Path, tmp_path: Path) -> None:
     path = tmp_path / "linked.duckdb"
-    shutil.copy(linked, path)
+    copy_warehouse(linked, path, checkpoint=False)
     with connect(path) as con:
         result = audit_chain.verify(con, None, AT)
         counts = dict(con.execute("SELECT category, count(*) FROM audit.event GROUP BY 1").fetchall())

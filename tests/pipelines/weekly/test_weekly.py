@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.train.run import run_training
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 from pipelines.warehouse.model_registry import set_status
 from pipelines.weekly.reproduce import reproduce
 from pipelines.weekly.run import monday_of, run_weekly
@@ -57,7 +58,7 @@ def fill(
 @pytest.fixture(scope="module")
 def world(linked: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("weekly")
-    shutil.copy(linked, folder / "warehouse.duckdb")
+    copy_warehouse(linked, folder / "warehouse.duckdb", checkpoint=False)
     return folder
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from lists.probability import calibration_steps, reliability_curve
 from lists.settings import load_list_settings
 from pipelines.train.run import run_training
 from pipelines.warehouse.connection import connect
+from pipelines.warehouse.copy import copy_warehouse
 from pipelines.warehouse.model_registry import set_status
 from pipelines.warehouse.queries import sql
 from pipelines.weekly.run import run_weekly
@@ -36,7 +36,7 @@ def published(linked: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
     """(warehouse, list folder, run id) of a list drawn with an approved model."""
     folder = tmp_path_factory.mktemp("wording")
     warehouse = folder / "warehouse.duckdb"
-    shutil.copy(linked, warehouse)
+    copy_warehouse(linked, warehouse, checkpoint=False)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("COHORT_PSEUDONYM_KEY_FILE", str(folder / "secrets" / "key"))
         trained = run_training(
