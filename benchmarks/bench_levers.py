@@ -50,7 +50,10 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     learner = {**settings.learner, "threads": args.threads}
-    rulebook, features = load_rulebook(), model_features()
+    # every lever is built and tried, whether or not the registry lets the shipped model use it
+    levers = [name for names in LEVERS.values() for name in names]
+    rulebook = load_rulebook()
+    features = [f for f in model_features() if f not in levers] + levers
     with duckdb.connect(str(args.warehouse), read_only=True) as con:
         events, people, xref = read_events(con), read_people(con), read_xref(con)
         ((known_until,),) = con.execute(sql("train/known_until"), [OUTCOME_SOURCE]).fetchall()
@@ -73,8 +76,7 @@ def main() -> None:
     started = time.perf_counter()
     oracle = oracle_risks(args.world, xref)
     print(f"observable oracle {time.perf_counter() - started:.0f} s")
-    lever_features = {f for names in LEVERS.values() for f in names}
-    base = [f for f in features if f not in lever_features]
+    base = [f for f in features if f not in levers]
     variants = {"without levers": base, **{f"+ {k}": base + list(v) for k, v in LEVERS.items()}}
     variants["all levers"] = features
     figures = {}
