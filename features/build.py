@@ -11,7 +11,7 @@ from features.counting import KEY
 from features.education import education_features
 from features.events import PEOPLE_SCHEMA, Events, as_of_grid
 from features.health import health_features, referral_features
-from features.network import network_features
+from features.network import group_exposure_features, network_features
 from features.police import (
     custody_features,
     search_and_intelligence_features,
@@ -82,6 +82,7 @@ def build_snapshots(
         custody_features(events, grid, dates),
         search_and_intelligence_features(events, grid, dates),
         network_features(events, grid, suspect),
+        group_exposure_features(events, grid),
         education_features(events, grid, dates),
         health_features(events, grid, dates),
         referral_features(events, grid, dates),
@@ -91,6 +92,7 @@ def build_snapshots(
     out = reduce(lambda left, part: left.join(part, on=KEY, how="left"), parts, base)
     out = out.with_columns(
         _years_between("dob", "first_offence").alias("police_age_first_offence"),
+        pl.col("police_offences_decayed").fill_null(0.0),
         pl.col("police_in_custody").fill_null(False),
         pl.col("police_homicide_victim").fill_null(False),
         # with no postcode on record, the person is known only from the area's own agencies
@@ -100,7 +102,7 @@ def build_snapshots(
         *[pl.col(name).fill_null(0) for name, f in features.items() if f.type == "count"],
         *[
             pl.col("police_harm_" + w).fill_null(0.0)
-            for w in ("365d", "730d", "ever", "previous_year", "escalation")
+            for w in ("365d", "730d", "ever", "previous_year", "escalation", "decayed")
         ],
         *[pl.col(f"{name}_dates").fill_null([]) for name in sorted(dates)],
     )

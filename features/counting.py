@@ -45,8 +45,12 @@ def count_events(known: pl.DataFrame, counts: list[Count], dated: set[str]) -> p
     aggregations = []
     for count in counts:
         matched = count.where & within(count.days)
-        value = count.value if count.value is not None else pl.col("event_date").is_not_null().cast(pl.Int64)
-        aggregations.append(value.filter(matched).sum().alias(count.name))
+        if count.value is None:
+            total = pl.col("event_date").is_not_null().cast(pl.Int64).filter(matched).sum()
+        else:
+            # summed in sorted order: a float sum must not depend on the order rows arrive in
+            total = count.value.filter(matched).sort().sum()
+        aggregations.append(total.alias(count.name))
         if count.name in dated:
             aggregations.append(pl.col("event_date").filter(matched).sort().alias(f"{count.name}_dates"))
     return known.group_by(KEY).agg(aggregations)

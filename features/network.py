@@ -11,10 +11,11 @@ import polars as pl
 
 from data_contracts.reference import reference_table
 from features.counting import KEY
-from features.events import Events, known
+from features.events import Events, known, within
 
 NETWORK_DAYS = 730
 EXPOSURE_DAYS = 125
+GROUP_WINDOWS = {"125d": 125, "365d": 365}
 
 
 def co_offending(events: Events) -> pl.DataFrame:
@@ -64,4 +65,44 @@ def network_features(events: Events, grid: pl.DataFrame, suspect: pl.DataFrame) 
             .cast(pl.Int64)
             .alias("network_co_offenders_sv_victims_125d"),
         )
+    )
+
+
+def group_exposure_features(events: Events, grid: pl.DataFrame) -> pl.DataFrame:
+    """Serious violence recorded against or by members of the groups intelligence names someone in.
+
+    A group's members at as_of are the people police intelligence known by then names in it; its
+    serious violence is every known occurrence (suspect or victim) with a serious-violence code of
+    any of them in the window, counted once per crime and group (their own included: a feud's
+    heat falls on the whole group). Someone named in several groups gets the sum.
+
+    Args:
+        events: all events.
+        grid: the as_of dates.
+
+    Returns:
+        person_id, as_of, police_group_serious_violence_125d and _365d, for people named in a group.
+    """
+    members = (
+        known(events.intelligence.filter(pl.col("group_name").is_not_null()), grid)
+        .select(*KEY, "group_name")
+        .unique()
+    )
+    codes = reference_table("offence_codes").select("ho_code", "serious_violence")
+    violence = (
+        known(events.occurrences, grid, max(GROUP_WINDOWS.values()))
+        .join(codes.filter(pl.col("serious_violence")), on="ho_code")
+        .join(members, on=KEY)
+        .select("group_name", "as_of", "crime_ref", "event_date")
+        .unique(["group_name", "as_of", "crime_ref"])
+    )
+    per_group = violence.group_by("group_name", "as_of").agg(
+        within(days).sum().alias(f"police_group_serious_violence_{name}")
+        for name, days in GROUP_WINDOWS.items()
+    )
+    names = [f"police_group_serious_violence_{name}" for name in GROUP_WINDOWS]
+    return (
+        members.join(per_group, on=["group_name", "as_of"], how="left")
+        .group_by(KEY)
+        .agg(pl.col(name).fill_null(0).sum().cast(pl.Int64) for name in names)
     )

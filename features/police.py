@@ -17,6 +17,15 @@ SERIOUS_VIOLENCE = pl.col("serious_violence")
 KNIFE = pl.col("knife") | pl.col("weapon_offence")
 """A knife or offensive-weapon offence: a knife or sharp instrument used or threatened, or possession."""
 HOMICIDE_CODES = ("1", "4.1")
+DECAY_HALF_LIFE_DAYS = 365
+"""Half-life of the time-decayed counts: an offence a year ago weighs half one today."""
+
+
+def decayed(value: pl.Expr | None = None) -> pl.Expr:
+    """Each known event's weight halved for every DECAY_HALF_LIFE_DAYS before as_of (times `value`)."""
+    age = (pl.col("as_of") - pl.col("event_date")).dt.total_days().cast(pl.Float64)
+    weight = pl.lit(0.5) ** (age / DECAY_HALF_LIFE_DAYS)
+    return weight if value is None else weight * value
 
 
 def offences_with_codes(events: Events) -> pl.DataFrame:
@@ -42,6 +51,8 @@ def suspect_counts() -> list[Count]:
     counts += windowed("police_harm", pl.lit(True), ("365d", "730d", "ever"), value=pl.col("cchi_days"))
     year_before_last = pl.col("event_date") < pl.col("as_of") - pl.duration(days=365)
     counts.append(Count("police_harm_previous_year", year_before_last, 730, pl.col("cchi_days")))
+    counts.append(Count("police_offences_decayed", pl.lit(True), None, decayed()))
+    counts.append(Count("police_harm_decayed", pl.lit(True), None, decayed(pl.col("cchi_days"))))
     return counts
 
 

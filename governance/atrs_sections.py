@@ -94,7 +94,7 @@ def rationale_section(card: Mapping[str, Any]) -> dict[str, Any]:
             f"On the test window, {_pct(model['precision_at']['100'])} of the 100 people ranked highest went "
             f"on to the outcome, against {_pct(rules['precision_at']['100'])} for the rules alone."
         )
-    baselines = ", ".join(m for m in perf if m not in ("risk model", "oracle"))
+    baselines = ", ".join(m for m in perf if m not in ("risk model", "oracle", "observable oracle"))
     return {
         "detailed_description": filled(
             " ".join(card["intended_use"]) + " " + card["outcome"]["description"], CARD

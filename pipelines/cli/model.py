@@ -53,7 +53,8 @@ def train(
     world: Annotated[
         Path | None,
         typer.Option(
-            help="A synthetic world's folder: also compare with its oracle (ground_truth/oracle_risk)."
+            help="A synthetic world's folder: also compare with its oracle (ground_truth/oracle_risk) "
+            "and its observable oracle (the same risk given only what the extracts recorded)."
         ),
     ] = None,
     settings: SettingsOption = None,

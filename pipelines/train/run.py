@@ -29,7 +29,7 @@ from pipelines.steps import Step, direct
 from pipelines.timing import Stopwatch
 from pipelines.train.code_version import code_version
 from pipelines.train.model_cards import FAIRNESS_FILE, CardWritten, write_model_card
-from pipelines.train.oracle import oracle_risk, read_xref
+from pipelines.train.oracle import oracle_risks, read_xref
 from pipelines.train.plots import precision_at_plot, reliability_plot, shap_dependence_plot, shap_summary_plot
 from pipelines.warehouse.connection import connect
 from pipelines.warehouse.event_frames import read_events, read_people
@@ -124,7 +124,7 @@ def run_training(
         )  # fmt: skip
     with stopwatch.lap("evaluate"):
         logistic = step("logistic-baseline", fit_logistic, train)
-        oracle = oracle_risk(world, xref) if world is not None and xref is not None else None
+        oracle = oracle_risks(world, xref) if world is not None and xref is not None else None
         evaluation = step("evaluate", evaluate_test, model, logistic, test, settings, oracle)
         fairness = step(
             "fairness-audit", fairness_on_test_window, model, test, settings, load_list_settings(),
