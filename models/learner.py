@@ -16,7 +16,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 
 from features.registry import Feature
-from models.settings import DEFAULT_LEARNER_THREADS
+from models.settings import DEFAULT_LEARNER_THREADS, TuningSettings
 
 
 class LearnerError(ValueError):
@@ -92,6 +92,9 @@ def fit_booster(
     weight: np.ndarray | None,
     monotone: Sequence[int],
     params: dict[str, Any],
+    validation: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
+    early_stopping_rounds: int = 0,
+    metric: str = "auc",
 ) -> lgb.LGBMClassifier:
     """Fit LightGBM (deterministic: fixed seed, one deterministic thread order).
 
@@ -102,6 +105,11 @@ def fit_booster(
         monotone: LightGBM's constraint per feature (:func:`monotone_constraints`).
         params: the settings' ``learner`` section: LGBMClassifier's parameters, with ``seed``
             (its random_state) and ``threads`` (its n_jobs; DEFAULT_LEARNER_THREADS if absent).
+        validation: rows (matrix, outcome, weight) the fit is measured on, tree by tree
+            (models.tuning); never rows the model is later judged or calibrated on.
+        early_stopping_rounds: with ``validation``, stop once this many trees have not improved
+            its ``metric`` (``best_iteration_`` is then the best count).
+        metric: LightGBM's metric on ``validation``: "auc" or "binary_logloss".
     """
     if outcome.size == 0 or outcome.min() == outcome.max():
         raise LearnerError(
@@ -122,7 +130,16 @@ def fit_booster(
         n_jobs=threads,
         verbose=-1,
     )
-    return classifier.fit(matrix, outcome, sample_weight=weight)
+    if validation is None:
+        return classifier.fit(matrix, outcome, sample_weight=weight)
+    valid_matrix, valid_outcome, valid_weight = validation
+    return classifier.fit(
+        matrix, outcome, sample_weight=weight,
+        eval_X=(valid_matrix,), eval_y=(valid_outcome,),
+        eval_sample_weight=None if valid_weight is None else [valid_weight], eval_metric=metric,
+        callbacks=[lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)]
+        if early_stopping_rounds else None,
+    )  # fmt: skip
 
 
 def calibrate(
@@ -149,9 +166,19 @@ def train_model(
     registered: dict[str, Feature],
     params: dict[str, Any],
     method: str,
+    tuning: TuningSettings | None = None,
+    as_of: np.ndarray | None = None,
 ) -> RiskModel:
-    """Fit on the training rows (matrix, outcome, weight), calibrate on the calibration rows."""
+    """Fit on the training rows (matrix, outcome, weight), calibrate on the calibration rows.
+
+    With ``tuning`` (the settings' optional section), the learner's settings are first chosen on
+    a validation slice of the training rows: the latest snapshots by ``as_of`` (each training
+    row's snapshot date), or a stratified share without it (:func:`models.tuning.fit_tuned`).
+    """
+    from models.tuning import fit_tuned  # models.tuning fits with this module's fit_booster
+
     matrix, outcome, weight = train
-    classifier = fit_booster(matrix, outcome, weight, monotone_constraints(features, registered), params)
+    monotone = monotone_constraints(features, registered)
+    classifier, _ = fit_tuned(matrix, outcome, weight, monotone, params, tuning, as_of)
     calibrator = calibrate(classifier, *calibration, method)
     return RiskModel(classifier.booster_, calibrator, tuple(features))
