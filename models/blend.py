@@ -81,7 +81,7 @@ def calibrate_margin(margin: np.ndarray, outcome: np.ndarray, method: str) -> Ca
         fitted = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(margin, outcome)
         parameters = {"x": fitted.X_thresholds_.tolist(), "y": fitted.y_thresholds_.tolist()}
     else:
-        platt = LogisticRegression(penalty=None).fit(margin.reshape(-1, 1), outcome)
+        platt = LogisticRegression(C=np.inf).fit(margin.reshape(-1, 1), outcome)
         parameters = {"a": [-float(platt.coef_[0, 0])], "b": [-float(platt.intercept_[0])]}
     return Calibrator(method, "margin", parameters)
 

@@ -116,6 +116,11 @@ def fit_booster(
             f"the training rows have {int(outcome.sum())} outcomes in {outcome.size} rows: "
             "a model needs rows with and without the outcome"
         )
+    if params.get("linear_tree") and any(monotone):
+        raise LearnerError(
+            "learner: linear_tree cannot be used with monotone constraints (LightGBM's linear leaves "
+            "do not respect them): leave linear_tree out, or give no feature a direction"
+        )
     settings = dict(params)
     seed = settings.pop("seed")
     threads = settings.pop("threads", DEFAULT_LEARNER_THREADS)

@@ -56,6 +56,7 @@ class TuningSettings:
 
     validation_share: float
     choose_by: str  # "log_loss" (the default) or "auc", on the validation slice
+    validation_folds: int | None  # rows without dates: judge on this many stratified folds instead
     early_stopping_rounds: int
     max_estimators: int
     grid: dict[str, tuple[Any, ...]]  # learner setting -> the values tried
@@ -138,6 +139,7 @@ def _tuning(section: dict[str, Any]) -> TuningSettings:
     return TuningSettings(
         validation_share=float(section["validation_share"]),
         choose_by=section.get("choose_by", "log_loss"),
+        validation_folds=section.get("validation_folds"),
         early_stopping_rounds=section["early_stopping_rounds"],
         max_estimators=section["max_estimators"],
         grid={name: tuple(values) for name, values in section["grid"].items()},

@@ -17,7 +17,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from models.learner import LearnerError, fit_booster
 from models.settings import TuningSettings
@@ -89,28 +89,50 @@ def tune_learner(
         tuning: the grid, the slice's share, early stopping.
         as_of: each row's snapshot date, for a time-ordered slice (None: stratified).
     """
-    fit, valid = validation_slice(outcome, tuning.validation_share, learner["seed"], as_of)
-    fit_weight = None if weight is None else weight[fit]
-    validation = (matrix[valid], outcome[valid], None if weight is None else weight[valid])
+    parts = validation_parts(outcome, tuning, learner["seed"], as_of)
     best: tuple[float, dict[str, Any], int] | None = None
     candidates = tuning.candidates()
     for candidate in candidates:
         params = {**learner, **candidate, "n_estimators": tuning.max_estimators}
-        classifier = fit_booster(
-            matrix[fit], outcome[fit], fit_weight, monotone, params, validation,
-            tuning.early_stopping_rounds, METRICS[tuning.choose_by],
-        )  # fmt: skip
-        score = _validation_score(classifier, tuning.choose_by)
+        scores, trees = [], []
+        for fit, valid in parts:
+            classifier = fit_booster(
+                matrix[fit], outcome[fit], _part(weight, fit), monotone, params,
+                (matrix[valid], outcome[valid], _part(weight, valid)),
+                tuning.early_stopping_rounds, METRICS[tuning.choose_by],
+            )  # fmt: skip
+            scores.append(_validation_score(classifier, tuning.choose_by))
+            trees.append(int(classifier.best_iteration_ or tuning.max_estimators))
+        score = float(np.mean(scores))
         if best is None or (score > best[0] if tuning.choose_by == "auc" else score < best[0]):
-            best = (score, candidate, max(int(classifier.best_iteration_ or tuning.max_estimators), 1))
+            best = (score, candidate, max(round(float(np.mean(trees))), 1))
     assert best is not None  # the schema asks for at least one value per grid setting
-    score, candidate, trees = best
-    chosen = {**candidate, "n_estimators": trees}
+    score, candidate, trees_kept = best
+    chosen = {**candidate, "n_estimators": trees_kept}
+    validating = sum(valid.size for _, valid in parts)
     log.info(
         "tuning chose %s (validation %s %.4f on %d rows, %d tried)",
-        chosen, tuning.choose_by, score, valid.size, len(candidates),
+        chosen, tuning.choose_by, score, validating, len(candidates),
     )  # fmt: skip
-    return Tuned({**learner, **chosen}, chosen, score, int(valid.size), len(candidates))
+    return Tuned({**learner, **chosen}, chosen, score, validating, len(candidates))
+
+
+def validation_parts(
+    outcome: np.ndarray, tuning: TuningSettings, seed: int, as_of: np.ndarray | None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (fit rows, validation rows) pairs each candidate is judged on: the one slice
+    (:func:`validation_slice`), or, for rows without dates and ``tuning.validation_folds`` set,
+    stratified folds of the training rows (every row validates once: less noise on small tables;
+    rows with dates keep the time-ordered slice, as folds would let earlier snapshots be judged
+    by a model fitted on later ones)."""
+    if as_of is not None or tuning.validation_folds is None:
+        return [validation_slice(outcome, tuning.validation_share, seed, as_of)]
+    folds = StratifiedKFold(tuning.validation_folds, shuffle=True, random_state=seed)
+    return [(fit, valid) for fit, valid in folds.split(np.zeros(outcome.size), outcome)]
+
+
+def _part(weight: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    return None if weight is None else weight[rows]
 
 
 def _validation_score(classifier: lgb.LGBMClassifier, choose_by: str) -> float:

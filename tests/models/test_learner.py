@@ -175,3 +175,11 @@ def test_the_thread_count_does_not_change_the_trees() -> None:
         return text[: text.index("parameters:")]  # the parameters that follow name the thread count
 
     assert trees(1) == trees(2)
+
+
+def test_linear_leaves_are_refused_with_monotone_constraints() -> None:
+    # LightGBM's linear leaves do not respect the constraints (measured on COMPAS: most rows broke them)
+    with pytest.raises(LearnerError, match="linear_tree cannot be used with monotone constraints"):
+        fit_booster(*TRAIN, None, [1, 1, 0, -1], {**PARAMS, "linear_tree": True})
+    free = fit_booster(*TRAIN, None, [0, 0, 0, 0], {**PARAMS, "linear_tree": True})
+    assert free.booster_.params["linear_tree"]
