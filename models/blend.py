@@ -25,7 +25,7 @@ from models.learner import Calibrator, LearnerError
 from models.settings import ModelSettings
 from models.tuning import fit_tuned, validation_slice
 
-BLEND_WEIGHTS = np.linspace(0.0, 1.0, 21)
+BLEND_WEIGHTS = np.round(np.linspace(0.0, 1.0, 21), 2)
 """The learner's shares of the log-odds tried, 0 (logistic alone) to 1 (LightGBM alone)."""
 
 VALIDATION_SHARE = 0.2
