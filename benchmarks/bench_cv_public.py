@@ -102,7 +102,9 @@ def main() -> None:
         "tuned": (variant_settings(base, TUNING), {}, False),
         "directions + tuned": (variant_settings(base, TUNING), DIRECTIONS, False),
         "directions + tuned, chosen by AUC": (
-            variant_settings(base, {**TUNING, "choose_by": "auc"}), DIRECTIONS, False,
+            variant_settings(base, {**TUNING, "choose_by": "auc"}),
+            DIRECTIONS,
+            False,
         ),
         "directions + tuned on 4 folds": (variant_settings(base, TUNING_ON_FOLDS), DIRECTIONS, False),
         # linear leaves ignore monotone constraints, so the learner refuses them with directions
