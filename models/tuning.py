@@ -19,7 +19,7 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
-from models.learner import LearnerError, fit_booster
+from models.booster import LearnerError, fit_booster
 from models.settings import TuningSettings
 
 log = logging.getLogger(__name__)
