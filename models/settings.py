@@ -51,6 +51,25 @@ DEFAULT_LEARNER_THREADS = 2
 
 
 @dataclass(frozen=True)
+class TuningSettings:
+    """The optional search over the learner's settings (models/settings.yaml ``tuning``)."""
+
+    validation_share: float
+    choose_by: str  # "log_loss" (the default) or "auc", on the validation slice
+    validation_folds: int | None  # rows without dates: judge on this many stratified folds instead
+    early_stopping_rounds: int
+    max_estimators: int
+    grid: dict[str, tuple[Any, ...]]  # learner setting -> the values tried
+
+    def candidates(self) -> list[dict[str, Any]]:
+        """Every combination of the grid's values, in the order the YAML lists them."""
+        combinations: list[dict[str, Any]] = [{}]
+        for name, values in self.grid.items():
+            combinations = [{**c, name: v} for c in combinations for v in values]
+        return combinations
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     """Every setting of training, evaluation and explanation; ``document`` is the checked YAML."""
 
@@ -71,6 +90,7 @@ class ModelSettings:
     bands: tuple[Band, ...]  # highest first
     document: dict[str, Any]
     monitoring: MonitoringSettings
+    tuning: TuningSettings | None = None  # None: the learner section as it is, no search
 
     def band(self, probability: float) -> str:
         """The name of the highest band ``probability`` reaches."""
@@ -111,6 +131,18 @@ def parse_settings(document: Any, file_name: str = SETTINGS_FILE) -> ModelSettin
         bands=bands,
         document=document,
         monitoring=_monitoring(document.get("monitoring", DEFAULT_MONITORING), document, file_name),
+        tuning=_tuning(document["tuning"]) if "tuning" in document else None,
+    )
+
+
+def _tuning(section: dict[str, Any]) -> TuningSettings:
+    return TuningSettings(
+        validation_share=float(section["validation_share"]),
+        choose_by=section.get("choose_by", "log_loss"),
+        validation_folds=section.get("validation_folds"),
+        early_stopping_rounds=section["early_stopping_rounds"],
+        max_estimators=section["max_estimators"],
+        grid={name: tuple(values) for name, values in section["grid"].items()},
     )
 
 

@@ -206,17 +206,34 @@ def cv(
         typer.Option(help="Comma-separated columns to leave out (identifiers, protected characteristics)."),
     ] = "",
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    increasing: Annotated[
+        list[str] | None,
+        typer.Option(help="A column the registry does not know whose risk only rises with it (repeatable)."),
+    ] = None,
+    decreasing: Annotated[
+        list[str] | None,
+        typer.Option(help="A column the registry does not know whose risk only falls with it (repeatable)."),
+    ] = None,
+    blend: Annotated[
+        bool,
+        typer.Option(help="Blend LightGBM with logistic regression (the weight chosen within training)."),
+    ] = False,
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Also write the metrics as JSON here.")
     ] = None,
     settings: SettingsOption = None,
 ) -> None:
-    """Cross-validate the risk model's learner on any table, with the same metrics as training."""
+    """Cross-validate the risk model's learner on any table beside logistic regression on the same
+    folds, with the same metrics as training (tuned if the settings have a `tuning` section)."""
     import polars as pl
 
     from models.cv import TableError, cross_validate
 
     checked = _settings(settings)
+    directions = {**{c: 1 for c in increasing or []}, **{c: -1 for c in decreasing or []}}
+    both = sorted(set(increasing or []) & set(decreasing or []))
+    if both:
+        raise typer.BadParameter(f"{', '.join(both)}: given as both --increasing and --decreasing")
     if not table.is_file():
         raise typer.BadParameter(f"{table} is not a file")
     try:
@@ -226,26 +243,48 @@ def cv(
     stopwatch = Stopwatch()
     try:
         result = cross_validate(
-            frame, outcome, checked, [c.strip() for c in exclude.split(",") if c.strip()], folds
-        )
+            frame, outcome, checked, [c.strip() for c in exclude.split(",") if c.strip()], folds,
+            blend=blend, directions=directions,
+        )  # fmt: skip
     except TableError as error:
         console.print(f"[red]{table.name}: {error}[/red]", soft_wrap=True)
         raise typer.Exit(1) from error
-    console.print(
-        f"{result['rows']:,} rows, {result['positives']:,} with the outcome, "
-        f"{len(result['features'])} features, {folds}-fold ({stopwatch.elapsed():.1f} s)"
-    )
-    console.print(
-        f"AUC {_fmt(result['auc'])} (folds {', '.join(_fmt(a) for a in result['fold_auc'])}), "
-        f"PR-AUC {_fmt(result['pr_auc'])}, Brier {_fmt(result['brier'], 4)}, ECE {_fmt(result['ece'], 4)}"
-    )
-    for k, precision in result["precision_at"].items():
-        console.print(f"precision / recall at {k}: {_fmt(precision)} / {_fmt(result['recall_at'][k])}")
+    _print_cv(result, stopwatch.elapsed())
     if json_path is not None:
         from pipelines.files import write_private
 
         write_private(json_path, json.dumps(result, indent=2), own_folder=False)
         console.print(f"Metrics written to {json_path}")
+
+
+def _print_cv(result: dict[str, Any], seconds: float) -> None:
+    """The learner beside logistic regression, fold by fold, then the learner's other metrics."""
+    learner = "blend" if result["learner"] == "blend" else "learner"
+    console.print(
+        f"{result['rows']:,} rows, {result['positives']:,} with the outcome, "
+        f"{len(result['features'])} features, {result['folds']}-fold ({seconds:.1f} s)"
+    )
+    table = Table(title="AUC out of fold")
+    for column in ("fold", learner, "logistic regression", "difference"):
+        table.add_column(column, justify="right")
+    rows = zip(result["fold_auc"], result["logistic"]["fold_auc"], result["fold_difference"], strict=True)
+    for fold, (ours, logistic, difference) in enumerate(rows, start=1):
+        table.add_row(str(fold), _fmt(ours, 4), _fmt(logistic, 4), f"{difference:+.4f}")
+    table.add_row("all", _fmt(result["auc"], 4), _fmt(result["logistic"]["auc"], 4), "")
+    console.print(table)
+    console.print(
+        f"The {learner} leads in {result['folds_led']} of {result['folds']} folds; "
+        f"mean difference {result['mean_difference']:+.4f}"
+    )
+    console.print(
+        f"{learner}: PR-AUC {_fmt(result['pr_auc'])}, Brier {_fmt(result['brier'], 4)}, "
+        f"ECE {_fmt(result['ece'], 4)}; logistic regression: PR-AUC {_fmt(result['logistic']['pr_auc'])}, "
+        f"Brier {_fmt(result['logistic']['brier'], 4)}, ECE {_fmt(result['logistic']['ece'], 4)}"
+    )
+    for k, precision in result["precision_at"].items():
+        console.print(f"precision / recall at {k}: {_fmt(precision)} / {_fmt(result['recall_at'][k])}")
+    for fold, choice in enumerate(result["chosen"], start=1):
+        console.print(f"fold {fold} chose on its validation slice: {choice}")
 
 
 @model_app.command()

@@ -120,7 +120,7 @@ def run_training(
         model = step(
             "train-and-calibrate", train_model, (train.matrix, train.outcome, train.weight),
             (calibration.matrix, calibration.outcome), features, registry(), settings.learner,
-            settings.calibration,
+            settings.calibration, settings.tuning, train.keys["as_of"].to_numpy(),
         )  # fmt: skip
     with stopwatch.lap("evaluate"):
         logistic = step("logistic-baseline", fit_logistic, train)

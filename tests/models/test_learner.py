@@ -175,3 +175,30 @@ def test_the_thread_count_does_not_change_the_trees() -> None:
         return text[: text.index("parameters:")]  # the parameters that follow name the thread count
 
     assert trees(1) == trees(2)
+
+
+def test_linear_leaves_are_refused_with_monotone_constraints() -> None:
+    # LightGBM's linear leaves do not respect the constraints (measured on COMPAS: most rows broke them)
+    with pytest.raises(LearnerError, match="linear_tree cannot be used with monotone constraints"):
+        fit_booster(*TRAIN, None, [1, 1, 0, -1], {**PARAMS, "linear_tree": True})
+    free = fit_booster(*TRAIN, None, [0, 0, 0, 0], {**PARAMS, "linear_tree": True})
+    assert free.booster_.params["linear_tree"]
+
+
+def test_linear_leaves_do_break_monotone_constraints_in_lightgbm() -> None:
+    # why the learner refuses them: if a LightGBM release makes linear leaves respect the
+    # constraints, this fails and the refusal can go
+    import lightgbm as lgb
+
+    x, y = TRAIN
+    booster = lgb.LGBMClassifier(
+        n_estimators=60, num_leaves=4, linear_tree=True, monotone_constraints=[1, 1, 0, -1],
+        random_state=7, deterministic=True, force_row_wise=True, n_jobs=1, verbose=-1,
+    ).fit(x, y).booster_  # fmt: skip
+    grid = np.linspace(-3, 3, 61, dtype=np.float32)
+    broken = 0
+    for row in np.nan_to_num(x[:100]):
+        sweep = np.repeat(row[np.newaxis, :], grid.size, axis=0)
+        sweep[:, 0] = grid  # declared increasing
+        broken += bool((np.diff(booster.predict(sweep, raw_score=True)) < -1e-9).any())
+    assert broken > 0

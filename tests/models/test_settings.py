@@ -157,3 +157,53 @@ def test_two_bands_from_the_same_bound_are_refused() -> None:
     ]
     with pytest.raises(SettingsError, match="bands"):
         parse_settings(document)
+
+
+def test_tuning_is_off_unless_its_section_is_given() -> None:
+    assert load_settings().tuning is None
+    assert "tuning" not in shipped_document()
+
+
+def test_a_tuning_section_lists_every_combination_of_its_grid(tmp_path: Path) -> None:
+    document = shipped_document()
+    document["tuning"] = {
+        "validation_share": 0.2,
+        "early_stopping_rounds": 30,
+        "max_estimators": 500,
+        "grid": {"num_leaves": [4, 8], "learning_rate": [0.03, 0.1]},
+    }
+    tuning = load_settings(write(tmp_path, document)).tuning
+    assert tuning is not None and tuning.choose_by == "log_loss" and tuning.validation_folds is None
+    # in the file's order: yaml.safe_dump wrote learning_rate first
+    assert tuning.candidates() == [
+        {"learning_rate": 0.03, "num_leaves": 4},
+        {"learning_rate": 0.03, "num_leaves": 8},
+        {"learning_rate": 0.1, "num_leaves": 4},
+        {"learning_rate": 0.1, "num_leaves": 8},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"grid": {"seed": [1, 2]}}, "tuning/grid"),
+        ({"grid": {}}, "tuning/grid"),
+        ({"validation_share": 0.6}, "tuning/validation_share"),
+        ({"choose_by": "accuracy"}, "tuning/choose_by"),
+    ],
+)
+def test_a_broken_tuning_section_is_refused_naming_the_setting(
+    tmp_path: Path, change: dict[str, Any], where: str
+) -> None:
+    document = shipped_document()
+    document["tuning"] = {
+        "validation_share": 0.2,
+        "early_stopping_rounds": 30,
+        "max_estimators": 500,
+        "grid": {"num_leaves": [4, 8]},
+        **change,
+    }
+    path = write(tmp_path, document)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(path)
+    assert str(raised.value).startswith(f"{path}: {where}")

@@ -143,3 +143,15 @@ def test_cross_validate_a_csv_and_write_the_metrics(tmp_path: Path) -> None:
     result = json.loads(out.read_text())
     assert isinstance(result["auc"], float) and result["auc"] > 0.7
     assert result["features"] == ["signal", "noise"]
+    assert "logistic regression" in output and re.search(r"The learner leads in \d of 3 folds", output)
+    assert len(result["logistic"]["fold_auc"]) == 3 and result["logistic"]["auc"] > 0.7
+
+    blended = invoke(
+        *args, "--exclude", "ref", "--decreasing", "noise", "--blend", "--json", str(out),
+        "--settings", str(small_settings(tmp_path)),
+    )  # fmt: skip
+    assert re.search(r"The blend leads in \d of 3 folds", blended)
+    result = json.loads(out.read_text())
+    assert result["learner"] == "blend" and result["directions"] == {"noise": "decreasing"}
+    both = runner.invoke(app, [*args, "--exclude", "ref", "--increasing", "noise", "--decreasing", "noise"])
+    assert both.exit_code != 0 and "noise: given as both" in both.output
