@@ -34,7 +34,7 @@ import duckdb
 
 from data_contracts.contract import load_contracts
 from linkage.config import load_settings
-from pipelines.warehouse.audit_chain import checkpoint_path
+from pipelines.warehouse.copy import copy_warehouse
 
 from worlds import ensure_world  # benchmarks/worlds.py
 
@@ -68,13 +68,10 @@ def stage_landing(landing: Path, into: Path, before: date) -> int:
 RUN_COUNTS = "increment, registrations_changed, pairs_scored, relinked, rows_inserted, rows_deleted, persons"
 
 
-def copy_warehouse(source: Path, folder: Path) -> Path:
-    """A copy of a warehouse and its audit checkpoint in ``folder`` (its own linkage artefacts folder)."""
+def copy_into(source: Path, folder: Path) -> Path:
+    """A copy of a warehouse, its raw files and audit checkpoint, in ``folder`` (its own artefacts folder)."""
     folder.mkdir(parents=True)
-    target = folder / source.name
-    shutil.copy(source, target)
-    shutil.copy(checkpoint_path(source), checkpoint_path(target))
-    return target
+    return copy_warehouse(source, folder / source.name)
 
 
 def last_run(warehouse: Path) -> dict[str, Any]:
@@ -96,7 +93,7 @@ def timed_links(base: Path, folder: Path, extra: list[str], repeat: int) -> tupl
     """Link copies of ``base`` ``repeat`` times: each run's seconds, the peak memory so far, the last copy."""
     seconds, rss, copy = [], 0.0, base
     for i in range(repeat):
-        copy = copy_warehouse(base, folder / str(i))
+        copy = copy_into(base, folder / str(i))
         took, rss = run(["link", *extra, "--warehouse", str(copy)])
         seconds.append(took)
     return seconds, rss, copy
