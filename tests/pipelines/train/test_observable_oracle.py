@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +12,7 @@ from pipelines.train.oracle import observable_risk, world_timeline
 from pipelines.train.run import run_training
 from tests.clock import test_clock
 from tests.pipelines.cli.test_cli_model import small_settings
+from tests.warehouses import copy_warehouse
 
 World = tuple[Path, dict[str, object]]
 
@@ -36,8 +36,7 @@ def test_a_world_without_its_manifest_is_refused_with_what_to_do(tmp_path: Path)
 def test_the_observable_oracle_is_between_the_model_and_the_oracle(
     small_world: World, linked: Path, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(linked, warehouse)
+    warehouse = copy_warehouse(linked, tmp_path)
     result = run_training(
         warehouse, tmp_path / "models", clock=test_clock(), world=small_world[0],
         settings_file=small_settings(tmp_path),
