@@ -61,14 +61,6 @@ def linked_identity(world: Path, xref: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def oracle_risk(world: Path, xref: pl.DataFrame) -> pl.DataFrame:
-    """The oracle's true risk by linked person: person_id, as_of, p_true."""
-    oracle = pl.read_parquet(world / "ground_truth" / "oracle_risk.parquet")
-    return (
-        linked_identity(world, xref).join(oracle, on="true_person_id").select("person_id", "as_of", "p_true")
-    )
-
-
 def world_timeline(world: Path) -> Timeline:
     """The world's month grid, from the parameters in its manifest."""
     try:
